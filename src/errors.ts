@@ -1,0 +1,97 @@
+/**
+ * Small error classes, and the one place that maps Redis and Lua replies to them.
+ * Messages name what is wrong and what is expected; they never carry a secret.
+ */
+
+/** Bad configuration: every problem found, one per line. CLI exit 2. */
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid settings:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** Bad command-line usage. CLI exit 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** The server could not be reached, refused us, or failed mid-run. CLI exit 1. */
+export class RedisUnavailableError extends Error {
+  override readonly name = 'RedisUnavailableError';
+}
+
+/** Credentials refused (WRONGPASS / NOAUTH / NOPERM). */
+export class RedisAuthError extends Error {
+  override readonly name = 'RedisAuthError';
+}
+
+/** The stream or the consumer group does not exist. */
+export class MissingGroupError extends Error {
+  override readonly name = 'MissingGroupError';
+}
+
+/** The stream key holds another type (WRONGTYPE). */
+export class WrongTypeError extends Error {
+  override readonly name = 'WrongTypeError';
+}
+
+/** Keys that must share one cluster slot do not. */
+export class KeySlotError extends Error {
+  override readonly name = 'KeySlotError';
+}
+
+/**
+ * Thrown by a processor for an entry that can never be processed: the entry is dead-lettered
+ * with reason `processing-error` instead of being retried.
+ */
+export class UnprocessableEntryError extends Error {
+  override readonly name = 'UnprocessableEntryError';
+}
+
+export interface ReplyContext {
+  /** Secret-free description of the server (`host:port` or socket path). */
+  target: string;
+  stream: string;
+  group: string;
+  /** Strings that must never appear in a message (passwords, tokens). */
+  secrets?: readonly (string | undefined)[];
+}
+
+/** Map an error from ioredis or a script to one of ours, with a message naming the cause. */
+export function mapRedisError(error: unknown, ctx: ReplyContext): Error {
+  if (error instanceof SettingsError || error instanceof MissingGroupError || error instanceof WrongTypeError) {
+    return error;
+  }
+  const raw = redact(error instanceof Error ? error.message : String(error), ctx.secrets);
+  const code = (error as { code?: string } | undefined)?.code;
+  if (/^NOGROUP|no such key|NOGROUP/i.test(raw)) {
+    return new MissingGroupError(
+      `Stream \`${ctx.stream}\` or its consumer group \`${ctx.group}\` does not exist on ${ctx.target} ` +
+        `(create it with XGROUP CREATE ${ctx.stream} ${ctx.group} $ MKSTREAM)`,
+    );
+  }
+  if (/^WRONGTYPE/.test(raw)) {
+    return new WrongTypeError(`Key \`${ctx.stream}\` on ${ctx.target} is not a stream (${raw})`);
+  }
+  if (/^(WRONGPASS|NOAUTH|NOPERM|ERR AUTH|ERR invalid password)/i.test(raw)) {
+    return new RedisAuthError(`Redis at ${ctx.target} refused the credentials or a command: ${raw}`);
+  }
+  if (code && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EPIPE|ENOENT|EHOSTUNREACH)$/.test(code)) {
+    return new RedisUnavailableError(`Cannot reach Redis at ${ctx.target}: ${raw}`);
+  }
+  if (/Connection is closed|timed out|Reached the max retries|Stream isn't writeable|connect ETIMEDOUT|Failed to refresh slots|None of startup nodes/i.test(raw)) {
+    return new RedisUnavailableError(`Lost or could not open the connection to Redis at ${ctx.target}: ${raw}`);
+  }
+  const mapped = new Error(`Redis at ${ctx.target} failed: ${raw}`);
+  return mapped;
+}
+
+/** Remove every secret from a text. */
+export function redact(text: string, secrets: readonly (string | undefined)[] = []): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret && secret.length >= 1) out = out.split(secret).join('<redacted>');
+  }
+  return out;
+}

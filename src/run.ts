@@ -1,0 +1,129 @@
+/**
+ * One run for one stream + group: page through the PEL and hand each page to the batch stage,
+ * a few pages in flight, until the PEL is covered or the time budget is spent.
+ */
+import { handleBatch, zeroCounts, type BatchContext, type Counts } from './batch';
+import { serverVersion, type RedisClient } from './connection';
+import { mapRedisError } from './errors';
+import { buildKeys } from './keys';
+import { createLimiter } from './limit';
+import { createHashWriter, type Processor } from './process';
+import { chooseStrategy, scanPage, type ScanStrategy } from './scan';
+import { describeTarget, type Settings } from './settings';
+import { silentLogger, type Logger } from './telemetry';
+
+export interface Summary extends Counts {
+  stream: string;
+  group: string;
+  deregistered: number;
+  durationMs: number;
+  complete: boolean;
+  dryRun: boolean;
+}
+
+export interface RunOptions {
+  client: RedisClient;
+  settings: Settings;
+  /** Defaults to the hash writer. */
+  processor?: Processor;
+  /** Clock in epoch ms; tests inject one to spend the budget deterministically. */
+  now?: () => number;
+  logger?: Logger;
+  /** Called after each page is settled, with the counts so far (progress display). */
+  onProgress?: (counts: Readonly<Counts>) => void;
+  /** Stops starting new pages (like a spent budget); work in flight finishes. */
+  signal?: AbortSignal;
+}
+
+/** Pages being processed at once; scanning the next page overlaps settling the previous ones. */
+const PAGES_IN_FLIGHT = 2;
+
+export async function runReclaim(options: RunOptions): Promise<Summary> {
+  const { client, settings } = options;
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? silentLogger;
+  const started = now();
+  const keys = buildKeys(settings);
+  const counts = zeroCounts();
+  const errorContext = {
+    target: describeTarget(settings),
+    stream: settings.streamName,
+    group: settings.groupName,
+    secrets: [settings.redisPassword],
+  };
+
+  let strategy: ScanStrategy;
+  try {
+    await assertGroupExists(client, settings);
+    strategy = chooseStrategy(settings.strategy, await serverVersion(client));
+  } catch (error) {
+    throw mapRedisError(error, errorContext);
+  }
+
+  const ctx: BatchContext = {
+    client,
+    keys,
+    group: settings.groupName,
+    consumer: settings.consumerName,
+    dryRun: settings.dryRun,
+    now,
+    maxDeliveries: settings.maxDeliveries,
+    minIdleMs: settings.minIdleMs,
+    hashKeyField: settings.hashKeyField,
+    processor: options.processor ?? createHashWriter(keys, settings.hashKeyField),
+    limit: createLimiter(settings.concurrency),
+    logger,
+  };
+
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  let cursor: string | undefined;
+  let complete = false;
+  const outOfTime = (): boolean => now() - started >= settings.maxRunMs || options.signal?.aborted === true;
+  try {
+    while (failure === undefined && !outOfTime()) {
+      const page = await scanPage(client, strategy, {
+        stream: keys.stream,
+        group: settings.groupName,
+        minIdleMs: settings.minIdleMs,
+        count: settings.batchSize,
+        cursor,
+      });
+      const task = handleBatch(ctx, page.entries, counts).then(
+        () => options.onProgress?.(counts),
+        (error: unknown) => {
+          failure ??= error;
+        },
+      );
+      inFlight.add(task);
+      void task.finally(() => inFlight.delete(task));
+      if (page.cursor === undefined) {
+        complete = true;
+        break;
+      }
+      cursor = page.cursor;
+      if (inFlight.size >= PAGES_IN_FLIGHT) await Promise.race(inFlight);
+    }
+  } catch (error) {
+    failure ??= error;
+  }
+  await Promise.all(inFlight);
+  if (failure !== undefined) throw mapRedisError(failure, errorContext);
+
+  return {
+    stream: settings.streamName,
+    group: settings.groupName,
+    ...counts,
+    deregistered: 0,
+    durationMs: Math.max(0, Math.round(now() - started)),
+    complete: complete && failure === undefined,
+    dryRun: settings.dryRun,
+  };
+}
+
+/** XINFO GROUPS fails on a missing stream (or another type); a missing group is checked here. */
+async function assertGroupExists(client: RedisClient, settings: Settings): Promise<void> {
+  const groups = (await client.call('XINFO', 'GROUPS', settings.streamName)) as unknown[][];
+  const names = groups.map((g) => String(g[g.indexOf('name') + 1]));
+  if (!names.includes(settings.groupName)) throw new Error(`NOGROUP no consumer group named ${settings.groupName}`);
+}

@@ -1,0 +1,121 @@
+/**
+ * The Lua scripts, registered once per client with ioredis `defineCommand` (EVALSHA with a
+ * fallback to EVAL), and typed wrappers that turn their replies into plain objects.
+ */
+import type { Cluster, Redis } from 'ioredis';
+import claimEntriesLua from './scripts/claim-entries.lua';
+import deadLetterLua from './scripts/dead-letter.lua';
+import settleEntriesLua from './scripts/settle-entries.lua';
+
+export type RedisClient = Redis | Cluster;
+type Arg = string | Buffer | number;
+type ScriptFn = (numKeys: number, ...args: Arg[]) => Promise<unknown>;
+
+const SCRIPTS = {
+  claimEntries: claimEntriesLua,
+  settleEntries: settleEntriesLua,
+  deadLetter: deadLetterLua,
+} as const;
+type ScriptName = keyof typeof SCRIPTS;
+
+const registered = new WeakSet<object>();
+
+/** Registers every script on the client (idempotent). */
+export function registerScripts(client: RedisClient): void {
+  if (registered.has(client)) return;
+  for (const [name, lua] of Object.entries(SCRIPTS)) client.defineCommand(name, { lua });
+  registered.add(client);
+}
+
+function call(client: RedisClient, name: ScriptName, keys: readonly (string | Buffer)[], args: readonly Arg[]): Promise<unknown> {
+  registerScripts(client);
+  // defineCommand adds `<name>Buffer` at runtime; ioredis cannot type it.
+  const fn = (client as unknown as Record<string, ScriptFn>)[`${name}Buffer`] as ScriptFn;
+  return fn.call(client, keys.length, ...keys, ...args);
+}
+
+export interface ClaimedEntry {
+  readonly id: string;
+  /** Delivery count after this run's claim: the fence for settling. */
+  readonly deliveries: number;
+  /** Field names and values, alternating, in order, binary-safe. */
+  readonly fields: readonly Buffer[];
+}
+
+export interface ClaimReply {
+  claimed: ClaimedEntry[];
+  orphaned: string[];
+  skipped: string[];
+}
+
+export async function claimEntries(
+  client: RedisClient,
+  stream: string,
+  args: { group: string; consumer: string; minIdleMs: number; ids: readonly string[] },
+): Promise<ClaimReply> {
+  const reply = (await call(client, 'claimEntries', [stream], [args.group, args.consumer, args.minIdleMs, ...args.ids])) as [
+    [Buffer, number, Buffer[]][],
+    Buffer[],
+    Buffer[],
+  ];
+  return {
+    claimed: reply[0].map(([id, deliveries, fields]) => ({ id: id.toString(), deliveries, fields })),
+    orphaned: reply[1].map(String),
+    skipped: reply[2].map(String),
+  };
+}
+
+export interface Settlement {
+  id: string;
+  /** Delivery count the claim produced. */
+  deliveries: number;
+  /** Hash to write with the ack; none means ack only. */
+  hash?: { key: Buffer; fields: readonly Buffer[] };
+}
+
+/** Returns, per settlement, true when written and acked, false when fenced out (skipped). */
+export async function settleEntries(
+  client: RedisClient,
+  stream: string,
+  args: { group: string; consumer: string; settlements: readonly Settlement[] },
+): Promise<boolean[]> {
+  const keys: Buffer[] = [];
+  const argv: Arg[] = [args.group, args.consumer];
+  for (const s of args.settlements) {
+    if (s.hash) keys.push(s.hash.key);
+    argv.push(s.id, s.deliveries, s.hash ? keys.length + 1 : 0, s.hash?.fields.length ?? 0, ...(s.hash?.fields ?? []));
+  }
+  const reply = (await call(client, 'settleEntries', [stream, ...keys], argv)) as number[];
+  return reply.map((status) => status === 1);
+}
+
+export type DeadLetterReason = 'max-deliveries' | 'missing-key-field' | 'processing-error';
+
+export interface DeadLetterRequest {
+  id: string;
+  /** Fence: who must own the entry now, with which delivery count, idle at least how long. */
+  expectOwner: string;
+  expectDeliveries: number;
+  minIdleMs: number;
+  /** Record: the owner and delivery count the scan saw, and its idle time then. */
+  consumer: string;
+  deliveries: number;
+  idleMs: number;
+  reason: DeadLetterReason;
+  error: string;
+}
+
+export type DeadLetterStatus = 'dead-lettered' | 'orphaned' | 'skipped';
+
+export async function deadLetter(
+  client: RedisClient,
+  keys: { stream: string; deadLetter: string },
+  args: { group: string; at: number; requests: readonly DeadLetterRequest[] },
+): Promise<DeadLetterStatus[]> {
+  const argv: Arg[] = [args.group, args.at];
+  for (const r of args.requests) {
+    argv.push(r.id, r.expectOwner, r.expectDeliveries, r.minIdleMs, r.consumer, r.deliveries, r.idleMs, r.reason, r.error);
+  }
+  const reply = (await call(client, 'deadLetter', [keys.stream, keys.deadLetter], argv)) as number[];
+  return reply.map((s) => (s === 1 ? 'dead-lettered' : s === 2 ? 'orphaned' : 'skipped'));
+}

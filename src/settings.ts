@@ -1,0 +1,227 @@
+/**
+ * Settings: the only module that reads `process.env`. Every problem is collected and reported
+ * together, before any Redis command is sent; a secret's value never appears in a message.
+ */
+import { z } from 'zod';
+import { SettingsError } from './errors';
+import { validateSchedule } from './schedule';
+
+export type AuthMode = 'password' | 'entra';
+export type StrategyName = 'auto' | 'redis6.0' | 'redis6.2' | 'redis7';
+
+/** One reclaimer's configuration, parsed from app settings (environment variables). */
+export interface Settings {
+  /** Host name or IP of the server (empty when `redisPath` is set). From `REDIS_HOST`. */
+  readonly redisHost: string;
+  /** TCP port; 6379 when `REDIS_HOST` names none. */
+  readonly redisPort: number;
+  /** Absolute unix-socket path when `REDIS_HOST` is one. */
+  readonly redisPath: string | undefined;
+  /** Password (access key). Never logged. From `REDIS_PASSWORD`. */
+  readonly redisPassword: string | undefined;
+  /** ACL user name. From `REDIS_USERNAME`. */
+  readonly redisUsername: string | undefined;
+  /** TLS on or off; on by default except for a unix socket. From `REDIS_TLS`. */
+  readonly redisTls: boolean;
+  /** PEM file of a private CA. From `REDIS_TLS_CA_FILE`. */
+  readonly redisTlsCaFile: string | undefined;
+  /** `password` or `entra` (managed identity token). From `REDIS_AUTH`. */
+  readonly redisAuth: AuthMode;
+  /** Use the Redis Cluster protocol. From `REDIS_CLUSTER`. */
+  readonly redisCluster: boolean;
+  /** Client ID of a user-assigned managed identity for `entra`. From `AZURE_CLIENT_ID`. */
+  readonly azureClientId: string | undefined;
+  /** The stream key. From `STREAM_NAME`. */
+  readonly streamName: string;
+  /** The consumer group. From `STREAM_CONSUMER_GROUP_NAME`. */
+  readonly groupName: string;
+  /** Consumer name the reclaimer claims as. From `MONITORING_CONSUMER_NAME`. */
+  readonly consumerName: string;
+  /** Idle time, in ms, before an entry may be reclaimed. From `MIN_IDLE_TIME_SEC`. */
+  readonly minIdleMs: number;
+  /** Deliveries after which an entry is dead-lettered. From `MAX_DELIVERIES`. */
+  readonly maxDeliveries: number;
+  /** Dead-letter stream key. From `DEAD_LETTER_STREAM`. */
+  readonly deadLetterStream: string;
+  /** Prefix of the hash keys written. From `HASH_KEY_PREFIX`. */
+  readonly hashKeyPrefix: string;
+  /** Entry field whose value names the hash; empty means the entry ID. From `HASH_KEY_FIELD`. */
+  readonly hashKeyField: string;
+  /** Entries per PEL page and per claim. From `BATCH_SIZE`. */
+  readonly batchSize: number;
+  /** Most entries processed at once. From `CONCURRENCY`. */
+  readonly concurrency: number;
+  /** Time budget of one run, in ms. From `MAX_RUN_SEC`. */
+  readonly maxRunMs: number;
+  /** NCRONTAB schedule (6 fields, seconds first). From `RECLAIM_SCHEDULE`. */
+  readonly schedule: string;
+  /** Delete consumers idle longer than this (ms) with nothing pending; off when undefined. */
+  readonly deregisterIdleMs: number | undefined;
+  /** Report what would be done, change nothing. From `DRY_RUN`. */
+  readonly dryRun: boolean;
+  /** Scan/claim strategy; `auto` reads the server version. From `RECLAIM_STRATEGY`. */
+  readonly strategy: StrategyName;
+  /** Azure Monitor connection string; telemetry export is on when set. */
+  readonly appInsightsConnectionString: string | undefined;
+}
+
+/** Defaults of the optional settings, as the raw strings an operator would write. */
+export const DEFAULTS = Object.freeze({
+  REDIS_PASSWORD: '',
+  REDIS_USERNAME: '',
+  REDIS_TLS_CA_FILE: '',
+  REDIS_AUTH: 'password',
+  REDIS_CLUSTER: 'false',
+  AZURE_CLIENT_ID: '',
+  MONITORING_CONSUMER_NAME: 'reclaimer',
+  MIN_IDLE_TIME_SEC: '60',
+  MAX_DELIVERIES: '5',
+  HASH_KEY_FIELD: '',
+  BATCH_SIZE: '100',
+  CONCURRENCY: '16',
+  MAX_RUN_SEC: '240',
+  RECLAIM_SCHEDULE: '*/20 * * * * *',
+  DEREGISTER_IDLE_SEC: '',
+  DRY_RUN: 'false',
+  RECLAIM_STRATEGY: 'auto',
+  APPLICATIONINSIGHTS_CONNECTION_STRING: '',
+} as const);
+
+type Check = { schema: z.ZodType; expected: string; secret?: boolean };
+
+const text = z.string();
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+const numberAtLeast = (min: number, int: boolean): z.ZodType =>
+  z
+    .string()
+    .regex(int ? /^\d+$/ : /^\d+(\.\d+)?$/)
+    .transform(Number)
+    .pipe(z.number().min(min));
+const positiveSeconds = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/)
+  .transform(Number)
+  .pipe(z.number().positive());
+const name = z.string().min(1).max(1024);
+
+/** What each setting must look like; the map's keys are every setting this product reads. */
+const CHECKS = {
+  REDIS_HOST: { schema: name, expected: '`host:port`, `host` or an absolute unix-socket path' },
+  REDIS_PASSWORD: { schema: text, expected: 'a password', secret: true },
+  REDIS_USERNAME: { schema: text, expected: 'an ACL user name' },
+  REDIS_TLS: { schema: bool, expected: '`true` or `false`' },
+  REDIS_TLS_CA_FILE: { schema: text, expected: 'a PEM file path' },
+  REDIS_AUTH: { schema: z.enum(['password', 'entra']), expected: '`password` or `entra`' },
+  REDIS_CLUSTER: { schema: bool, expected: '`true` or `false`' },
+  AZURE_CLIENT_ID: { schema: text, expected: 'a managed identity client ID' },
+  STREAM_NAME: { schema: name, expected: 'the stream key' },
+  STREAM_CONSUMER_GROUP_NAME: { schema: name, expected: 'the consumer group name' },
+  MONITORING_CONSUMER_NAME: { schema: name, expected: 'a consumer name' },
+  MIN_IDLE_TIME_SEC: { schema: numberAtLeast(0, false), expected: 'a number >= 0' },
+  MAX_DELIVERIES: { schema: numberAtLeast(1, true), expected: 'an integer >= 1' },
+  DEAD_LETTER_STREAM: { schema: name, expected: 'a stream key' },
+  HASH_KEY_PREFIX: { schema: text, expected: 'a key prefix' },
+  HASH_KEY_FIELD: { schema: text, expected: 'an entry field name' },
+  BATCH_SIZE: { schema: numberAtLeast(1, true).pipe(z.number().max(10_000)), expected: 'an integer from 1 to 10000' },
+  CONCURRENCY: { schema: numberAtLeast(1, true).pipe(z.number().max(1_000)), expected: 'an integer from 1 to 1000' },
+  MAX_RUN_SEC: { schema: positiveSeconds, expected: 'a number > 0' },
+  RECLAIM_SCHEDULE: {
+    schema: z.string().refine((s) => validateSchedule(s) === undefined),
+    expected: 'a 6-field NCRONTAB expression (seconds first), like `*/20 * * * * *`',
+  },
+  DEREGISTER_IDLE_SEC: { schema: positiveSeconds, expected: 'a number > 0, or empty for off' },
+  DRY_RUN: { schema: bool, expected: '`true` or `false`' },
+  RECLAIM_STRATEGY: {
+    schema: z.enum(['auto', 'redis6.0', 'redis6.2', 'redis7']),
+    expected: '`auto`, `redis6.0`, `redis6.2` or `redis7`',
+  },
+  APPLICATIONINSIGHTS_CONNECTION_STRING: { schema: text, expected: 'a connection string', secret: true },
+} satisfies Record<string, Check>;
+
+export type SettingName = keyof typeof CHECKS;
+/** Every environment variable this product reads (the infra test compares it with the Bicep). */
+export const SETTING_NAMES = Object.freeze(Object.keys(CHECKS) as SettingName[]);
+const REQUIRED: readonly SettingName[] = ['REDIS_HOST', 'STREAM_NAME', 'STREAM_CONSUMER_GROUP_NAME'];
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Parse and validate settings; throws one SettingsError listing every problem. */
+export function loadSettings(env: Env = process.env, overrides: Partial<Record<SettingName, string>> = {}): Settings {
+  const problems: string[] = [];
+  const raw = (key: SettingName): string => {
+    const value = overrides[key] ?? env[key];
+    return value === undefined || value.trim() === '' ? '' : value.trim();
+  };
+  const read = <T>(key: SettingName, fallback?: string): T | undefined => {
+    const given = raw(key);
+    const value = given === '' ? (fallback ?? (DEFAULTS as Record<string, string>)[key] ?? '') : given;
+    if (value === '') {
+      if (REQUIRED.includes(key)) problems.push(`Expected \`${key}\` to be set (${CHECKS[key].expected}), got nothing`);
+      return undefined;
+    }
+    const check: Check = CHECKS[key];
+    const parsed = check.schema.safeParse(value);
+    if (parsed.success) return parsed.data as T;
+    const shown = check.secret ? '<hidden>' : value;
+    problems.push(`Expected \`${key}\` to be ${check.expected}, got \`${shown}\``);
+    return undefined;
+  };
+
+  const host = parseHost(read<string>('REDIS_HOST'), problems);
+  const stream = read<string>('STREAM_NAME') ?? '';
+  const settings: Settings = {
+    redisHost: host.host,
+    redisPort: host.port,
+    redisPath: host.path,
+    redisPassword: read<string>('REDIS_PASSWORD') || undefined,
+    redisUsername: read<string>('REDIS_USERNAME') || undefined,
+    redisTls: read<boolean>('REDIS_TLS', host.path ? 'false' : 'true') ?? false,
+    redisTlsCaFile: read<string>('REDIS_TLS_CA_FILE') || undefined,
+    redisAuth: read<AuthMode>('REDIS_AUTH') ?? 'password',
+    redisCluster: read<boolean>('REDIS_CLUSTER') ?? false,
+    azureClientId: read<string>('AZURE_CLIENT_ID') || undefined,
+    streamName: stream,
+    groupName: read<string>('STREAM_CONSUMER_GROUP_NAME') ?? '',
+    consumerName: read<string>('MONITORING_CONSUMER_NAME') ?? '',
+    minIdleMs: Math.round((read<number>('MIN_IDLE_TIME_SEC') ?? 0) * 1000),
+    maxDeliveries: read<number>('MAX_DELIVERIES') ?? 1,
+    deadLetterStream: read<string>('DEAD_LETTER_STREAM', `${stream}:dlq`) ?? '',
+    hashKeyPrefix: read<string>('HASH_KEY_PREFIX', `${stream}:`) ?? '',
+    hashKeyField: read<string>('HASH_KEY_FIELD') ?? '',
+    batchSize: read<number>('BATCH_SIZE') ?? 1,
+    concurrency: read<number>('CONCURRENCY') ?? 1,
+    maxRunMs: Math.round((read<number>('MAX_RUN_SEC') ?? 1) * 1000),
+    schedule: read<string>('RECLAIM_SCHEDULE') ?? '',
+    deregisterIdleMs: mapDefined(read<number>('DEREGISTER_IDLE_SEC'), (s) => Math.round(s * 1000)),
+    dryRun: read<boolean>('DRY_RUN') ?? false,
+    strategy: read<StrategyName>('RECLAIM_STRATEGY') ?? 'auto',
+    appInsightsConnectionString: read<string>('APPLICATIONINSIGHTS_CONNECTION_STRING') || undefined,
+  };
+  if (settings.redisAuth === 'entra' && settings.redisPassword) {
+    problems.push('Expected `REDIS_PASSWORD` to be empty when `REDIS_AUTH` is `entra`, got a password');
+  }
+  if (stream && settings.deadLetterStream === stream) {
+    problems.push(`Expected \`DEAD_LETTER_STREAM\` to differ from \`STREAM_NAME\`, got \`${stream}\``);
+  }
+  if (problems.length > 0) throw new SettingsError(problems);
+  return Object.freeze(settings);
+}
+
+const mapDefined = <T, U>(v: T | undefined, f: (v: T) => U): U | undefined => (v === undefined ? undefined : f(v));
+
+function parseHost(value: string | undefined, problems: string[]): { host: string; port: number; path?: string } {
+  if (value === undefined) return { host: '', port: 6379 };
+  if (value.startsWith('/')) return { host: '', port: 0, path: value };
+  const match = /^(?:\[([^\]]+)\]|([^:/\s]+))(?::(\d{1,5}))?$/.exec(value);
+  const port = match?.[3] === undefined ? 6379 : Number(match[3]);
+  if (!match || port < 1 || port > 65535) {
+    problems.push(`Expected \`REDIS_HOST\` to be ${CHECKS.REDIS_HOST.expected}, got \`${value}\``);
+    return { host: '', port: 6379 };
+  }
+  return { host: match[1] ?? match[2] ?? '', port };
+}
+
+/** A short, secret-free description of where the server is, for messages. */
+export function describeTarget(s: Pick<Settings, 'redisHost' | 'redisPort' | 'redisPath'>): string {
+  return s.redisPath ?? `${s.redisHost}:${s.redisPort}`;
+}

@@ -1,0 +1,92 @@
+/**
+ * Throwaway redis-server for tests: a unix socket (or a random loopback port) in a temp dir,
+ * no persistence, stopped by pid. `REDIS_SERVER_BIN` picks another binary (valkey-server).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+
+export interface RedisServer {
+  readonly pid: number;
+  /** Unix socket path, or `127.0.0.1:<port>` when started with `tcp: true`. */
+  readonly host: string;
+  readonly port: number | undefined;
+  readonly dir: string;
+  /** A plain client for setting up and checking state. */
+  client(): Redis;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export async function startRedis(options: { tcp?: boolean; args?: string[]; port?: number; dir?: string } = {}): Promise<RedisServer> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'reclaimer-redis-'));
+  const socket = join(dir, 'redis.sock');
+  const port = options.tcp ? (options.port ?? (await freePort())) : undefined;
+  const bin = process.env.REDIS_SERVER_BIN || 'redis-server';
+  const args = [
+    '--port', String(port ?? 0),
+    '--bind', '127.0.0.1',
+    '--unixsocket', socket,
+    '--unixsocketperm', '700',
+    '--save', '',
+    '--appendonly', 'no',
+    '--dir', dir,
+    ...(options.args ?? []),
+  ];
+  const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitReady(socket, child, () => stderr);
+  const clients: Redis[] = [];
+  return {
+    pid: child.pid as number,
+    host: port ? '127.0.0.1' : socket,
+    port,
+    dir,
+    client() {
+      const c = new Redis({ path: socket, maxRetriesPerRequest: 1 });
+      clients.push(c);
+      return c;
+    },
+    async stop() {
+      for (const c of clients) c.disconnect();
+      if (child.exitCode === null) process.kill(child.pid as number, 'SIGTERM');
+      await exited;
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitReady(socket: string, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited early: ${stderr()}`);
+    const probe = new Redis({ path: socket, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect();
+      await probe.ping();
+      probe.disconnect();
+      return;
+    } catch {
+      probe.disconnect();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  child.kill('SIGKILL');
+  throw new Error(`redis-server did not start within 10 s: ${stderr()}`);
+}
