@@ -98,17 +98,26 @@ export async function open(
   client: RedisClient,
   settings: ConnectionSettings & Pick<Settings, 'streamName' | 'groupName'>,
 ): Promise<void> {
+  // ioredis rejects connect() with a generic "Connection is closed"; the socket error says why.
+  let cause: unknown;
+  const remember = (error: unknown): void => {
+    cause ??= error;
+  };
+  client.on('error', remember);
   try {
     await client.connect();
     await client.ping();
   } catch (error) {
     client.disconnect();
-    throw mapRedisError(error, {
+    const generic = error instanceof Error && /Connection is closed|max retries/i.test(error.message);
+    throw mapRedisError(generic && cause ? cause : error, {
       target: describeTarget(settings),
       stream: settings.streamName,
       group: settings.groupName,
       secrets: [settings.redisPassword],
     });
+  } finally {
+    client.off('error', remember);
   }
 }
 

@@ -1,0 +1,61 @@
+/** What a CLI command may touch of its process, injectable so commands run in-process in tests. */
+import { SettingsError, UsageError } from '../errors';
+import type { Logger, LogFields } from '../telemetry';
+import { connect, type RedisClient } from '../connection';
+import type { Settings } from '../settings';
+
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Readonly<Record<string, string | undefined>>;
+  /** True when stdout is a terminal: human output and progress; false when piped. */
+  isTTY: boolean;
+  /** Registers a handler for Ctrl-C / SIGTERM; returns a function that removes it. */
+  onInterrupt: (handler: () => void) => () => void;
+}
+
+export const processIO = (): CliIO => ({
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+  isTTY: process.stdout.isTTY === true,
+  onInterrupt(handler) {
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    return () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    };
+  },
+});
+
+/** Log lines go to stderr, so stdout stays one JSON document when `--json` is used. */
+export function stderrLogger(io: CliIO): Logger {
+  const line = (level: string, message: string, fields: LogFields = {}): void => {
+    const extra = Object.entries(fields)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(' ');
+    io.stderr(`${level}: ${message}${extra ? ` ${extra}` : ''}\n`);
+  };
+  return {
+    info: (m, f) => line('info', m, f),
+    warn: (m, f) => line('warn', m, f),
+    error: (m, f) => line('error', m, f),
+  };
+}
+
+/** Exit code for an error: 2 for configuration or usage, 1 for everything else. */
+export function exitCodeFor(error: unknown): 1 | 2 {
+  return error instanceof SettingsError || error instanceof UsageError ? 2 : 1;
+}
+
+/** Connects, runs `work`, and always closes the connection. */
+export async function withClient<T>(settings: Settings, work: (client: RedisClient) => Promise<T>): Promise<T> {
+  const client = await connect(settings);
+  try {
+    return await work(client);
+  } finally {
+    client.disconnect();
+  }
+}

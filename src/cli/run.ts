@@ -1,0 +1,81 @@
+/** `stream-reclaimer run [--json] [--dry-run]`: one run, summary as text or one JSON line. */
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { runReclaim, type Summary } from '../run';
+import type { Counts } from '../batch';
+import { loadSettings, type SettingName } from '../settings';
+import { stderrLogger, withClient, type CliIO } from './io';
+
+export interface RunFlags {
+  json?: boolean;
+  dryRun?: boolean;
+  stream?: string;
+  group?: string;
+}
+
+export function settingOverrides(flags: Pick<RunFlags, 'dryRun' | 'stream' | 'group'>): Partial<Record<SettingName, string>> {
+  return {
+    ...(flags.dryRun ? { DRY_RUN: 'true' } : {}),
+    ...(flags.stream ? { STREAM_NAME: flags.stream } : {}),
+    ...(flags.group ? { STREAM_CONSUMER_GROUP_NAME: flags.group } : {}),
+  };
+}
+
+export function registerRun(program: Command, io: CliIO, done: (code: number) => void): void {
+  program
+    .command('run')
+    .description('one run: scan, dead-letter, claim, process, acknowledge; prints the summary')
+    .option('--json', 'print the summary as one JSON line')
+    .option('--dry-run', 'report what would be done, change nothing')
+    .option('--stream <name>', 'override STREAM_NAME')
+    .option('--group <name>', 'override STREAM_CONSUMER_GROUP_NAME')
+    .action(async (flags: RunFlags) => done(await runCommand(flags, io)));
+}
+
+export async function runCommand(flags: RunFlags, io: CliIO): Promise<number> {
+  const settings = loadSettings(io.env, settingOverrides(flags));
+  return withClient(settings, async (client) => {
+    const abort = new AbortController();
+    const removeInterrupt = io.onInterrupt(() => abort.abort());
+    const showProgress = io.isTTY && !flags.json;
+    const bar = showProgress ? new SingleBar({ format: 'reclaiming [{bar}] {value}/{total} scanned | {eta_formatted} left', hideCursor: true }) : undefined;
+    try {
+      if (bar) bar.start(await pendingCount(client, settings.streamName, settings.groupName), 0);
+      const summary = await runReclaim({
+        client,
+        settings,
+        logger: stderrLogger(io),
+        signal: abort.signal,
+        onProgress: bar ? (counts: Readonly<Counts>) => bar.update(counts.scanned) : undefined,
+      });
+      bar?.stop();
+      io.stdout(flags.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+      return 0;
+    } finally {
+      bar?.stop();
+      removeInterrupt();
+    }
+  });
+}
+
+async function pendingCount(client: Parameters<Parameters<typeof withClient>[1]>[0], stream: string, group: string): Promise<number> {
+  const reply = (await client.call('XPENDING', stream, group)) as [number, ...unknown[]];
+  return Number(reply[0]) || 0;
+}
+
+export function formatSummary(s: Summary): string {
+  const rows: [string, string | number][] = [
+    ['scanned', s.scanned],
+    ['claimed', s.claimed],
+    ['processed', s.processed],
+    ['dead-lettered', s.deadLettered],
+    ['orphaned', s.orphaned],
+    ['failed', s.failed],
+    ['skipped', s.skipped],
+    ['deregistered', s.deregistered],
+    ['duration', `${(s.durationMs / 1000).toFixed(2)} s`],
+    ['complete', s.complete ? 'yes' : 'no — the budget ran out; the next run resumes'],
+  ];
+  const head = `${s.dryRun ? 'DRY RUN (nothing changed) — ' : ''}stream ${s.stream}, group ${s.group}\n`;
+  return head + rows.map(([k, v]) => `  ${k.padEnd(14)} ${v}`).join('\n') + '\n';
+}
