@@ -1,0 +1,61 @@
+// Azure Managed Redis (Microsoft.Cache/redisEnterprise): TLS only, TLS 1.2 minimum, OSS cluster
+// policy, access keys disabled. The function's identity gets the built-in 'default' access
+// policy, so it signs in with an Entra token (username = the identity's object ID).
+param name string
+param location string
+param tags object
+
+@description('Azure Managed Redis SKU, e.g. Balanced_B0, Balanced_B1, MemoryOptimized_M10.')
+param skuName string = 'Balanced_B0'
+
+@allowed(['Enabled', 'Disabled'])
+param publicNetworkAccess string = 'Enabled'
+
+@description('Object (principal) ID of the managed identity that may use the database.')
+param principalId string
+
+@description('Database port (Azure Managed Redis uses 10000).')
+param port int = 10000
+
+resource cluster 'Microsoft.Cache/redisEnterprise@2025-07-01' = {
+  name: name
+  location: location
+  tags: tags
+  sku: { name: skuName }
+  properties: {
+    minimumTlsVersion: '1.2'
+    highAvailability: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
+  }
+}
+
+resource database 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' = {
+  parent: cluster
+  name: 'default'
+  properties: {
+    port: port
+    clientProtocol: 'Encrypted'
+    clusteringPolicy: 'OSSCluster'
+    // Streams and pending entries must never be evicted.
+    evictionPolicy: 'NoEviction'
+    accessKeysAuthentication: 'Disabled'
+    modules: []
+  }
+}
+
+resource accessPolicyAssignment 'Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments@2025-07-01' = {
+  parent: database
+  // The name allows letters and digits only: a guid without its dashes.
+  name: take(replace(guid(database.id, principalId, 'default'), '-', ''), 60)
+  properties: {
+    accessPolicyName: 'default'
+    user: {
+      objectId: principalId
+    }
+  }
+}
+
+output id string = cluster.id
+output name string = cluster.name
+output hostName string = cluster.properties.hostName
+output port int = port

@@ -1,0 +1,228 @@
+// stream-reclaimer on Azure: Flex Consumption function app (Node 22) with a user-assigned
+// identity, storage without shared keys, Log Analytics + Application Insights (Entra ingestion),
+// and Azure Managed Redis (Entra only) or a Redis you bring. See docs/deploy.md.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; names and tags every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource (must offer Flex Consumption and Azure Managed Redis).')
+@metadata({ azd: { type: 'location' } })
+param location string
+
+@description('Resource group name; empty = rg-<environmentName>.')
+param resourceGroupName string = ''
+
+// ---- Redis -----------------------------------------------------------------------------------
+@allowed(['managed', 'existing'])
+@description('managed: create Azure Managed Redis (Entra auth, OSS cluster). existing: use your own Redis.')
+param redisMode string = 'managed'
+
+@description('Azure Managed Redis SKU (managed mode).')
+param redisSku string = 'Balanced_B0'
+
+@description('existing mode: host:port of your Redis.')
+param existingRedisHost string = ''
+
+@description('existing mode: Key Vault secret URI holding the Redis password (access key).')
+param existingRedisPasswordSecretUri string = ''
+
+@description('existing mode: resource group of that Key Vault; empty = grant Key Vault Secrets User yourself.')
+param existingKeyVaultResourceGroupName string = ''
+
+@description('existing mode: TLS on (REDIS_TLS).')
+param existingRedisTls bool = true
+
+@description('existing mode: Redis Cluster protocol (REDIS_CLUSTER).')
+param existingRedisCluster bool = false
+
+@description('VNet integration of the function app, private endpoints for storage and Redis.')
+param enableVnet bool = false
+
+// ---- Reclaimer settings (DESIGN §2; defaults are the product defaults) -----------------------
+@description('STREAM_NAME. Keep a hash tag so derived keys land in the same cluster slot.')
+param streamName string = '{orders}:stream'
+@description('STREAM_CONSUMER_GROUP_NAME')
+param consumerGroupName string = 'orders-workers'
+@description('MONITORING_CONSUMER_NAME')
+param monitoringConsumerName string = 'reclaimer'
+@description('MIN_IDLE_TIME_SEC (decimals allowed)')
+param minIdleTimeSec string = '60'
+@description('MAX_DELIVERIES')
+param maxDeliveries int = 5
+@description('DEAD_LETTER_STREAM; empty = <STREAM_NAME>:dlq (same hash tag)')
+param deadLetterStream string = ''
+@description('HASH_KEY_PREFIX; empty = <STREAM_NAME>: (same hash tag)')
+param hashKeyPrefix string = ''
+@description('HASH_KEY_FIELD; empty = the entry ID')
+param hashKeyField string = ''
+@description('BATCH_SIZE')
+param batchSize int = 100
+@description('CONCURRENCY')
+param concurrency int = 16
+@description('MAX_RUN_SEC')
+param maxRunSec string = '240'
+@description('RECLAIM_SCHEDULE (6-field NCRONTAB, seconds first)')
+param reclaimSchedule string = '*/20 * * * * *'
+@description('DEREGISTER_IDLE_SEC; empty = off')
+param deregisterIdleSec string = ''
+@description('DRY_RUN')
+param dryRun bool = false
+@allowed(['auto', 'redis6.0', 'redis6.2', 'redis7'])
+@description('RECLAIM_STRATEGY')
+param reclaimStrategy string = 'auto'
+@description('REDIS_USERNAME (ACL user, existing mode; Entra uses the identity object ID)')
+param redisUsername string = ''
+@description('REDIS_TLS_CA_FILE (path inside the package; empty = public CAs)')
+param redisTlsCaFile string = ''
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var managedRedis = redisMode == 'managed'
+var functionAppName = 'func-reclaimer-${resourceToken}'
+var deploymentContainerName = 'app-package-${resourceToken}'
+
+resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: 'id-reclaimer-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    publicNetworkAccess: enableVnet ? 'Disabled' : 'Enabled'
+  }
+}
+
+module redis 'app/redis.bicep' = if (managedRedis) {
+  name: 'redis'
+  scope: rg
+  params: {
+    name: 'redis-${resourceToken}'
+    location: location
+    tags: tags
+    skuName: redisSku
+    publicNetworkAccess: enableVnet ? 'Disabled' : 'Enabled'
+    principalId: identity.outputs.principalId
+  }
+}
+
+module network 'app/network.bicep' = if (enableVnet) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: 'vnet-${resourceToken}'
+    location: location
+    tags: tags
+    storageAccountId: storage.outputs.id
+    redisId: managedRedis ? redis.outputs.id : ''
+  }
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    principalId: identity.outputs.principalId
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+  }
+}
+
+module keyVaultAccess 'app/keyvault-access.bicep' = if (!managedRedis && !empty(existingKeyVaultResourceGroupName)) {
+  name: 'keyVaultAccess'
+  scope: resourceGroup(existingKeyVaultResourceGroupName)
+  params: {
+    principalId: identity.outputs.principalId
+    secretUri: existingRedisPasswordSecretUri
+  }
+}
+
+var redisConnection = {
+  host: managedRedis ? '${redis.outputs.hostName}:${redis.outputs.port}' : existingRedisHost
+  auth: managedRedis ? 'entra' : 'password'
+  password: managedRedis ? '' : '@Microsoft.KeyVault(SecretUri=${existingRedisPasswordSecretUri})'
+  username: redisUsername
+  tls: managedRedis || existingRedisTls ? 'true' : 'false'
+  tlsCaFile: redisTlsCaFile
+  cluster: managedRedis || existingRedisCluster ? 'true' : 'false'
+}
+
+module functionApp 'app/function.bicep' = {
+  name: 'function'
+  scope: rg
+  dependsOn: [rbac]
+  params: {
+    name: functionAppName
+    planName: 'plan-${resourceToken}'
+    location: location
+    tags: union(tags, { 'azd-service-name': 'reclaimer' })
+    identityId: identity.outputs.resourceId
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    subnetId: enableVnet ? network.outputs.appSubnetId : ''
+    redis: redisConnection
+    reclaimer: {
+      streamName: streamName
+      consumerGroupName: consumerGroupName
+      monitoringConsumerName: monitoringConsumerName
+      minIdleTimeSec: minIdleTimeSec
+      maxDeliveries: string(maxDeliveries)
+      deadLetterStream: deadLetterStream
+      hashKeyPrefix: hashKeyPrefix
+      hashKeyField: hashKeyField
+      batchSize: string(batchSize)
+      concurrency: string(concurrency)
+      maxRunSec: maxRunSec
+      reclaimSchedule: reclaimSchedule
+      deregisterIdleSec: deregisterIdleSec
+      dryRun: dryRun ? 'true' : 'false'
+      reclaimStrategy: reclaimStrategy
+    }
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output REDIS_MODE string = redisMode
+output REDIS_HOST string = redisConnection.host
+output REDIS_AUTH string = redisConnection.auth
+output STREAM_NAME string = streamName
+output STREAM_CONSUMER_GROUP_NAME string = consumerGroupName
