@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { SettingsError } from '../../src/errors';
+import { DEFAULTS, loadSettings, SETTING_NAMES } from '../../src/settings';
+
+const base = { REDIS_HOST: 'cache.example:6380', STREAM_NAME: '{orders}:stream', STREAM_CONSUMER_GROUP_NAME: 'workers' };
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadSettings(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(SettingsError);
+    return [...(error as SettingsError).problems];
+  }
+  throw new Error('expected a SettingsError');
+}
+
+describe('loadSettings', () => {
+  it('applies the documented defaults', () => {
+    const s = loadSettings(base);
+    expect(s).toMatchObject({
+      redisHost: 'cache.example',
+      redisPort: 6380,
+      redisTls: true,
+      redisAuth: 'password',
+      redisCluster: false,
+      consumerName: 'reclaimer',
+      minIdleMs: 60_000,
+      maxDeliveries: 5,
+      deadLetterStream: '{orders}:stream:dlq',
+      hashKeyPrefix: '{orders}:stream:',
+      hashKeyField: '',
+      batchSize: 100,
+      concurrency: 16,
+      maxRunMs: 240_000,
+      schedule: '*/20 * * * * *',
+      deregisterIdleMs: undefined,
+      dryRun: false,
+    });
+    expect(Object.isFrozen(DEFAULTS)).toBe(true);
+  });
+
+  it('reads host forms: host alone, [ipv6]:port, and a unix socket (TLS off by default there)', () => {
+    expect(loadSettings({ ...base, REDIS_HOST: 'redis' })).toMatchObject({ redisHost: 'redis', redisPort: 6379 });
+    expect(loadSettings({ ...base, REDIS_HOST: '[::1]:7000' })).toMatchObject({ redisHost: '::1', redisPort: 7000 });
+    expect(loadSettings({ ...base, REDIS_HOST: '/run/redis.sock' })).toMatchObject({ redisPath: '/run/redis.sock', redisTls: false });
+  });
+
+  it('treats an empty value as the default and accepts decimals for idle time', () => {
+    const s = loadSettings({ ...base, MAX_DELIVERIES: '', MIN_IDLE_TIME_SEC: '0.5', DEREGISTER_IDLE_SEC: '3600' });
+    expect(s.maxDeliveries).toBe(5);
+    expect(s.minIdleMs).toBe(500);
+    expect(s.deregisterIdleMs).toBe(3_600_000);
+  });
+
+  it('reports every problem at once, naming the setting, the value and what is expected', () => {
+    const list = problems({
+      MIN_IDLE_TIME_SEC: '-1',
+      MAX_DELIVERIES: 'abc',
+      BATCH_SIZE: '0',
+      REDIS_AUTH: 'kerberos',
+      REDIS_TLS: 'yes',
+      RECLAIM_SCHEDULE: '*/5 * * * *',
+    });
+    expect(list).toEqual(
+      expect.arrayContaining([
+        'Expected `REDIS_HOST` to be set (`host:port`, `host` or an absolute unix-socket path), got nothing',
+        'Expected `STREAM_NAME` to be set (the stream key), got nothing',
+        'Expected `STREAM_CONSUMER_GROUP_NAME` to be set (the consumer group name), got nothing',
+        'Expected `MIN_IDLE_TIME_SEC` to be a number >= 0, got `-1`',
+        'Expected `MAX_DELIVERIES` to be an integer >= 1, got `abc`',
+        'Expected `BATCH_SIZE` to be an integer from 1 to 10000, got `0`',
+        'Expected `REDIS_AUTH` to be `password` or `entra`, got `kerberos`',
+        'Expected `REDIS_TLS` to be `true` or `false`, got `yes`',
+      ]),
+    );
+    expect(list.some((p) => p.startsWith('Expected `RECLAIM_SCHEDULE` to be a 6-field NCRONTAB'))).toBe(true);
+    expect(list).toHaveLength(9);
+  });
+
+  it('never echoes a secret', () => {
+    const list = problems({ ...base, REDIS_AUTH: 'entra', REDIS_PASSWORD: 'hunter2-secret' });
+    expect(list.join('\n')).not.toContain('hunter2-secret');
+    expect(list).toEqual(['Expected `REDIS_PASSWORD` to be empty when `REDIS_AUTH` is `entra`, got a password']);
+  });
+
+  it('rejects a bad host and a dead-letter stream equal to the stream', () => {
+    expect(problems({ ...base, REDIS_HOST: 'a:99999', DEAD_LETTER_STREAM: '{orders}:stream' })).toEqual([
+      'Expected `REDIS_HOST` to be `host:port`, `host` or an absolute unix-socket path, got `a:99999`',
+      'Expected `DEAD_LETTER_STREAM` to differ from `STREAM_NAME`, got `{orders}:stream`',
+    ]);
+  });
+
+  it('lists every DESIGN setting among the names it reads', () => {
+    for (const name of ['REDIS_HOST', 'REDIS_PASSWORD', 'REDIS_USERNAME', 'REDIS_TLS', 'REDIS_TLS_CA_FILE', 'REDIS_AUTH', 'REDIS_CLUSTER',
+      'STREAM_NAME', 'STREAM_CONSUMER_GROUP_NAME', 'MONITORING_CONSUMER_NAME', 'MIN_IDLE_TIME_SEC', 'MAX_DELIVERIES',
+      'DEAD_LETTER_STREAM', 'HASH_KEY_PREFIX', 'HASH_KEY_FIELD', 'BATCH_SIZE', 'CONCURRENCY', 'MAX_RUN_SEC', 'RECLAIM_SCHEDULE',
+      'DEREGISTER_IDLE_SEC', 'DRY_RUN']) {
+      expect(SETTING_NAMES).toContain(name);
+    }
+  });
+});
