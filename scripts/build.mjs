@@ -1,13 +1,13 @@
 // Bundles the CLI and the Functions app to CommonJS. The Functions worker provides
 // `@azure/functions-core` to `require` only, so it stays external.
-import { build } from 'esbuild';
+import { build, context } from 'esbuild';
 import { existsSync, rmSync } from 'node:fs';
 
 rmSync('dist', { recursive: true, force: true });
 const entryPoints = { 'cli/index': 'src/cli/index.ts' };
 if (existsSync('functions/index.ts')) entryPoints['functions/index'] = 'functions/index.ts';
 
-await build({
+const options = {
   entryPoints,
   outdir: 'dist',
   bundle: true,
@@ -18,4 +18,7 @@ await build({
   loader: { '.lua': 'text' },
   external: ['@azure/functions-core'],
   logLevel: 'warning',
-});
+};
+// `--watch` (npm run watch): rebuild on every change, for `func start` in another terminal.
+if (process.argv.includes('--watch')) await (await context({ ...options, logLevel: 'info' })).watch();
+else await build(options);

@@ -2,10 +2,12 @@
 import { Command, CommanderError } from 'commander';
 import { redact } from '../errors';
 import { exitCodeFor, processIO, type CliIO } from './io';
+import { registerDemo } from './demo';
 import { registerRun } from './run';
+import { registerWatch } from './watch';
 
 /** Each command lives in its own file and registers itself here. */
-const COMMANDS = [registerRun];
+const COMMANDS = [registerRun, registerDemo, registerWatch];
 
 export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   const program = new Command('stream-reclaimer')

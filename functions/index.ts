@@ -1,0 +1,5 @@
+/**
+ * Entry point of the Functions app (package.json `main` after the build): importing a function
+ * file registers it, so the one bundle registers every function of the app.
+ */
+import './reclaim';

@@ -1,0 +1,53 @@
+/**
+ * The timer function: settings → shared client → run → summary logged as one JSON line.
+ * An invocation whose run could not do its job throws, so the host records a failure;
+ * `failed > 0` or `complete: false` only warn — later runs retry those entries.
+ */
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { runReclaim, type Summary } from '../src/run';
+import type { Settings } from '../src/settings';
+import type { LogFields, Logger } from '../src/telemetry';
+import { FUNCTION_TIMEOUT_MS, runBudgetMs } from './budget';
+import { discardClientAfter, getWorker, safeError, tracked, workerSettings } from './worker';
+
+export async function reclaimHandler(timer: Timer, context: InvocationContext): Promise<Summary> {
+  let settings: Settings | undefined;
+  try {
+    settings = workerSettings();
+    if (timer?.isPastDue) {
+      context.log('reclaim: the timer is past due (an occurrence was missed, e.g. while the app was stopped); running now');
+    }
+    const { client } = await getWorker();
+    // Budget from MAX_RUN_SEC, capped so the run ends within host.json functionTimeout.
+    const runSettings: Settings = { ...settings, maxRunMs: runBudgetMs(settings.maxRunMs, FUNCTION_TIMEOUT_MS) };
+    const summary = await tracked((signal) => runReclaim({ client, settings: runSettings, logger: contextLogger(context), signal }));
+    context.log(JSON.stringify(summary));
+    if (summary.failed > 0 || !summary.complete) context.warn(`reclaim: ${unfinished(summary)}`);
+    return summary;
+  } catch (error) {
+    discardClientAfter(error);
+    const safe = safeError(error, settings);
+    context.error(`reclaim failed: ${safe.message}`);
+    throw safe;
+  }
+}
+
+function unfinished(s: Summary): string {
+  const parts: string[] = [];
+  if (s.failed > 0) parts.push(`${s.failed} entries failed processing and stay pending for a later run`);
+  if (!s.complete) parts.push(`the time budget ran out before the PEL was covered; the next run resumes`);
+  return parts.join('; ');
+}
+
+/** The core's log lines go to the invocation's log, fields as JSON so they stay queryable. */
+function contextLogger(context: InvocationContext): Logger {
+  const line = (message: string, fields?: LogFields): string =>
+    fields && Object.keys(fields).length > 0 ? `${message} ${JSON.stringify(fields)}` : message;
+  return {
+    info: (m, f) => context.log(line(m, f)),
+    warn: (m, f) => context.warn(line(m, f)),
+    error: (m, f) => context.error(line(m, f)),
+  };
+}
+
+app.timer('reclaim', { schedule: '%RECLAIM_SCHEDULE%', handler: reclaimHandler });

@@ -1,0 +1,90 @@
+/**
+ * A throwaway redis-server for the demo: unix socket in a temp dir, no persistence, stopped by
+ * its pid (never by name), temp dir removed.
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import Redis from 'ioredis';
+
+export interface DemoRedis {
+  readonly pid: number;
+  readonly socket: string;
+  stop(): Promise<void>;
+}
+
+/** Thrown when no redis-server binary is on PATH; the CLI turns it into exit 2. */
+export class RedisServerMissingError extends Error {
+  override readonly name = 'RedisServerMissingError';
+  constructor() {
+    super(
+      'the demo needs a local `redis-server` binary and none is on PATH.\n' +
+        'Install it (Debian/Ubuntu: `sudo apt-get install -y redis-server`; macOS: `brew install redis`) and run the demo again.',
+    );
+  }
+}
+
+/** The first executable `redis-server` on `pathVar`, or undefined. */
+export function findRedisServer(pathVar: string | undefined): string | undefined {
+  for (const dir of (pathVar ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, 'redis-server');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return undefined;
+}
+
+export async function startDemoRedis(binary: string): Promise<DemoRedis> {
+  const dir = mkdtempSync(join(tmpdir(), 'stream-reclaimer-demo-'));
+  const socket = join(dir, 'redis.sock');
+  const args = ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
+  const pid = child.pid;
+
+  const stop = async (): Promise<void> => {
+    if (pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      process.kill(pid, 'SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(killer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await Promise.race([waitReady(socket, () => child.exitCode !== null), spawnError]);
+  } catch (error) {
+    await stop();
+    throw new Error(`redis-server did not start: ${(error as Error).message}${stderr ? `\n${stderr}` : ''}`);
+  }
+  return { pid: pid as number, socket, stop };
+}
+
+async function waitReady(socket: string, exited: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (exited()) throw new Error('it exited early');
+    const probe = new Redis({ path: socket, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect();
+      await probe.ping();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      probe.disconnect();
+    }
+  }
+  throw new Error('not ready within 10 s');
+}

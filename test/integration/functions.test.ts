@@ -1,0 +1,163 @@
+/**
+ * The Functions app as the worker runs it: the BUILT `main` file loaded with a stand-in
+ * `@azure/functions-core`, its registrations captured, the timer callback invoked through the
+ * captured programming model against a real redis-server.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type Redis from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { provideAppSettings } from '../../src/demo/functions-app';
+import { loadFunctionsApp, type FunctionsApp } from '../../src/demo/worker-standin';
+import type { Summary } from '../../src/run';
+import { addEntries, createGroup, pendingOf, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
+import { freePort, startRedis, type RedisServer } from '../helpers/redis-server';
+
+/** Every function the app registers; a new function file adds its name here. */
+const EXPECTED_FUNCTIONS = ['reclaim', ...(existsSync('functions/status.ts') ? ['status'] : [])];
+const PASSWORD = 'pa55-Word-that-must-never-show';
+const main = resolve(JSON.parse(readFileSync('package.json', 'utf8')).main as string);
+
+let server: RedisServer;
+let redis: Redis;
+const apps: FunctionsApp[] = [];
+
+beforeAll(async () => {
+  // CI builds before testing; a bare `vitest run` builds here.
+  if (!existsSync(main)) execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+  server = await startRedis({ args: ['--requirepass', PASSWORD] });
+  redis = server.client(PASSWORD);
+});
+afterAll(async () => {
+  for (const app of apps) await app.terminate();
+  await server?.stop();
+});
+
+/** A fresh worker process's view: app settings in the environment, then the built app loaded. */
+async function worker(env: Record<string, string>): Promise<FunctionsApp> {
+  provideAppSettings({ REDIS_HOST: server.host, REDIS_TLS: 'false', REDIS_PASSWORD: PASSWORD, ...env });
+  const app = await loadFunctionsApp(main);
+  apps.push(app);
+  return app;
+}
+const names = (): Record<string, string> => ({ STREAM_NAME: uniqueName('stream'), STREAM_CONSUMER_GROUP_NAME: uniqueName('group') });
+const allLogs = (app: FunctionsApp): string => app.logs.map((l) => l.message).join('\n');
+const reclaimerConnections = async (): Promise<number> =>
+  String(await redis.client('LIST')).split('\n').filter((line) => / name=stream-reclaimer /.test(line)).length;
+
+describe('registration', () => {
+  it('registers exactly the expected functions; reclaim is a timerTrigger on %RECLAIM_SCHEDULE%', async () => {
+    const app = await worker(names());
+    expect(app.programmingModel?.name).toBe('@azure/functions');
+    expect([...app.functions.keys()].sort()).toEqual([...EXPECTED_FUNCTIONS].sort());
+    const bindings = Object.values(app.functions.get('reclaim')?.metadata.bindings ?? {});
+    expect(bindings).toHaveLength(1);
+    expect(bindings[0]).toMatchObject({ type: 'timerTrigger', direction: 'in', schedule: '%RECLAIM_SCHEDULE%' });
+    expect(app.hooks.get('appTerminate')).toHaveLength(1);
+  });
+});
+
+describe('invoking the timer function', () => {
+  it('reclaims a crashed consumer backlog and logs the summary as one JSON line', async () => {
+    const env = { ...names(), MAX_DELIVERIES: '3', BATCH_SIZE: '40' };
+    const { STREAM_NAME: stream, STREAM_CONSUMER_GROUP_NAME: group } = env;
+    const ids = await addEntries(redis, stream, Array.from({ length: 210 }, (_, i) => tweet(i)));
+    await createGroup(redis, stream, group);
+    await readAsConsumer(redis, stream, group, 'crashed', 200, { idleMs: 600_000 });
+    await readAsConsumer(redis, stream, group, 'poisoned', 10, { idleMs: 600_000, deliveries: 3 });
+    const app = await worker(env);
+
+    const summary = (await app.invokeTimer('reclaim', { IsPastDue: true })) as Summary;
+
+    expect(summary).toMatchObject({ stream, group, scanned: 210, processed: 200, deadLettered: 10, failed: 0, complete: true });
+    expect(await pendingOf(redis, stream, group)).toEqual([]);
+    expect(await redis.hgetall(`${stream}:${ids[0]}`)).toMatchObject({ user: 'u0', seq: '0' });
+    expect(await redis.xlen(`${stream}:dlq`)).toBe(10);
+    const summaryLines = app.logs.filter((l) => l.category === 'user' && l.message.startsWith('{'));
+    expect(summaryLines).toHaveLength(1);
+    expect(summaryLines[0]).toMatchObject({ level: 'information', functionName: 'reclaim' });
+    expect(JSON.parse(summaryLines[0]?.message ?? '')).toEqual(summary);
+    expect(allLogs(app)).toMatch(/past due/);
+    expect(app.logs.some((l) => l.level === 'warning' || l.level === 'error')).toBe(false);
+  });
+});
+
+describe('an invocation that cannot do its job rejects, naming the cause, never the password', () => {
+  it('invalid settings: every invocation, the same message, no connection made', async () => {
+    const before = await reclaimerConnections();
+    const app = await worker({ ...names(), MAX_DELIVERIES: 'zero', RECLAIM_SCHEDULE: '*/5 * * * *' });
+    for (let i = 0; i < 2; i++) {
+      const error = await app.invokeTimer('reclaim').then(() => undefined, (e: unknown) => e as Error);
+      expect(error?.message).toMatch(/Invalid settings/);
+      expect(error?.message).toMatch(/MAX_DELIVERIES/);
+      expect(error?.message).toMatch(/RECLAIM_SCHEDULE/);
+      expect(error?.message).not.toContain(PASSWORD);
+    }
+    expect(await reclaimerConnections()).toBe(before);
+    expect(allLogs(app)).not.toContain(PASSWORD);
+  });
+
+  it('unreachable Redis', async () => {
+    const port = await freePort();
+    const app = await worker({ ...names(), REDIS_HOST: `127.0.0.1:${port}` });
+    await expect(app.invokeTimer('reclaim')).rejects.toThrow(new RegExp(`Cannot reach Redis at 127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
+    expect(allLogs(app)).toMatch(/reclaim failed/);
+    expect(allLogs(app)).not.toContain(PASSWORD);
+  });
+
+  it('credentials refused', async () => {
+    const wrong = 'Wrong-Secret-42';
+    const app = await worker({ ...names(), REDIS_PASSWORD: wrong });
+    const error = await app.invokeTimer('reclaim').then(() => undefined, (e: unknown) => e as Error);
+    expect(error?.message).toMatch(/refused the credentials/);
+    expect(error?.message).not.toContain(wrong);
+    expect(allLogs(app)).not.toContain(wrong);
+  });
+
+  it('missing group, and missing stream: the message names both', async () => {
+    const env = names();
+    await redis.xadd(env.STREAM_NAME, '*', 'a', '1');
+    for (const stream of [env.STREAM_NAME, uniqueName('absent')]) {
+      const app = await worker({ ...env, STREAM_NAME: stream });
+      const error = await app.invokeTimer('reclaim').then(() => undefined, (e: unknown) => e as Error);
+      expect(error?.name).toBe('MissingGroupError');
+      expect(error?.message).toContain(`\`${stream}\``);
+      expect(error?.message).toContain(`\`${env.STREAM_CONSUMER_GROUP_NAME}\``);
+      expect(error?.message).not.toContain(PASSWORD);
+    }
+  });
+});
+
+describe('the connection', () => {
+  it('is created once per worker across invocations, closed by appTerminate, recreated after', async () => {
+    const env = names();
+    await createGroup(redis, env.STREAM_NAME, env.STREAM_CONSUMER_GROUP_NAME);
+    const app = await worker(env);
+    const before = await reclaimerConnections();
+    const connectionsReceived = async (): Promise<number> => Number(/total_connections_received:(\d+)/.exec(await redis.info('stats'))?.[1]);
+    const received = await connectionsReceived();
+
+    await Promise.all([app.invokeTimer('reclaim'), app.invokeTimer('reclaim'), app.invokeTimer('reclaim')]);
+    for (let i = 0; i < 5; i++) await app.invokeTimer('reclaim');
+
+    expect(await connectionsReceived()).toBe(received + 1);
+    expect(await reclaimerConnections()).toBe(before + 1);
+    await app.terminate();
+    await until(async () => (await reclaimerConnections()) === before);
+
+    await app.invokeTimer('reclaim');
+    expect(await reclaimerConnections()).toBe(before + 1);
+    await app.terminate();
+    await until(async () => (await reclaimerConnections()) === before);
+  });
+});
+
+/** Waits for a condition the server reaches asynchronously (a closed socket); fails after 5 s. */
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not reached within 5 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
