@@ -3,3 +3,4 @@
  * file registers it, so the one bundle registers every function of the app.
  */
 import './reclaim';
+import './status';

@@ -5,6 +5,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import claimEntriesLua from './scripts/claim-entries.lua';
 import deadLetterLua from './scripts/dead-letter.lua';
+import deleteIdleConsumerLua from './scripts/delete-idle-consumer.lua';
+import replayDeadLetterLua from './scripts/replay-dead-letter.lua';
 import settleEntriesLua from './scripts/settle-entries.lua';
 
 export type RedisClient = Redis | Cluster;
@@ -15,6 +17,8 @@ const SCRIPTS = {
   claimEntries: claimEntriesLua,
   settleEntries: settleEntriesLua,
   deadLetter: deadLetterLua,
+  replayDeadLetter: replayDeadLetterLua,
+  deleteIdleConsumer: deleteIdleConsumerLua,
 } as const;
 type ScriptName = keyof typeof SCRIPTS;
 
@@ -118,4 +122,26 @@ export async function deadLetter(
   }
   const reply = (await call(client, 'deadLetter', [keys.stream, keys.deadLetter], argv)) as number[];
   return reply.map((s) => (s === 1 ? 'dead-lettered' : s === 2 ? 'orphaned' : 'skipped'));
+}
+
+/** Per record: the new source-stream ID, `gone` (already replayed or purged), or `not-a-record`. */
+export type ReplayStatus = { newId: string } | 'gone' | 'not-a-record';
+
+/** Replays dead-letter records of one source stream (same slot as the DLQ; the caller checks). */
+export async function replayDeadLetters(
+  client: RedisClient,
+  keys: { deadLetter: string; source: string },
+  ids: readonly string[],
+): Promise<ReplayStatus[]> {
+  const reply = (await call(client, 'replayDeadLetter', [keys.deadLetter, keys.source], ids)) as (Buffer | number)[];
+  return reply.map((r) => (typeof r === 'number' ? (r === 0 ? 'gone' : 'not-a-record') : { newId: r.toString() }));
+}
+
+/** Deletes one consumer if, atomically, it has nothing pending, is idle > `idleMs`, and is not `protect`. */
+export async function deleteIdleConsumer(
+  client: RedisClient,
+  stream: string,
+  args: { group: string; consumer: string | Buffer; idleMs: number; protect: string },
+): Promise<boolean> {
+  return (await call(client, 'deleteIdleConsumer', [stream], [args.group, args.consumer, args.idleMs, args.protect])) === 1;
 }

@@ -3,11 +3,13 @@ import { Command, CommanderError } from 'commander';
 import { redact } from '../errors';
 import { exitCodeFor, processIO, type CliIO } from './io';
 import { registerDemo } from './demo';
+import { registerDlq } from './dlq';
 import { registerRun } from './run';
+import { registerStats } from './stats';
 import { registerWatch } from './watch';
 
 /** Each command lives in its own file and registers itself here. */
-const COMMANDS = [registerRun, registerDemo, registerWatch];
+const COMMANDS = [registerRun, registerStats, registerDlq, registerDemo, registerWatch];
 
 export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   const program = new Command('stream-reclaimer')

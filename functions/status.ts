@@ -1,0 +1,45 @@
+/**
+ * GET /api/status (function-level auth: needs a function or host key): the `stats --json` object
+ * of the configured group, so a dashboard can read the group's health from the deployed app.
+ * Uses the worker's shared client. Failures answer with a JSON `{ error }` and a status code
+ * instead of an empty 500, and are logged; the message never carries a secret.
+ */
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { MissingGroupError, RedisAuthError, RedisUnavailableError } from '../src/errors';
+import type { Settings } from '../src/settings';
+import { collectStats, DEFAULT_REASON_SAMPLE } from '../src/stats';
+import { discardClientAfter, getWorker, safeError, workerSettings } from './worker';
+
+export async function statusHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  let settings: Settings | undefined;
+  try {
+    settings = workerSettings();
+    const sample = sampleOf(request.query.get('sample'));
+    if (sample === undefined) {
+      return { status: 400, jsonBody: { error: `Expected query parameter \`sample\` to be an integer from 0 to 1000, got \`${request.query.get('sample')}\`` } };
+    }
+    const { client } = await getWorker();
+    const stats = await collectStats(client, settings, { sample });
+    return { status: 200, jsonBody: stats, headers: { 'cache-control': 'no-store' } };
+  } catch (error) {
+    discardClientAfter(error);
+    const safe = safeError(error, settings);
+    context.error(`status failed: ${safe.message}`);
+    return { status: statusFor(error), jsonBody: { error: safe.message } };
+  }
+}
+
+/** `?sample=N` (0–1000), default the CLI's; undefined when malformed. */
+function sampleOf(text: string | null): number | undefined {
+  if (text === null || text === '') return DEFAULT_REASON_SAMPLE;
+  return /^\d+$/.test(text) && Number(text) <= 1000 ? Number(text) : undefined;
+}
+
+function statusFor(error: unknown): number {
+  if (error instanceof MissingGroupError) return 404;
+  if (error instanceof RedisUnavailableError || error instanceof RedisAuthError) return 503;
+  // Bad settings (SettingsError) or anything else: the app is misconfigured or broken.
+  return 500;
+}
+
+app.http('status', { methods: ['GET'], authLevel: 'function', route: 'status', handler: statusHandler });

@@ -1,0 +1,78 @@
+/** `stream-reclaimer stats [--json]`: the group at a glance, as a table or one JSON object. */
+import type { Command } from 'commander';
+import { UsageError } from '../errors';
+import { loadSettings } from '../settings';
+import { collectStats, DEFAULT_REASON_SAMPLE, type GroupStats } from '../stats';
+import { withClient, type CliIO } from './io';
+import { settingOverrides } from './run';
+
+interface StatsFlags {
+  json?: boolean;
+  sample?: string;
+  stream?: string;
+  group?: string;
+}
+
+export function registerStats(program: Command, io: CliIO, done: (code: number) => void): void {
+  program
+    .command('stats')
+    .description('the group at a glance: pending entries, consumers, lag, dead letters')
+    .option('--json', 'print one JSON object (fields documented in docs/operations.md)')
+    .option('--sample <n>', `newest dead-letter records to count reasons in (default ${DEFAULT_REASON_SAMPLE})`)
+    .option('--stream <name>', 'override STREAM_NAME')
+    .option('--group <name>', 'override STREAM_CONSUMER_GROUP_NAME')
+    .action(async (flags: StatsFlags) => done(await statsCommand(flags, io)));
+}
+
+export async function statsCommand(flags: StatsFlags, io: CliIO): Promise<number> {
+  const sample = parseCount(flags.sample, '--sample', DEFAULT_REASON_SAMPLE);
+  const settings = loadSettings(io.env, settingOverrides(flags));
+  const stats = await withClient(settings, (client) => collectStats(client, settings, { sample }));
+  io.stdout(flags.json ? `${JSON.stringify(stats)}\n` : formatStats(stats));
+  return 0;
+}
+
+/** A non-negative integer option; `fallback` when absent. */
+export function parseCount(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) > 1_000_000) throw new UsageError(`Expected \`${flag}\` to be an integer from 0 to 1000000, got \`${text}\``);
+  return Number(text);
+}
+
+/** `850 ms`, `12.3 s`, `5m 3s`, `2h 10m`, `3d 4h`. */
+export function formatMs(ms: number | null): string {
+  if (ms === null) return '—';
+  if (ms < 1_000) return `${ms} ms`;
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${(ms / 1000).toFixed(1)} s`;
+  if (s < 3_600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  if (s < 86_400) return `${Math.floor(s / 3_600)}h ${Math.floor((s % 3_600) / 60)}m`;
+  return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3_600)}h`;
+}
+
+/** Left-aligned columns; the first row is the header. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => `  ${r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`).join('');
+}
+
+export function formatStats(s: GroupStats): string {
+  const reasons = Object.entries(s.deadLetterReasons)
+    .sort((a, b) => b[1] - a[1])
+    .map(([reason, n]) => `${reason} ${n}`)
+    .join(', ');
+  const summary = table([
+    ['stream', `${s.stream} (${s.streamLength} entries)`],
+    ['group', `${s.group} (last delivered ${s.lastDeliveredId})`],
+    ['pending', String(s.pending)],
+    ['oldest pending', s.oldestPendingId ? `${s.oldestPendingId}, idle ${formatMs(s.oldestIdleMs)}` : '—'],
+    ['lag', s.lag === null ? 'unknown (server < 7.0, or entries were deleted)' : `${s.lag} not yet delivered`],
+    ['dead letters', `${s.deadLetters} in ${s.deadLetterStream}`],
+    ['reasons', s.deadLetterSample ? `${reasons} (newest ${s.deadLetterSample})` : '—'],
+  ]);
+  const consumers = table([
+    ['CONSUMER', 'PENDING', 'IDLE', 'INACTIVE'],
+    ...s.consumers.map((c) => [c.name, String(c.pending), formatMs(c.idleMs), formatMs(c.inactiveMs)]),
+  ]);
+  return `${summary}\nconsumers (${s.consumers.length})\n${s.consumers.length ? consumers : '  none\n'}`;
+}

@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type Redis from 'ioredis';
+import { connect } from '../../src/connection';
+import { runReclaim } from '../../src/run';
+import { addEntries, createGroup, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
+import { cliEnv, redisCli, runCli } from '../helpers/operator';
+import { startRedis, type RedisServer } from '../helpers/redis-server';
+
+let server: RedisServer;
+let redis: Redis;
+let stream: string;
+let group: string;
+
+/**
+ * A group with dead letters of two reasons (made by a real run), a crashed consumer with an idle
+ * backlog, a live consumer, a consumer that never read, and 12 entries not yet delivered.
+ */
+beforeAll(async () => {
+  server = await startRedis();
+  redis = server.client();
+  const settings = testSettings(server, { HASH_KEY_FIELD: 'user', MAX_DELIVERIES: '5' });
+  ({ streamName: stream, groupName: group } = settings);
+  await addEntries(redis, stream, [...[0, 1, 2, 3].map(tweet), ['text', 'no user'], ['text', 'no user either']]);
+  await createGroup(redis, stream, group);
+  await readAsConsumer(redis, stream, group, 'dave', 4, { idleMs: 600_000, deliveries: 5 });
+  await readAsConsumer(redis, stream, group, 'erin', 2, { idleMs: 600_000 });
+  const client = await connect(settings);
+  try {
+    expect(await runReclaim({ client, settings })).toMatchObject({ deadLettered: 6, processed: 0 });
+  } finally {
+    client.disconnect();
+  }
+  await addEntries(redis, stream, Array.from({ length: 20 }, (_, i) => tweet(100 + i)));
+  await readAsConsumer(redis, stream, group, 'alice', 5, { idleMs: 600_000 });
+  await readAsConsumer(redis, stream, group, 'bob', 3);
+  await redis.xgroup('CREATECONSUMER', stream, group, 'carol');
+});
+afterAll(async () => server?.stop());
+
+type Row = Record<string, string | number>;
+
+describe('stream-reclaimer stats --json', () => {
+  it('reports what redis-cli reports: PEL, oldest entry, lag, lengths, consumers, reasons', async () => {
+    const r = await runCli(['stats', '--json'], cliEnv(server, stream, group));
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const stats = JSON.parse(lines[0] as string);
+
+    const [count, smallest] = redisCli(server, 'XPENDING', stream, group) as [number, string];
+    const oldestRow = (redisCli(server, 'XPENDING', stream, group, smallest, smallest, '1') as [string, string, number, number][])[0];
+    const oldestIdle = oldestRow?.[2] ?? Number.NaN;
+    const groupInfo = (redisCli(server, 'XINFO', 'GROUPS', stream) as Row[]).find((g) => g.name === group) as Row;
+    const consumers = redisCli(server, 'XINFO', 'CONSUMERS', stream, group) as Row[];
+
+    expect(stats).toMatchObject({
+      stream,
+      group,
+      streamLength: redisCli(server, 'XLEN', stream),
+      pending: count,
+      oldestPendingId: smallest,
+      lag: groupInfo.lag,
+      lastDeliveredId: groupInfo['last-delivered-id'],
+      deadLetterStream: `${stream}:dlq`,
+      deadLetters: redisCli(server, 'XLEN', `${stream}:dlq`),
+      deadLetterReasons: { 'max-deliveries': 4, 'missing-key-field': 2 },
+      deadLetterSample: 6,
+    });
+    expect(count).toBe(8);
+    expect(groupInfo.lag).toBe(12);
+    expect(stats.deadLetters).toBe(6);
+    expect(Math.abs(stats.oldestIdleMs - oldestIdle)).toBeLessThan(1_000);
+    expect(stats.oldestIdleMs).toBeGreaterThanOrEqual(600_000);
+
+    expect(stats.consumers.map((c: Row) => c.name)).toEqual(consumers.map((c) => c.name));
+    expect(stats.consumers.map((c: Row) => c.name).sort()).toEqual(['alice', 'bob', 'carol', 'dave', 'erin', 'reclaimer']);
+    for (const [i, c] of consumers.entries()) {
+      const mine = stats.consumers[i];
+      expect(mine.pending).toBe(c.pending);
+      expect(Math.abs(mine.idleMs - Number(c.idle))).toBeLessThan(1_000);
+      // Redis 7.0 has no `inactive`; 7.2+ and Valkey do.
+      expect(mine.inactiveMs).toBe(c.inactive === undefined || Number(c.inactive) < 0 ? null : mine.inactiveMs);
+    }
+    expect(Object.keys(stats)).toEqual(['stream', 'group', 'streamLength', 'pending', 'oldestPendingId', 'oldestIdleMs', 'lag',
+      'lastDeliveredId', 'deadLetterStream', 'deadLetters', 'deadLetterReasons', 'deadLetterSample', 'consumers']);
+  });
+
+  it('counts reasons in a bounded sample of the newest records (--sample)', async () => {
+    const r = await runCli(['stats', '--json', '--sample', '2'], cliEnv(server, stream, group));
+    const stats = JSON.parse(r.stdout);
+    expect(stats.deadLetterSample).toBe(2);
+    // The two newest records are the missing-key-field ones (dead-lettered after the claim).
+    expect(stats.deadLetterReasons).toEqual({ 'missing-key-field': 2 });
+    expect(stats.deadLetters).toBe(6);
+  });
+
+  it('reports nulls, not errors, for an empty group', async () => {
+    const s = uniqueName('empty');
+    await createGroup(redis, s, 'g');
+    const stats = JSON.parse((await runCli(['stats', '--json'], cliEnv(server, s, 'g'))).stdout);
+    expect(stats).toMatchObject({ pending: 0, oldestPendingId: null, oldestIdleMs: null, deadLetters: 0, deadLetterReasons: {}, deadLetterSample: 0, consumers: [] });
+  });
+});
+
+describe('stream-reclaimer stats (human)', () => {
+  it('prints a readable table with every consumer', async () => {
+    const r = await runCli(['stats'], cliEnv(server, stream, group));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/pending\s+8\n/);
+    expect(r.stdout).toMatch(/lag\s+12 not yet delivered/);
+    expect(r.stdout).toMatch(/dead letters\s+6 in /);
+    expect(r.stdout).toMatch(/CONSUMER\s+PENDING\s+IDLE\s+INACTIVE/);
+    expect(r.stdout).toMatch(/alice\s+5\s+/);
+    expect(r.stdout).toMatch(/carol\s+0\s+/);
+  });
+
+  it('names a missing group and how to create it, exit 1', async () => {
+    const r = await runCli(['stats'], cliEnv(server, stream, 'no-such-group'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no-such-group');
+    expect(r.stderr).toContain('XGROUP CREATE');
+  });
+
+  it('rejects a bad --sample with exit 2', async () => {
+    const r = await runCli(['stats', '--sample', 'lots'], cliEnv(server, stream, group));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--sample');
+  });
+});
