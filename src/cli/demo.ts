@@ -70,9 +70,9 @@ async function showDemo(io: CliIO, redis: Redis, server: DemoRedis, main: string
   const fn = app.functions.get('reclaim');
   const trigger = Object.values(fn?.metadata.bindings ?? {}).find((b) => b.type === 'timerTrigger');
   io.stdout(
-    `Loaded ${main} with a stand-in Functions worker: registered ${[...app.functions.keys()].join(', ')}` +
-      `${trigger ? ` (timerTrigger, schedule ${String(trigger.schedule)})` : ''}.\n` +
-      'Invoking `reclaim` with a timer input, as the host does on schedule:\n',
+    `Loaded ${main} with a stand-in Functions worker; it registered: ${[...app.functions.keys()].join(', ')}.\n` +
+      `\`reclaim\` is a ${trigger?.type ?? '?'} on ${String(trigger?.schedule)} (RECLAIM_SCHEDULE, default */20 * * * * *).\n` +
+      'Invoking it with a timer input, as the worker does when the host fires the schedule:\n',
   );
   let summary: Summary;
   try {

@@ -1,0 +1,87 @@
+/**
+ * `stream-reclaimer watch`: the built timer function on RECLAIM_SCHEDULE, one summary line per
+ * run, until interrupted. An every-second schedule keeps this short; nothing asserts timing.
+ */
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import type Redis from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/index';
+import type { CliIO } from '../../src/cli/io';
+import { watchCommand } from '../../src/cli/watch';
+import { addEntries, createGroup, pendingOf, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
+import { startRedis, type RedisServer } from '../helpers/redis-server';
+
+let server: RedisServer;
+let redis: Redis;
+
+beforeAll(async () => {
+  if (!existsSync('dist/functions/index.js')) spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+  server = await startRedis();
+  redis = server.client();
+});
+afterAll(async () => server?.stop());
+
+function testIO(env: Record<string, string>): CliIO & { out: string[]; err: string[]; interrupt: () => void } {
+  const out: string[] = [];
+  const err: string[] = [];
+  let handler: (() => void) | undefined;
+  return {
+    out,
+    err,
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    env,
+    isTTY: false,
+    onInterrupt(h) {
+      handler = h;
+      return () => (handler = undefined);
+    },
+    interrupt: () => handler?.(),
+  };
+}
+
+describe('stream-reclaimer watch', () => {
+  const stream = uniqueName('stream');
+  const group = uniqueName('group');
+  const env = { REDIS_HOST: '', REDIS_TLS: 'false', STREAM_NAME: stream, STREAM_CONSUMER_GROUP_NAME: group, RECLAIM_SCHEDULE: '* * * * * *' };
+
+  it('runs the timer function on the schedule, one summary line per run, never overlapping', async () => {
+    await addEntries(redis, stream, Array.from({ length: 120 }, (_, i) => tweet(i)));
+    await createGroup(redis, stream, group);
+    await readAsConsumer(redis, stream, group, 'crashed', 120, { idleMs: 600_000 });
+    const io = testIO({ ...env, REDIS_HOST: server.host });
+
+    expect(await watchCommand(io, { maxRuns: 2 })).toBe(0);
+
+    expect(io.out).toHaveLength(2);
+    const [first, second] = io.out.map((line) => JSON.parse(line.slice(line.indexOf(' ') + 1)) as Record<string, unknown>);
+    expect(first).toMatchObject({ stream, group, processed: 120, complete: true });
+    expect(second).toMatchObject({ scanned: 0, processed: 0, complete: true });
+    expect(await pendingOf(redis, stream, group)).toEqual([]);
+    expect(io.err.join('')).toMatch(/stopped after 2 runs/);
+  });
+
+  it('stops on Ctrl-C and closes the connection', async () => {
+    const io = testIO({ ...env, REDIS_HOST: server.host });
+    const originalPush = io.out.push.bind(io.out);
+    io.out.push = (...lines: string[]) => {
+      io.interrupt();
+      return originalPush(...lines);
+    };
+    expect(await watchCommand(io)).toBe(0);
+    expect(io.out).toHaveLength(1);
+    expect(io.err.join('')).toMatch(/stopped after 1 run\n/);
+    // The server drops the socket right after QUIT's reply; poll briefly rather than race it.
+    const open = async (): Promise<number> => String(await redis.client('LIST')).split('\n').filter((l) => / name=stream-reclaimer /.test(l)).length;
+    for (let i = 0; i < 100 && (await open()) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await open()).toBe(0);
+  });
+
+  it('bad settings exit 2 before anything runs', async () => {
+    const io = testIO({ ...env, REDIS_HOST: server.host, RECLAIM_SCHEDULE: '*/5 * * * *' });
+    expect(await main(['watch'], io)).toBe(2);
+    expect(io.err.join('')).toMatch(/RECLAIM_SCHEDULE.*6-field NCRONTAB/);
+    expect(io.out).toEqual([]);
+  });
+});
