@@ -29,6 +29,10 @@ interface PurgeFlags extends CommonFlags {
 }
 
 const DEFAULT_LIST_COUNT = 100;
+/** Lines of human output about individual records; the rest is summarized (`--json` has them all). */
+const SHOWN = 50;
+const capped = (lines: readonly string[], more = lines.length - SHOWN): string =>
+  lines.slice(0, SHOWN).join('') + (more > 0 ? `  … and ${more} more (--json lists every one)\n` : '');
 
 export function registerDlq(program: Command, io: CliIO, done: (code: number) => void): void {
   const dlq = program.command('dlq').description('dead-letter records: list, replay onto the source stream, purge');
@@ -92,7 +96,7 @@ export async function replayCommand(flags: ReplayFlags, io: CliIO): Promise<numb
     for (const id of missing) io.stderr(`not replayed: \`${id}\` is not a dead-letter record in ${dlq}${flags.reason ? ` with reason ${flags.reason}` : ''}\n`);
     if (flags.dryRun) {
       if (flags.json) io.stdout(`${JSON.stringify({ dryRun: true, wouldReplay: records.map(recordToJson), missing })}\n`);
-      else io.stdout(`DRY RUN (nothing changed) — would replay ${records.length} record(s):\n${records.length ? formatRecords(records) : ''}`);
+      else io.stdout(`DRY RUN (nothing changed) — would replay ${records.length} record(s):\n${records.length ? formatRecords(records.slice(0, SHOWN)) + capped([], records.length - SHOWN) : ''}`);
       return missing.length ? 1 : 0;
     }
     const bar = progress(io, flags, 'replaying', records.length);
@@ -101,7 +105,7 @@ export async function replayCommand(flags: ReplayFlags, io: CliIO): Promise<numb
       bar?.stop();
       for (const id of outcome.skipped) io.stderr(`not replayed: \`${id}\` was removed or changed by someone else meanwhile\n`);
       if (flags.json) io.stdout(`${JSON.stringify({ dryRun: false, replayed: outcome.replayed, skipped: outcome.skipped, missing })}\n`);
-      else io.stdout(`replayed ${outcome.replayed.length} record(s)\n${outcome.replayed.map((r) => `  ${r.id} → ${r.sourceStream} ${r.newId}\n`).join('')}`);
+      else io.stdout(`replayed ${outcome.replayed.length} record(s)\n${capped(outcome.replayed.map((r) => `  ${r.id} → ${r.sourceStream} ${r.newId}\n`))}`);
       return missing.length || outcome.skipped.length ? 1 : 0;
     } finally {
       bar?.stop();
