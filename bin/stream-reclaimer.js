@@ -8,6 +8,8 @@ try {
   process.stderr.write('stream-reclaimer: not built yet; run `npm run build` first\n');
   process.exit(2);
 }
-require(entry).main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+// Exit once output is flushed: a command's work is done, and a timer a client library left
+// armed must not keep the process (or a CI job) waiting.
+require(entry)
+  .main(process.argv.slice(2))
+  .then((code) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code))));

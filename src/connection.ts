@@ -43,7 +43,8 @@ export function redisOptions(settings: ConnectionSettings, limits: ConnectionLim
     connectionName: 'stream-reclaimer',
     lazyConnect: true,
     connectTimeout: limits.connectTimeoutMs,
-    commandTimeout: limits.commandTimeoutMs,
+    // commandTimeout is applied by open() once connected: ioredis leaves the timer of its own
+    // AUTH / ready check armed after a failed connect, which would hold the process open.
     // A command waits for at most one reconnect; a run never retries a write blindly.
     maxRetriesPerRequest: 1,
     retryStrategy: (times) => (times > limits.reconnectAttempts ? null : Math.min(100 * 2 ** times, 2_000)),
@@ -97,6 +98,7 @@ export async function connect(
 export async function open(
   client: RedisClient,
   settings: ConnectionSettings & Pick<Settings, 'streamName' | 'groupName'>,
+  limits: ConnectionLimits = DEFAULT_LIMITS,
 ): Promise<void> {
   // ioredis rejects connect() with a generic "Connection is closed"; the socket error says why.
   let cause: unknown;
@@ -104,9 +106,14 @@ export async function open(
     cause ??= error;
   };
   client.on('error', remember);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    const ms = limits.connectTimeoutMs * (limits.reconnectAttempts + 2);
+    timer = setTimeout(() => reject(new Error(`connect ETIMEDOUT: no answer within ${ms} ms`)), ms);
+  });
   try {
-    await client.connect();
-    await client.ping();
+    await Promise.race([client.connect().then(() => client.ping()), deadline]);
+    applyCommandTimeout(client, limits.commandTimeoutMs);
   } catch (error) {
     client.disconnect();
     const generic = error instanceof Error && /Connection is closed|max retries/i.test(error.message);
@@ -117,7 +124,18 @@ export async function open(
       secrets: [settings.redisPassword],
     });
   } finally {
+    clearTimeout(timer);
     client.off('error', remember);
+  }
+}
+
+function applyCommandTimeout(client: RedisClient, ms: number): void {
+  if (client instanceof Cluster) {
+    // In place: the connection pool keeps a reference to redisOptions for nodes it opens later.
+    client.options.redisOptions = Object.assign(client.options.redisOptions ?? {}, { commandTimeout: ms });
+    for (const node of client.nodes('all')) node.options.commandTimeout = ms;
+  } else {
+    client.options.commandTimeout = ms;
   }
 }
 

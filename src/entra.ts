@@ -32,7 +32,7 @@ export async function connectWithEntra(settings: EntraSettings, limits: Connecti
   // The token goes in as `redisPassword`, so open()'s error mapping redacts it.
   const auth = { ...settings, redisUsername: username, redisPassword: token.token };
   const client = createClient(auth, limits);
-  await open(client, auth);
+  await open(client, auth, limits);
   startTokenRefresh(client, credential, token, deps);
   return client;
 }

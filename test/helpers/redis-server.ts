@@ -16,7 +16,7 @@ export interface RedisServer {
   readonly port: number | undefined;
   readonly dir: string;
   /** A plain client for setting up and checking state. */
-  client(): Redis;
+  client(password?: string): Redis;
   stop(): Promise<void>;
 }
 
@@ -57,8 +57,8 @@ export async function startRedis(options: { tcp?: boolean; args?: string[]; port
     host: port ? '127.0.0.1' : socket,
     port,
     dir,
-    client() {
-      const c = new Redis({ path: socket, maxRetriesPerRequest: 1 });
+    client(password?: string) {
+      const c = new Redis({ path: socket, maxRetriesPerRequest: 1, password });
       clients.push(c);
       return c;
     },
@@ -75,15 +75,17 @@ async function waitReady(socket: string, child: ChildProcess, stderr: () => stri
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis-server exited early: ${stderr()}`);
-    const probe = new Redis({ path: socket, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const probe = new Redis({ path: socket, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined);
     try {
       await probe.connect();
       await probe.ping();
       probe.disconnect();
       return;
-    } catch {
+    } catch (error) {
       probe.disconnect();
+      // A password-protected server that answers NOAUTH is up.
+      if (/NOAUTH/.test(String(error))) return;
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addEntries, createGroup, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
+import { freePort, startRedis, type RedisServer } from '../helpers/redis-server';
+import { ensureBuilt } from '../helpers/build';
+
+const PASSWORD = 'pa55-Secret-value';
+let server: RedisServer;
+
+beforeAll(async () => {
+  ensureBuilt();
+  server = await startRedis({ tcp: true, args: ['--requirepass', PASSWORD] });
+});
+afterAll(async () => server?.stop());
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function cli(args: string[], env: Record<string, string>): Promise<Result> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/stream-reclaimer.js', ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+  });
+}
+
+const target = (): Record<string, string> => ({
+  REDIS_HOST: `127.0.0.1:${server.port}`,
+  REDIS_TLS: 'false',
+  REDIS_PASSWORD: PASSWORD,
+});
+
+describe('stream-reclaimer run', () => {
+  it('prints the summary as one JSON line and exits 0', async () => {
+    const stream = uniqueName('s');
+    const group = uniqueName('g');
+    const redis = server.client(PASSWORD);
+    await addEntries(redis, stream, Array.from({ length: 30 }, (_, i) => tweet(i)));
+    await createGroup(redis, stream, group);
+    await readAsConsumer(redis, stream, group, 'crashed', 30, { idleMs: 600_000 });
+
+    const r = await cli(['run', '--json'], { ...target(), STREAM_NAME: stream, STREAM_CONSUMER_GROUP_NAME: group });
+
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const summary = JSON.parse(lines[0] as string);
+    expect(Object.keys(summary)).toEqual(['stream', 'group', 'scanned', 'claimed', 'processed', 'deadLettered', 'orphaned',
+      'failed', 'skipped', 'deregistered', 'durationMs', 'complete', 'dryRun']);
+    expect(summary).toMatchObject({ stream, group, processed: 30, complete: true, dryRun: false });
+    expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+  });
+
+  it('exits 2 listing every settings problem at once', async () => {
+    const r = await cli(['run'], { MIN_IDLE_TIME_SEC: '-5', MAX_DELIVERIES: 'ten', REDIS_AUTH: 'ldap', REDIS_PASSWORD: PASSWORD });
+    expect(r.code).toBe(2);
+    for (const name of ['REDIS_HOST', 'STREAM_NAME', 'STREAM_CONSUMER_GROUP_NAME', 'MIN_IDLE_TIME_SEC', 'MAX_DELIVERIES', 'REDIS_AUTH']) {
+      expect(r.stderr).toContain(`\`${name}\``);
+    }
+    expect(r.stderr).toContain('got `-5`');
+    expect(r.stderr).toContain('got `ten`');
+    expect(r.stderr).not.toContain(PASSWORD);
+  });
+
+  it.each([['STREAM_NAME'], ['STREAM_CONSUMER_GROUP_NAME'], ['REDIS_HOST']])('exits 2 when %s is missing', async (name) => {
+    const env: Record<string, string> = { ...target(), STREAM_NAME: 's', STREAM_CONSUMER_GROUP_NAME: 'g' };
+    delete env[name];
+    const r = await cli(['run', '--json'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`Expected \`${name}\` to be set`);
+    expect(r.stdout).toBe('');
+  });
+
+  it('exits 2 on an unknown flag', async () => {
+    expect((await cli(['run', '--frobnicate'], target())).code).toBe(2);
+  });
+
+  it('exits 1 within seconds on a wrong password, naming the host, never the password', async () => {
+    const wrong = 'wr0ng-Secret-value';
+    const r = await cli(['run'], { ...target(), REDIS_PASSWORD: wrong, STREAM_NAME: 's', STREAM_CONSUMER_GROUP_NAME: 'g' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`127.0.0.1:${server.port}`);
+    expect(r.stderr).toMatch(/WRONGPASS|refused the credentials/);
+    expect(r.stderr + r.stdout).not.toContain(wrong);
+    expect(r.ms).toBeLessThan(15_000);
+  });
+
+  it('exits 1 within seconds when the host is unreachable', async () => {
+    const port = await freePort();
+    const r = await cli(['run'], { REDIS_HOST: `127.0.0.1:${port}`, REDIS_TLS: 'false', STREAM_NAME: 's', STREAM_CONSUMER_GROUP_NAME: 'g' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`Cannot reach Redis at 127.0.0.1:${port}`);
+    expect(r.ms).toBeLessThan(15_000);
+  });
+
+  it('exits 1 naming the stream and group when the group does not exist', async () => {
+    const r = await cli(['run'], { ...target(), STREAM_NAME: 'nostream', STREAM_CONSUMER_GROUP_NAME: 'nogroup' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('`nostream`');
+    expect(r.stderr).toContain('`nogroup`');
+  });
+
+  it('is runnable from the built bin', () => {
+    expect(existsSync('dist/cli/index.js')).toBe(true);
+  });
+});

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type Redis from 'ioredis';
+import { connect, type RedisClient } from '../../src/connection';
+import { runReclaim } from '../../src/run';
+import { testSettings } from '../helpers/backlog';
+import { startRedis, type RedisServer } from '../helpers/redis-server';
+import { seedMixed } from '../helpers/scenario';
+
+let server: RedisServer;
+let redis: Redis;
+let client: RedisClient | undefined;
+
+beforeAll(async () => {
+  server = await startRedis();
+  redis = server.client();
+});
+afterAll(async () => {
+  client?.disconnect();
+  await server?.stop();
+});
+
+/** Every key with its DUMP (the stream's DUMP includes its groups and their PELs). */
+async function snapshot(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const key of (await redis.keys('*')).sort()) out.set(key, ((await redis.dumpBuffer(key)) as Buffer).toString('hex'));
+  return out;
+}
+
+describe('--dry-run', () => {
+  it('leaves Redis byte-for-byte unchanged and reports the counts a real run then produces', async () => {
+    const settings = testSettings(server, { HASH_KEY_FIELD: 'user', BATCH_SIZE: '16' });
+    client = await connect(settings);
+    const seeded = await seedMixed(redis, settings);
+    const before = await snapshot();
+
+    const dry = await runReclaim({ client, settings: { ...settings, dryRun: true } });
+
+    expect(await snapshot()).toEqual(before);
+    const real = await runReclaim({ client, settings });
+    const { durationMs: _a, dryRun: dryFlag, ...dryCounts } = dry;
+    const { durationMs: _b, dryRun: realFlag, ...realCounts } = real;
+    expect([dryFlag, realFlag]).toEqual([true, false]);
+    expect(dryCounts).toEqual(realCounts);
+    expect(real).toMatchObject({
+      processed: seeded.normal.length,
+      deadLettered: seeded.overMax.length + seeded.noKey.length,
+      orphaned: seeded.deleted.length,
+      skipped: 0,
+      failed: 0,
+    });
+  });
+});
