@@ -4,6 +4,9 @@
  */
 import { Cron } from 'croner';
 
+// NCRONTAB fires only when day-of-month AND day-of-week both match; croner's legacy mode ORs them.
+const CRON_OPTIONS = Object.freeze({ paused: true, timezone: 'UTC', legacyMode: false });
+
 /** Returns why `expression` is not a 6-field NCRONTAB schedule, or undefined when it is. */
 export function validateSchedule(expression: string): string | undefined {
   const fields = expression.trim().split(/\s+/);
@@ -11,7 +14,7 @@ export function validateSchedule(expression: string): string | undefined {
     return `a schedule needs 6 fields (second minute hour day month day-of-week), got ${fields.length}`;
   }
   try {
-    new Cron(expression, { paused: true });
+    new Cron(expression, CRON_OPTIONS);
     return undefined;
   } catch (error) {
     return (error as Error).message;
@@ -22,5 +25,5 @@ export function validateSchedule(expression: string): string | undefined {
 export function nextRuns(expression: string, count: number, from: Date): Date[] {
   const problem = validateSchedule(expression);
   if (problem) throw new Error(`Invalid schedule \`${expression}\`: ${problem}`);
-  return new Cron(expression, { paused: true, timezone: 'UTC' }).nextRuns(count, from);
+  return new Cron(expression, CRON_OPTIONS).nextRuns(count, from);
 }
