@@ -5,7 +5,8 @@
 import { Cron } from 'croner';
 
 // NCRONTAB fires only when day-of-month AND day-of-week both match; croner's legacy mode ORs them.
-const CRON_OPTIONS = Object.freeze({ paused: true, timezone: 'UTC', legacyMode: false });
+// A fresh object each time: croner writes into the options it is given.
+const cronOptions = () => ({ paused: true, timezone: 'UTC', legacyMode: false });
 
 /** Returns why `expression` is not a 6-field NCRONTAB schedule, or undefined when it is. */
 export function validateSchedule(expression: string): string | undefined {
@@ -14,7 +15,7 @@ export function validateSchedule(expression: string): string | undefined {
     return `a schedule needs 6 fields (second minute hour day month day-of-week), got ${fields.length}`;
   }
   try {
-    new Cron(expression, CRON_OPTIONS);
+    new Cron(expression, cronOptions());
     return undefined;
   } catch (error) {
     return (error as Error).message;
@@ -25,5 +26,5 @@ export function validateSchedule(expression: string): string | undefined {
 export function nextRuns(expression: string, count: number, from: Date): Date[] {
   const problem = validateSchedule(expression);
   if (problem) throw new Error(`Invalid schedule \`${expression}\`: ${problem}`);
-  return new Cron(expression, CRON_OPTIONS).nextRuns(count, from);
+  return new Cron(expression, cronOptions()).nextRuns(count, from);
 }
