@@ -2,6 +2,7 @@
  * One run for one stream + group: page through the PEL and hand each page to the batch stage,
  * a few pages in flight, until the PEL is covered or the time budget is spent.
  */
+import { deregisterIdleConsumers } from './deregister';
 import { handleBatch, zeroCounts, type BatchContext, type Counts } from './batch';
 import { serverVersion, type RedisClient } from './connection';
 import { mapRedisError } from './errors';
@@ -109,12 +110,18 @@ export async function runReclaim(options: RunOptions): Promise<Summary> {
   }
   await Promise.all(inFlight);
   if (failure !== undefined) throw mapRedisError(failure, errorContext);
+  let deregistered = 0;
+  try {
+    deregistered = await deregisterIdleConsumers(client, settings);
+  } catch (error) {
+    throw mapRedisError(error, errorContext);
+  }
 
   return {
     stream: settings.streamName,
     group: settings.groupName,
     ...counts,
-    deregistered: 0,
+    deregistered,
     durationMs: Math.max(0, Math.round(now() - started)),
     complete: complete && failure === undefined,
     dryRun: settings.dryRun,

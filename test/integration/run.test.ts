@@ -159,3 +159,22 @@ describe('field values', () => {
     expect(await redis.hgetall(`${settings.streamName}:${ids[2]}`)).toEqual(pairs(wide));
   });
 });
+
+describe('consumer clean-up during a run', () => {
+  it('deletes idle consumers with nothing pending, keeps those with pending entries, counts them', async () => {
+    const { settings, client } = await setup({ DEREGISTER_IDLE_SEC: '0.001' });
+    await addEntries(redis, settings.streamName, Array.from({ length: 4 }, (_, i) => tweet(i)));
+    await createGroup(redis, settings.streamName, settings.groupName);
+    await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', 2, { idleMs: 600_000 });
+    await readAsConsumer(redis, settings.streamName, settings.groupName, 'busy', 2);
+    await redis.xgroup('CREATECONSUMER', settings.streamName, settings.groupName, 'gone');
+    await new Promise((r) => setTimeout(r, 5)); // 'gone' must be idle past the 1 ms threshold
+
+    const summary = await runReclaim({ client, settings });
+
+    // 'crashed' had its entries reclaimed, so it is empty and idle now; 'busy' still owns two.
+    expect(summary).toMatchObject({ processed: 2, deregistered: 2 });
+    const names = ((await redis.xinfo('CONSUMERS', settings.streamName, settings.groupName)) as string[][]).map((c) => c[1]);
+    expect(names.sort()).toEqual(['busy', settings.consumerName].sort());
+  });
+});
