@@ -31,6 +31,8 @@ export const zeroCounts = (): Counts => ({
 });
 
 export interface BatchContext extends SettleContext {
+  /** On a cluster: scripts that derive keys check the hash tag first. */
+  checkSlot: boolean;
   maxDeliveries: number;
   minIdleMs: number;
   hashKeyField: string;

@@ -8,7 +8,8 @@ import { serverVersion, type RedisClient } from './connection';
 import { mapRedisError } from './errors';
 import { buildKeys } from './keys';
 import { createLimiter } from './limit';
-import { createHashWriter, type Processor } from './process';
+import { handleFastBatch } from './fast-path';
+import { createHashWriter, HASH_WRITER, type Processor } from './process';
 import { chooseStrategy, scanPage, type ScanStrategy } from './scan';
 import { describeTarget, type Settings } from './settings';
 import { silentLogger, type Logger } from './telemetry';
@@ -34,10 +35,17 @@ export interface RunOptions {
   onProgress?: (counts: Readonly<Counts>) => void;
   /** Stops starting new pages (like a spent budget); work in flight finishes. */
   signal?: AbortSignal;
+  /**
+   * Let the hash writer settle whole pages server-side (default true). It is used only with
+   * the built-in hash writer, outside dry runs, and on a cluster only when the keys share a slot.
+   */
+  fastPath?: boolean;
 }
 
-/** Pages being processed at once; scanning the next page overlaps settling the previous ones. */
+/** Pages in flight on the general path: scanning the next page overlaps settling the previous. */
 const PAGES_IN_FLIGHT = 2;
+/** The fast path's scripts queue on the server; a few in flight hide the round trips. */
+const FAST_PAGES_IN_FLIGHT = 4;
 
 export async function runReclaim(options: RunOptions): Promise<Summary> {
   const { client, settings } = options;
@@ -71,11 +79,20 @@ export async function runReclaim(options: RunOptions): Promise<Summary> {
     maxDeliveries: settings.maxDeliveries,
     minIdleMs: settings.minIdleMs,
     hashKeyField: settings.hashKeyField,
+    checkSlot: settings.redisCluster,
     processor: options.processor ?? createHashWriter(keys, settings.hashKeyField),
     limit: createLimiter(settings.concurrency),
     logger,
   };
 
+  const fast =
+    options.fastPath !== false &&
+    HASH_WRITER in ctx.processor &&
+    !settings.dryRun &&
+    (keys.sameSlot || !settings.redisCluster);
+  const handle = fast ? handleFastBatch : handleBatch;
+  const maxInFlight = fast ? Math.min(settings.concurrency, FAST_PAGES_IN_FLIGHT) : PAGES_IN_FLIGHT;
+  logger.info('run started', { stream: keys.stream, group: settings.groupName, strategy, path: fast ? 'fast' : 'general', dryRun: settings.dryRun });
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   let cursor: string | undefined;
@@ -90,7 +107,7 @@ export async function runReclaim(options: RunOptions): Promise<Summary> {
         count: settings.batchSize,
         cursor,
       });
-      const task = handleBatch(ctx, page.entries, counts).then(
+      const task = handle(ctx, page.entries, counts).then(
         () => options.onProgress?.(counts),
         (error: unknown) => {
           failure ??= error;
@@ -103,7 +120,7 @@ export async function runReclaim(options: RunOptions): Promise<Summary> {
         break;
       }
       cursor = page.cursor;
-      if (inFlight.size >= PAGES_IN_FLIGHT) await Promise.race(inFlight);
+      if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
     }
   } catch (error) {
     failure ??= error;

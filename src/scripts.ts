@@ -6,6 +6,7 @@ import type { Cluster, Redis } from 'ioredis';
 import claimEntriesLua from './scripts/claim-entries.lua';
 import deadLetterLua from './scripts/dead-letter.lua';
 import deleteIdleConsumerLua from './scripts/delete-idle-consumer.lua';
+import reclaimBatchLua from './scripts/reclaim-batch.lua';
 import replayDeadLetterLua from './scripts/replay-dead-letter.lua';
 import settleEntriesLua from './scripts/settle-entries.lua';
 
@@ -19,6 +20,7 @@ const SCRIPTS = {
   deadLetter: deadLetterLua,
   replayDeadLetter: replayDeadLetterLua,
   deleteIdleConsumer: deleteIdleConsumerLua,
+  reclaimBatch: reclaimBatchLua,
 } as const;
 type ScriptName = keyof typeof SCRIPTS;
 
@@ -144,4 +146,34 @@ export async function deleteIdleConsumer(
   args: { group: string; consumer: string | Buffer; idleMs: number; protect: string },
 ): Promise<boolean> {
   return (await call(client, 'deleteIdleConsumer', [stream], [args.group, args.consumer, args.idleMs, args.protect])) === 1;
+}
+
+export interface ReclaimBatchReply {
+  claimed: number;
+  processed: number;
+  deadLettered: number;
+  orphaned: number;
+  skipped: number;
+}
+
+/** The hash writer's fast path: one atomic script per scanned page (see its header). */
+export async function reclaimBatch(
+  client: RedisClient,
+  keys: { stream: string; deadLetter: string },
+  args: {
+    group: string;
+    consumer: string;
+    minIdleMs: number;
+    maxDeliveries: number;
+    hashPrefix: string;
+    keyField: string;
+    at: number;
+    checkSlot: boolean;
+    entries: readonly { id: string; consumer: string; deliveries: number; idleMs: number }[];
+  },
+): Promise<ReclaimBatchReply> {
+  const argv: Arg[] = [args.group, args.consumer, args.minIdleMs, args.maxDeliveries, args.hashPrefix, args.keyField, args.at, args.checkSlot ? '1' : '0'];
+  for (const e of args.entries) argv.push(e.id, e.consumer, e.deliveries, e.idleMs);
+  const [claimed, processed, deadLettered, orphaned, skipped] = (await call(client, 'reclaimBatch', [keys.stream, keys.deadLetter], argv)) as number[];
+  return { claimed: claimed ?? 0, processed: processed ?? 0, deadLettered: deadLettered ?? 0, orphaned: orphaned ?? 0, skipped: skipped ?? 0 };
 }

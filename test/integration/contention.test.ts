@@ -100,6 +100,31 @@ describe('two runs started at the same time', () => {
   });
 });
 
+describe('two fast-path runs started at the same time', () => {
+  it('write every hash, dead-letter each poison entry once, leave nothing pending', async () => {
+    const settings = testSettings(server, { MAX_DELIVERIES: '3', BATCH_SIZE: '40', HASH_KEY_FIELD: 'user' });
+    const [a, b] = [await client(settings), await client(settings)];
+    const n = 2_000;
+    const ids = await addEntries(redis, settings.streamName, Array.from({ length: n }, (_, i) => ['user', `u${i}`, 'seq', String(i)]));
+    await createGroup(redis, settings.streamName, settings.groupName);
+    await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', n, { idleMs: 600_000 });
+    const overMax = ids.filter((_, i) => i % 7 === 0);
+    await setPending(redis, settings.streamName, settings.groupName, 'crashed', overMax, 600_000, 3);
+
+    const [ra, rb] = await Promise.all([runReclaim({ client: a, settings }), runReclaim({ client: b, settings })]);
+
+    expect(ra.processed + rb.processed).toBe(n - overMax.length);
+    expect(ra.deadLettered + rb.deadLettered).toBe(overMax.length);
+    expect(ra.skipped + rb.skipped).toBeGreaterThan(0);
+    const dlqIds = (await readDeadLetters(redis, settings.deadLetterStream)).map((r) => r.meta['dlq.id']);
+    expect(new Set(dlqIds).size).toBe(overMax.length);
+    expect(await pendingOf(redis, settings.streamName, settings.groupName)).toEqual([]);
+    const hashed = await Promise.all(ids.map((_, i) => redis.exists(`${settings.hashKeyPrefix}u${i}`)));
+    expect(hashed.filter((x, i) => x === 1 && i % 7 !== 0)).toHaveLength(n - overMax.length);
+    expect(hashed.filter((x, i) => x === 1 && i % 7 === 0)).toHaveLength(0);
+  });
+});
+
 describe('settling is fenced', () => {
   it('a slow run taken over by a later run skips its entries: none is both hashed and dead-lettered', async () => {
     const settings = testSettings(server, { MAX_DELIVERIES: '3' });
