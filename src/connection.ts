@@ -63,7 +63,11 @@ export function createClient(settings: ConnectionSettings, limits: ConnectionLim
       lazyConnect: true,
       // Azure Managed Redis announces node names that must be used as-is for TLS SNI.
       dnsLookup: (address, callback) => callback(null, address),
-      maxRedirections: 16,
+      // Resharding: a multi-key script (stream + DLQ/hash keys) gets TRYAGAIN while its slot is
+      // half-migrated; ioredis retries it after retryDelayOnTryAgain via a random node (so each
+      // retry may also cost a MOVED), all within maxRedirections. 64 covers ~3 s of migration.
+      // MOVED/ASK are followed at once (retryDelayOnMoved 0), ASK with ASKING.
+      maxRedirections: 64,
       retryDelayOnMoved: 0,
       retryDelayOnClusterDown: 200,
       retryDelayOnTryAgain: 100,

@@ -93,6 +93,14 @@ export async function runReclaim(options: RunOptions): Promise<Summary> {
   const handle = fast ? handleFastBatch : handleBatch;
   const maxInFlight = fast ? Math.min(settings.concurrency, FAST_PAGES_IN_FLIGHT) : PAGES_IN_FLIGHT;
   logger.info('run started', { stream: keys.stream, group: settings.groupName, strategy, path: fast ? 'fast' : 'general', dryRun: settings.dryRun });
+  if (settings.redisCluster && !keys.sameSlot) {
+    // Scripts touch one slot only: settling falls back to write-then-ack (src/settle-split.ts).
+    logger.warn('stream, dead-letter stream and hash key prefix do not share one hash tag: settling is at-least-once (write, then ack); see docs/servers.md', {
+      stream: keys.stream,
+      deadLetterStream: keys.deadLetter,
+      hashKeyPrefix: keys.hashPrefix,
+    });
+  }
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   let cursor: string | undefined;

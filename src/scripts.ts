@@ -5,6 +5,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import claimEntriesLua from './scripts/claim-entries.lua';
 import deadLetterLua from './scripts/dead-letter.lua';
+import deadLetterReadLua from './scripts/dead-letter-read.lua';
 import deleteIdleConsumerLua from './scripts/delete-idle-consumer.lua';
 import reclaimBatchLua from './scripts/reclaim-batch.lua';
 import replayDeadLetterLua from './scripts/replay-dead-letter.lua';
@@ -18,6 +19,7 @@ const SCRIPTS = {
   claimEntries: claimEntriesLua,
   settleEntries: settleEntriesLua,
   deadLetter: deadLetterLua,
+  deadLetterRead: deadLetterReadLua,
   replayDeadLetter: replayDeadLetterLua,
   deleteIdleConsumer: deleteIdleConsumerLua,
   reclaimBatch: reclaimBatchLua,
@@ -124,6 +126,21 @@ export async function deadLetter(
   }
   const reply = (await call(client, 'deadLetter', [keys.stream, keys.deadLetter], argv)) as number[];
   return reply.map((s) => (s === 1 ? 'dead-lettered' : s === 2 ? 'orphaned' : 'skipped'));
+}
+
+/** Per request: the entry's fields when its fence holds, else orphaned (acked) or skipped. */
+export type DeadLetterRead = { fields: Buffer[] } | 'orphaned' | 'skipped';
+
+/** Fenced read for the at-least-once dead-letter path (stream only; see the script's header). */
+export async function readForDeadLetter(
+  client: RedisClient,
+  stream: string,
+  args: { group: string; requests: readonly Pick<DeadLetterRequest, 'id' | 'expectOwner' | 'expectDeliveries' | 'minIdleMs'>[] },
+): Promise<DeadLetterRead[]> {
+  const argv: Arg[] = [args.group];
+  for (const r of args.requests) argv.push(r.id, r.expectOwner, r.expectDeliveries, r.minIdleMs);
+  const reply = (await call(client, 'deadLetterRead', [stream], argv)) as [number, Buffer[]][];
+  return reply.map(([status, fields]) => (status === 1 ? { fields } : status === 2 ? 'orphaned' : 'skipped'));
 }
 
 /** Per record: the new source-stream ID, `gone` (already replayed or purged), or `not-a-record`. */

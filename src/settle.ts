@@ -13,6 +13,7 @@ import {
   type RedisClient,
   type Settlement,
 } from './scripts';
+import { deadLetterSplit, settleSplit, splitSlots } from './settle-split';
 
 export interface SettleContext {
   client: RedisClient;
@@ -49,6 +50,8 @@ export function deadLetterRequest(
 export async function deadLetterEntries(ctx: SettleContext, requests: readonly DeadLetterRequest[]): Promise<DeadLetterStatus[]> {
   if (requests.length === 0) return [];
   if (ctx.dryRun) return requests.map(() => 'dead-lettered');
+  // Cluster keys in several slots: at-least-once, record then ack (src/settle-split.ts).
+  if (splitSlots(ctx)) return deadLetterSplit(ctx, requests);
   return deadLetter(ctx.client, { stream: ctx.keys.stream, deadLetter: ctx.keys.deadLetter }, {
     group: ctx.group,
     at: ctx.now(),
@@ -59,5 +62,6 @@ export async function deadLetterEntries(ctx: SettleContext, requests: readonly D
 export async function settle(ctx: SettleContext, settlements: readonly Settlement[]): Promise<boolean[]> {
   if (settlements.length === 0) return [];
   if (ctx.dryRun) return settlements.map(() => true);
+  if (splitSlots(ctx)) return settleSplit(ctx, settlements);
   return settleEntries(ctx.client, ctx.keys.stream, { group: ctx.group, consumer: ctx.consumer, settlements });
 }

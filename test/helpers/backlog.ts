@@ -1,19 +1,28 @@
 /** Builds consumer-group states for tests: crashed consumers' idle backlogs, live fresh entries. */
 import { randomBytes } from 'node:crypto';
-import type Redis from 'ioredis';
+import type { Cluster, Redis as Single } from 'ioredis';
 import { loadSettings, type Settings } from '../../src/settings';
-import type { RedisServer } from './redis-server';
+
+/** A test-side client: a plain server's, or a Cluster client on a cluster target. */
+type Redis = Single | Cluster;
 
 export const uniqueName = (label: string): string => `${label}-${randomBytes(4).toString('hex')}`;
 
-/** Settings for a test: random stream and group names unless given. */
-export function testSettings(server: RedisServer, env: Record<string, string> = {}): Settings {
+/**
+ * Settings for a test: random stream and group names unless given. On a cluster target the
+ * stream name is a hash tag (`{stream-…}`), so the default DLQ and hash prefix share its slot.
+ * `RECLAIM_STRATEGY` in the test environment forces a strategy (CI matrix); `env` wins over it.
+ */
+export function testSettings(server: { host: string; port: number | undefined; cluster?: boolean }, env: Record<string, string> = {}): Settings {
+  const forced = process.env.RECLAIM_STRATEGY ? { RECLAIM_STRATEGY: process.env.RECLAIM_STRATEGY } : {};
   return loadSettings({
     REDIS_HOST: server.port ? `${server.host}:${server.port}` : server.host,
     REDIS_TLS: 'false',
-    STREAM_NAME: uniqueName('stream'),
+    STREAM_NAME: server.cluster ? `{${uniqueName('stream')}}` : uniqueName('stream'),
     STREAM_CONSUMER_GROUP_NAME: uniqueName('group'),
     MIN_IDLE_TIME_SEC: '60',
+    ...(server.cluster ? { REDIS_CLUSTER: 'true' } : {}),
+    ...forced,
     ...env,
   });
 }

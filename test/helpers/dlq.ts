@@ -1,5 +1,8 @@
 /** Reads dead-letter records back: original fields, then the nine dlq.* metadata fields. */
-import type Redis from 'ioredis';
+import type { Cluster, Redis as Single } from 'ioredis';
+
+/** A plain server's client, or a Cluster client on a cluster target. */
+type Redis = Single | Cluster;
 
 export const DLQ_META = ['dlq.stream', 'dlq.id', 'dlq.group', 'dlq.consumer', 'dlq.deliveries', 'dlq.idle_ms', 'dlq.reason', 'dlq.error', 'dlq.at'];
 

@@ -1,5 +1,8 @@
 /** A realistic mixed backlog: normal, over-delivered, missing the key field, deleted, live. */
-import type Redis from 'ioredis';
+import type { Cluster, Redis as Single } from 'ioredis';
+
+/** A plain server's client, or a Cluster client on a cluster target. */
+type Redis = Single | Cluster;
 import type { Settings } from '../../src/settings';
 import { addEntries, createGroup, readAsConsumer, setPending } from './backlog';
 

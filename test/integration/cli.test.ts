@@ -37,6 +37,8 @@ const target = (): Record<string, string> => ({
   REDIS_HOST: `127.0.0.1:${server.port}`,
   REDIS_TLS: 'false',
   REDIS_PASSWORD: PASSWORD,
+  // The CI strategy matrix forces a scan strategy for the CLI's runs too.
+  ...(process.env.RECLAIM_STRATEGY ? { RECLAIM_STRATEGY: process.env.RECLAIM_STRATEGY } : {}),
 });
 
 describe('stream-reclaimer run', () => {

@@ -1,19 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type Redis from 'ioredis';
 import { connect, type RedisClient } from '../../src/connection';
 import type { Entry, Processor } from '../../src/process';
 import { runReclaim } from '../../src/run';
 import type { Settings } from '../../src/settings';
 import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, testSettings, tweet } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import { startTarget, type TestClient, type TestTarget } from '../helpers/target';
 
-let server: RedisServer;
-let redis: Redis;
+let server: TestTarget;
+let redis: TestClient;
 const clients: RedisClient[] = [];
 
 beforeAll(async () => {
-  server = await startRedis();
+  server = await startTarget();
   redis = server.client();
 });
 afterAll(async () => {

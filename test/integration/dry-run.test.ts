@@ -1,17 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type Redis from 'ioredis';
 import { connect, type RedisClient } from '../../src/connection';
 import { runReclaim } from '../../src/run';
 import { testSettings } from '../helpers/backlog';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import { allKeys, startTarget, type TestClient, type TestTarget } from '../helpers/target';
 import { seedMixed } from '../helpers/scenario';
 
-let server: RedisServer;
-let redis: Redis;
+let server: TestTarget;
+let redis: TestClient;
 let client: RedisClient | undefined;
 
 beforeAll(async () => {
-  server = await startRedis();
+  server = await startTarget();
   redis = server.client();
 });
 afterAll(async () => {
@@ -22,7 +21,7 @@ afterAll(async () => {
 /** Every key with its DUMP (the stream's DUMP includes its groups and their PELs). */
 async function snapshot(): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const key of (await redis.keys('*')).sort()) out.set(key, ((await redis.dumpBuffer(key)) as Buffer).toString('hex'));
+  for (const key of (await allKeys(redis)).sort()) out.set(key, ((await redis.dumpBuffer(key)) as Buffer).toString('hex'));
   return out;
 }
 

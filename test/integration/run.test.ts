@@ -1,18 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type Redis from 'ioredis';
 import { connect, type RedisClient } from '../../src/connection';
 import { runReclaim } from '../../src/run';
 import type { Settings } from '../../src/settings';
 import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, tweet, type Fields } from '../helpers/backlog';
 import { DLQ_META, readDeadLetters } from '../helpers/dlq';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import { startTarget, type TestClient, type TestTarget } from '../helpers/target';
 
-let server: RedisServer;
-let redis: Redis;
+let server: TestTarget;
+let redis: TestClient;
 const clients: RedisClient[] = [];
 
 beforeAll(async () => {
-  server = await startRedis();
+  server = await startTarget();
   redis = server.client();
 });
 afterAll(async () => {

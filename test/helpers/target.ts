@@ -1,0 +1,40 @@
+/**
+ * The server the core integration suite runs against, chosen by the environment so CI can run
+ * one suite per target (see .ci/run):
+ * - `TEST_TARGET=cluster`: a local 3-master Redis Cluster; settings get `REDIS_CLUSTER=true`
+ *   and hash-tagged names (testSettings), so the atomic path is used.
+ * - otherwise one server (`REDIS_SERVER_BIN` picks redis-server or valkey-server).
+ * `RECLAIM_STRATEGY` forces a scan strategy in testSettings. Only test code reads these.
+ */
+import { Cluster } from 'ioredis';
+import type { RedisClient } from '../../src/connection';
+import { startCluster } from './redis-cluster';
+import { startRedis } from './redis-server';
+
+export type TestClient = RedisClient;
+
+export interface TestTarget {
+  readonly host: string;
+  readonly port: number | undefined;
+  readonly cluster: boolean;
+  /** A plain client (a Cluster client on a cluster) for setting up and checking state. */
+  client(): TestClient;
+  stop(): Promise<void>;
+}
+
+export const clusterTarget = (): boolean => process.env.TEST_TARGET === 'cluster';
+
+export async function startTarget(): Promise<TestTarget> {
+  if (clusterTarget()) {
+    const c = await startCluster();
+    return { host: c.host, port: c.port, cluster: true, client: () => c.client(), stop: () => c.stop() };
+  }
+  const s = await startRedis();
+  return { host: s.host, port: s.port, cluster: false, client: () => s.client(), stop: () => s.stop() };
+}
+
+/** Every key in the database (every master's, on a cluster). */
+export async function allKeys(redis: TestClient): Promise<string[]> {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  return (await Promise.all(nodes.map((n) => n.keys('*')))).flat();
+}

@@ -1,0 +1,98 @@
+--[[
+A Redis 6.0 stand-in for running the product's Lua scripts in a plain Lua 5.1 interpreter
+(lua5.1, as embedded by Redis). No 6.0 server can be installed here, and 6.0 differs from 7.x
+where it matters: XCLAIM of a pending entry that was deleted from the stream still claims it
+(moves it to the claimer's PEL, bumps its delivery count) and replies nil for it, which a
+script sees as `false` in the reply array.
+
+Usage: lua5.1 redis60-stub.lua <scenario.lua>
+The scenario file returns { script = path, keys = {...}, argv = {...},
+  entries = { { id, { field, value, ... } }, ... },        -- the stream, in ID order
+  pel = { { id, owner, idle_ms, deliveries }, ... } }       -- the group's PEL
+Prints one JSON object: { reply, pel, calls, added, hashes }.
+]]
+local scenario = dofile(arg[1])
+
+local entries, pel, calls, added, hashes = {}, {}, {}, {}, {}
+for _, e in ipairs(scenario.entries) do entries[e[1]] = e[2] end
+for _, p in ipairs(scenario.pel) do pel[p[1]] = { owner = p[2], idle = p[3], count = p[4] } end
+
+local function pelRow(id)
+  local p = pel[id]
+  if p == nil then return {} end
+  return { { id, p.owner, p.idle, p.count } }
+end
+
+local commands = {}
+-- 6.0 form only: XCLAIM key group consumer min-idle id... (no options used by the scripts)
+function commands.XCLAIM(_, _, consumer, minIdle, ...)
+  local reply = {}
+  for _, id in ipairs({ ... }) do
+    local p = pel[id]
+    if p ~= nil and p.idle >= tonumber(minIdle) then
+      p.owner, p.idle, p.count = consumer, 0, p.count + 1
+      if entries[id] then reply[#reply + 1] = { id, entries[id] } else reply[#reply + 1] = false end
+    end
+  end
+  return reply
+end
+-- Extended form with start == end (how the scripts read one entry's row).
+function commands.XPENDING(_, _, first, last, _)
+  assert(first == last, 'stub: XPENDING range of one ID only')
+  return pelRow(first)
+end
+function commands.XRANGE(_, first, last)
+  assert(first == last, 'stub: XRANGE of one ID only')
+  if entries[first] then return { { first, entries[first] } } end
+  return {}
+end
+function commands.XACK(_, _, id)
+  if pel[id] then pel[id] = nil return 1 end
+  return 0
+end
+function commands.XADD(key, _, ...)
+  added[#added + 1] = { key, { ... } }
+  return '0-' .. #added
+end
+function commands.HSET(key, ...)
+  local h = hashes[key] or {}
+  local args = { ... }
+  for i = 1, #args, 2 do h[args[i]] = args[i + 1] end
+  hashes[key] = h
+  return #args / 2
+end
+
+redis = {
+  call = function(name, ...)
+    local fn = commands[string.upper(name)]
+    assert(fn, 'stub: unsupported command ' .. name)
+    calls[#calls + 1] = { name, ... }
+    return fn(...)
+  end,
+  error_reply = function(message) return { err = message } end,
+}
+
+KEYS, ARGV = scenario.keys, scenario.argv
+local reply = dofile(scenario.script)
+
+local function encode(v)
+  local t = type(v)
+  if t == 'string' then return string.format('%q', v):gsub('\\\n', '\\n') end
+  if t == 'number' or t == 'boolean' then return tostring(v) end
+  if t == 'nil' then return 'null' end
+  local parts = {}
+  if next(v) == nil or v[1] ~= nil then
+    for i = 1, #v do parts[#parts + 1] = encode(v[i]) end
+    return '[' .. table.concat(parts, ',') .. ']'
+  end
+  local names = {}
+  for k in pairs(v) do names[#names + 1] = k end
+  table.sort(names)
+  for _, k in ipairs(names) do parts[#parts + 1] = encode(k) .. ':' .. encode(v[k]) end
+  return '{' .. table.concat(parts, ',') .. '}'
+end
+
+local rows = {}
+for id, p in pairs(pel) do rows[#rows + 1] = { id, p.owner, p.idle, p.count } end
+table.sort(rows, function(a, b) return a[1] < b[1] end)
+print(encode({ reply = reply, pel = rows, calls = calls, added = added, hashes = hashes }))
