@@ -9,6 +9,7 @@ import { mapRedisError } from './errors';
 import { buildKeys } from './keys';
 import { createLimiter } from './limit';
 import { handleFastBatch } from './fast-path';
+import { instrumentRun, type RunTelemetry } from './instrumentation';
 import { createHashWriter, HASH_WRITER, type Processor } from './process';
 import { chooseStrategy, scanPage, type ScanStrategy } from './scan';
 import { describeTarget, type Settings } from './settings';
@@ -47,7 +48,12 @@ const PAGES_IN_FLIGHT = 2;
 /** The fast path's scripts queue on the server; a few in flight hide the round trips. */
 const FAST_PAGES_IN_FLIGHT = 4;
 
-export async function runReclaim(options: RunOptions): Promise<Summary> {
+export function runReclaim(options: RunOptions): Promise<Summary> {
+  // Traces and metrics (src/instrumentation.ts); the API's no-op unless an SDK is registered.
+  return instrumentRun(options.client, options.settings, (telemetry) => reclaim(options, telemetry));
+}
+
+async function reclaim(options: RunOptions, telemetry: RunTelemetry): Promise<Summary> {
   const { client, settings } = options;
   const now = options.now ?? Date.now;
   const logger = options.logger ?? silentLogger;
@@ -115,7 +121,7 @@ export async function runReclaim(options: RunOptions): Promise<Summary> {
         count: settings.batchSize,
         cursor,
       });
-      const task = handle(ctx, page.entries, counts).then(
+      const task = telemetry.batch(page.entries.length, counts, (own) => handle(ctx, page.entries, own)).then(
         () => options.onProgress?.(counts),
         (error: unknown) => {
           failure ??= error;

@@ -63,6 +63,8 @@ export interface Settings {
   readonly strategy: StrategyName;
   /** Azure Monitor connection string; telemetry export is on when set. */
   readonly appInsightsConnectionString: string | undefined;
+  /** `Authorization=AAD;ClientId=…`: Entra ID ingestion of telemetry. From `APPLICATIONINSIGHTS_AUTHENTICATION_STRING`. */
+  readonly appInsightsAuthenticationString: string | undefined;
 }
 
 /** Defaults of the optional settings, as the raw strings an operator would write. */
@@ -85,6 +87,7 @@ export const DEFAULTS = Object.freeze({
   DRY_RUN: 'false',
   RECLAIM_STRATEGY: 'auto',
   APPLICATIONINSIGHTS_CONNECTION_STRING: '',
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: '',
 } as const);
 
 type Check = { schema: z.ZodType; expected: string; secret?: boolean };
@@ -136,6 +139,10 @@ const CHECKS = {
     expected: '`auto`, `redis6.0`, `redis6.2` or `redis7`',
   },
   APPLICATIONINSIGHTS_CONNECTION_STRING: { schema: text, expected: 'a connection string', secret: true },
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: {
+    schema: z.string().regex(/^Authorization=AAD(;ClientId=[^;]*)?$|^ClientId=[^;]*;Authorization=AAD$/i),
+    expected: '`Authorization=AAD` or `Authorization=AAD;ClientId=<client id>`',
+  },
 } satisfies Record<string, Check>;
 
 export type SettingName = keyof typeof CHECKS;
@@ -196,6 +203,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Record<S
     dryRun: read<boolean>('DRY_RUN') ?? false,
     strategy: read<StrategyName>('RECLAIM_STRATEGY') ?? 'auto',
     appInsightsConnectionString: read<string>('APPLICATIONINSIGHTS_CONNECTION_STRING') || undefined,
+    appInsightsAuthenticationString: read<string>('APPLICATIONINSIGHTS_AUTHENTICATION_STRING') || undefined,
   };
   if (settings.redisAuth === 'entra' && settings.redisPassword) {
     problems.push('Expected `REDIS_PASSWORD` to be empty when `REDIS_AUTH` is `entra`, got a password');
@@ -224,4 +232,28 @@ function parseHost(value: string | undefined, problems: string[]): { host: strin
 /** A short, secret-free description of where the server is, for messages. */
 export function describeTarget(s: Pick<Settings, 'redisHost' | 'redisPort' | 'redisPath'>): string {
   return s.redisPath ?? `${s.redisHost}:${s.redisPort}`;
+}
+
+/** What the function app's telemetry setup needs, read before the app (and its settings) load. */
+export interface TelemetrySettings {
+  /** Azure Monitor connection string; export is off when undefined. */
+  connectionString: string | undefined;
+  /** Entra ID (managed identity) ingestion: the identity's client ID, or '' for a system-assigned one. */
+  entraClientId: string | undefined;
+}
+
+/**
+ * Telemetry settings alone: telemetry starts before anything else, so it cannot wait for (or fail
+ * with) the full settings; a bad authentication string leaves Entra ingestion off (the app's
+ * settings check then reports it).
+ */
+export function telemetrySettings(env: Env = process.env): TelemetrySettings {
+  const value = (key: SettingName): string => env[key]?.trim() ?? '';
+  const auth = value('APPLICATIONINSIGHTS_AUTHENTICATION_STRING');
+  const parts = new Map(auth.split(';').map((p) => [p.split('=')[0]?.trim().toLowerCase() ?? '', p.slice(p.indexOf('=') + 1).trim()]));
+  const entra = parts.get('authorization')?.toUpperCase() === 'AAD';
+  return {
+    connectionString: value('APPLICATIONINSIGHTS_CONNECTION_STRING') || undefined,
+    entraClientId: entra ? parts.get('clientid') || value('AZURE_CLIENT_ID') : undefined,
+  };
 }

@@ -13,6 +13,7 @@ import {
   type RedisClient,
   type Settlement,
 } from './scripts';
+import { traceDeadLetter } from './instrumentation';
 import { deadLetterSplit, settleSplit, splitSlots } from './settle-split';
 
 export interface SettleContext {
@@ -51,12 +52,14 @@ export async function deadLetterEntries(ctx: SettleContext, requests: readonly D
   if (requests.length === 0) return [];
   if (ctx.dryRun) return requests.map(() => 'dead-lettered');
   // Cluster keys in several slots: at-least-once, record then ack (src/settle-split.ts).
-  if (splitSlots(ctx)) return deadLetterSplit(ctx, requests);
-  return deadLetter(ctx.client, { stream: ctx.keys.stream, deadLetter: ctx.keys.deadLetter }, {
-    group: ctx.group,
-    at: ctx.now(),
-    requests,
-  });
+  if (splitSlots(ctx)) return traceDeadLetter(ctx.keys, ctx.group, requests, () => deadLetterSplit(ctx, requests));
+  return traceDeadLetter(ctx.keys, ctx.group, requests, () =>
+    deadLetter(ctx.client, { stream: ctx.keys.stream, deadLetter: ctx.keys.deadLetter }, {
+      group: ctx.group,
+      at: ctx.now(),
+      requests,
+    }),
+  );
 }
 
 export async function settle(ctx: SettleContext, settlements: readonly Settlement[]): Promise<boolean[]> {

@@ -9,6 +9,8 @@ import { stderrLogger, withClient, type CliIO } from './io';
 export interface RunFlags {
   json?: boolean;
   dryRun?: boolean;
+  /** OTLP/HTTP base URL; OTEL_EXPORTER_OTLP_ENDPOINT when absent. */
+  otlp?: string;
   stream?: string;
   group?: string;
 }
@@ -29,7 +31,13 @@ export function registerRun(program: Command, io: CliIO, done: (code: number) =>
     .option('--dry-run', 'report what would be done, change nothing')
     .option('--stream <name>', 'override STREAM_NAME')
     .option('--group <name>', 'override STREAM_CONSUMER_GROUP_NAME')
-    .action(async (flags: RunFlags) => done(await runCommand(flags, io)));
+    .option('--otlp <url>', 'export traces and metrics over OTLP/HTTP to this base URL (default: OTEL_EXPORTER_OTLP_ENDPOINT)')
+    .action(async (flags: RunFlags) => {
+      const endpoint = flags.otlp || io.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+      // The SDK is loaded only when export is asked for (src/cli/otel.ts).
+      const run = (): Promise<number> => runCommand(flags, io);
+      done(await (endpoint ? (await import('./otel')).withOtlp(endpoint, run) : run()));
+    });
 }
 
 export async function runCommand(flags: RunFlags, io: CliIO): Promise<number> {

@@ -6,12 +6,14 @@ import {
   appSettingNames, type BicepFile, INFRA, loadAllBicep, loadBicep, parameters, parseBicep, propertyPath, stringValue,
 } from './bicep';
 
-/** Settings the Functions platform reads (identity-based host storage, Entra telemetry ingestion). */
+/**
+ * Settings only the Functions platform reads (identity-based host storage). The app reads
+ * APPLICATIONINSIGHTS_AUTHENTICATION_STRING too (Entra telemetry ingestion), so it is in SETTING_NAMES.
+ */
 const PLATFORM_SETTINGS = [
   'AzureWebJobsStorage__accountName',
   'AzureWebJobsStorage__credential',
   'AzureWebJobsStorage__clientId',
-  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
 ];
 
 /** Which main.bicep parameter carries each reclaimer setting (DESIGN §2). */

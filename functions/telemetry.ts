@@ -1,0 +1,53 @@
+/**
+ * Azure Monitor for the Functions app, set up first (functions/index.ts imports this before any
+ * function file), so the OpenTelemetry SDK is registered before the core's first span or metric.
+ * Off unless APPLICATIONINSIGHTS_CONNECTION_STRING is set. With
+ * APPLICATIONINSIGHTS_AUTHENTICATION_STRING (`Authorization=AAD;ClientId=…`, written by the Bicep)
+ * ingestion authenticates as the app's managed identity, so the resource may disable local auth.
+ * The host's own logs still carry each run's one-line summary (functions/reclaim.ts).
+ */
+import type { AzureMonitorOpenTelemetryOptions } from '@azure/monitor-opentelemetry';
+import { app } from '@azure/functions';
+import { ManagedIdentityCredential } from '@azure/identity';
+import { metrics, trace } from '@opentelemetry/api';
+import { telemetrySettings, type TelemetrySettings } from '../src/settings';
+
+/** The options for `useAzureMonitor`; undefined when telemetry export is off. */
+export function azureMonitorOptions(settings: TelemetrySettings = telemetrySettings()): AzureMonitorOpenTelemetryOptions | undefined {
+  if (!settings.connectionString) return undefined;
+  const off = { enabled: false };
+  return {
+    azureMonitorExporterOptions: {
+      connectionString: settings.connectionString,
+      ...(settings.entraClientId === undefined
+        ? {}
+        : { credential: new ManagedIdentityCredential(settings.entraClientId ? { clientId: settings.entraClientId } : {}) }),
+    },
+    // Only the reclaimer's own spans and metrics: the library instrumentations would trace the
+    // exporter's and the worker's traffic, and a Redis one would put commands (field values) in spans.
+    instrumentationOptions: { azureSdk: off, http: off, mongoDb: off, mySql: off, postgreSql: off, redis: off, redis4: off, bunyan: off, winston: off },
+    enableLiveMetrics: false,
+    // Every run: one trace per timer tick is far below any volume worth sampling, and the
+    // distro's default rate limiter (5 traces/s) can drop the first traces of a fresh instance.
+    samplingRatio: 1,
+    tracesPerSecond: 0,
+  };
+}
+
+const options = azureMonitorOptions();
+if (options) {
+  // Loaded only when configured: the distro is large and patches modules as it loads.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const monitor = require('@azure/monitor-opentelemetry') as typeof import('@azure/monitor-opentelemetry');
+  monitor.useAzureMonitor(options);
+  // A Flex Consumption instance may be frozen between invocations: export each run's telemetry
+  // when the invocation ends, and the rest when the app stops.
+  app.hook.postInvocation(() => flush());
+  app.hook.appTerminate(() => monitor.shutdownAzureMonitor());
+}
+
+async function flush(): Promise<void> {
+  const tracer = trace.getTracerProvider() as { getDelegate?: () => unknown };
+  const providers = [tracer.getDelegate?.() ?? tracer, metrics.getMeterProvider()] as { forceFlush?: () => Promise<void> }[];
+  await Promise.all(providers.map((p) => p.forceFlush?.().catch(() => undefined)));
+}

@@ -1,0 +1,62 @@
+/**
+ * OTLP/HTTP export for the CLI (`run --otlp <url>`, or OTEL_EXPORTER_OTLP_ENDPOINT from the
+ * CLI's environment): the same spans and metrics the function app sends to Azure Monitor. Loaded
+ * and registered only when asked; flushed and unregistered before the command returns.
+ */
+import { context, metrics, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { UsageError } from '../errors';
+
+/** Longest wait for one export; an unreachable collector must not hold the command for long. */
+const EXPORT_TIMEOUT_MS = 5_000;
+
+/**
+ * The endpoint is a base URL, as OTEL_EXPORTER_OTLP_ENDPOINT is defined: `/v1/traces` and
+ * `/v1/metrics` are appended (`http://localhost:4318` for a local collector).
+ */
+export function signalUrls(endpoint: string): { traces: string; metrics: string } {
+  let base: URL;
+  try {
+    base = new URL(endpoint);
+  } catch {
+    throw new UsageError(`Expected --otlp / OTEL_EXPORTER_OTLP_ENDPOINT to be an http(s) URL, got \`${endpoint}\``);
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+    throw new UsageError(`Expected --otlp / OTEL_EXPORTER_OTLP_ENDPOINT to be an http(s) URL, got \`${endpoint}\``);
+  }
+  const root = base.href.replace(/\/+$/, '');
+  return { traces: `${root}/v1/traces`, metrics: `${root}/v1/metrics` };
+}
+
+/** Runs `work` with an OTLP SDK registered globally; exports everything before returning. */
+export async function withOtlp<T>(endpoint: string, work: () => Promise<T>): Promise<T> {
+  const urls = signalUrls(endpoint);
+  const resource = resourceFromAttributes({ 'service.name': 'stream-reclaimer' });
+  const tracerProvider = new BasicTracerProvider({
+    resource,
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: urls.traces, timeoutMillis: EXPORT_TIMEOUT_MS }))],
+  });
+  const reader = new PeriodicExportingMetricReader({
+    exporter: new OTLPMetricExporter({ url: urls.metrics, timeoutMillis: EXPORT_TIMEOUT_MS }),
+    exportTimeoutMillis: EXPORT_TIMEOUT_MS,
+  });
+  const meterProvider = new MeterProvider({ resource, readers: [reader] });
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(contextManager);
+  trace.setGlobalTracerProvider(tracerProvider);
+  metrics.setGlobalMeterProvider(meterProvider);
+  try {
+    return await work();
+  } finally {
+    // Shutdown flushes: pending spans and a final metric collection are exported here.
+    await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]);
+    trace.disable();
+    metrics.disable();
+    context.disable();
+  }
+}
