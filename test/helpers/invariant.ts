@@ -1,0 +1,161 @@
+/**
+ * The invariant of DESIGN.md §1, checked on every entry of a backlog against the real server:
+ * each entry is still pending, or acked with its hash written (hash equal to its fields), or
+ * acked with exactly one dead-letter record (holding its original fields). Entries the test
+ * deleted may vanish; entries a live consumer acked itself need no hash; entries not yet
+ * delivered to the group are simply still in the stream.
+ */
+import type Redis from 'ioredis';
+import type { Settings } from '../../src/settings';
+import { readDeadLetters, type DeadLetterRecord } from './dlq';
+
+export type Fields = readonly (string | Buffer)[];
+
+export interface Backlog {
+  /** Every entry the test added, by ID, with the fields it was added with. */
+  entries: ReadonlyMap<string, Fields>;
+  /** IDs the test deleted or trimmed (XDEL / XTRIM): allowed to vanish. */
+  deleted?: ReadonlySet<string>;
+  /** IDs a live consumer acked itself (its own processing, no hash). */
+  consumerAcked?: ReadonlySet<string>;
+  /** IDs still allowed pending after a final run (fresh entries of live consumers). */
+  live?: ReadonlySet<string>;
+}
+
+export type EntryState = 'pending' | 'hashed' | 'dead-lettered' | 'consumer-acked' | 'orphan' | 'undelivered';
+
+export interface InvariantReport {
+  checked: number;
+  states: Record<EntryState, number>;
+  /** Human-readable problems; empty when the invariant holds. */
+  violations: string[];
+}
+
+type Cfg = Pick<Settings, 'streamName' | 'groupName' | 'deadLetterStream' | 'hashKeyPrefix' | 'hashKeyField'>;
+
+const buf = (v: string | Buffer): Buffer => (typeof v === 'string' ? Buffer.from(v) : v);
+
+/** The hash a written entry must have: last value wins for a repeated name, as HSET does. */
+function expectedHash(fields: Fields): Map<string, Buffer> {
+  const m = new Map<string, Buffer>();
+  for (let i = 0; i + 1 < fields.length; i += 2) m.set(buf(fields[i] as string | Buffer).toString('hex'), buf(fields[i + 1] as string | Buffer));
+  return m;
+}
+
+function sameHash(actual: Buffer[], expected: Map<string, Buffer>): boolean {
+  if (actual.length !== expected.size * 2) return false;
+  for (let i = 0; i + 1 < actual.length; i += 2) {
+    const want = expected.get((actual[i] as Buffer).toString('hex'));
+    if (!want || !want.equals(actual[i + 1] as Buffer)) return false;
+  }
+  return true;
+}
+
+function keyValue(fields: Fields, name: string): Buffer | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (buf(fields[i] as string | Buffer).equals(Buffer.from(name))) return buf(fields[i + 1] as string | Buffer);
+  return undefined;
+}
+
+export function hashKeyOf(cfg: Cfg, id: string, fields: Fields): Buffer | undefined {
+  const prefix = Buffer.from(cfg.hashKeyPrefix);
+  if (cfg.hashKeyField === '') return Buffer.concat([prefix, Buffer.from(id)]);
+  const v = keyValue(fields, cfg.hashKeyField);
+  return v === undefined ? undefined : Buffer.concat([prefix, v]);
+}
+
+/** Compares stream IDs numerically. */
+export function compareIds(a: string, b: string): number {
+  const [am = '0', as = '0'] = a.split('-');
+  const [bm = '0', bs = '0'] = b.split('-');
+  const d = BigInt(am) - BigInt(bm) || BigInt(as) - BigInt(bs);
+  return d < 0n ? -1 : d > 0n ? 1 : 0;
+}
+
+async function lastDeliveredId(redis: Redis, cfg: Cfg): Promise<string> {
+  const groups = (await redis.call('XINFO', 'GROUPS', cfg.streamName)) as (string | number)[][];
+  const g = groups.find((row) => row[row.indexOf('name') + 1] === cfg.groupName);
+  if (!g) throw new Error(`group ${cfg.groupName} not found`);
+  return String(g[g.indexOf('last-delivered-id') + 1]);
+}
+
+async function readHashes(redis: Redis, keys: Buffer[]): Promise<Buffer[][]> {
+  const out: Buffer[][] = [];
+  for (let i = 0; i < keys.length; i += 2_000) {
+    const pipeline = redis.pipeline();
+    for (const key of keys.slice(i, i + 2_000)) pipeline.callBuffer('HGETALL', key);
+    for (const [error, reply] of (await pipeline.exec()) ?? []) {
+      if (error) throw error;
+      out.push(reply as Buffer[]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Checks every entry. With `final`, nothing may be pending except `live` IDs (a final clean
+ * run has just completed).
+ */
+export async function checkInvariant(redis: Redis, cfg: Cfg, backlog: Backlog, options: { final?: boolean } = {}): Promise<InvariantReport> {
+  const violations: string[] = [];
+  const note = (text: string): void => {
+    if (violations.length < 50) violations.push(text);
+    else if (violations.length === 50) violations.push('… more violations');
+  };
+  const states: Record<EntryState, number> = { pending: 0, hashed: 0, 'dead-lettered': 0, 'consumer-acked': 0, orphan: 0, undelivered: 0 };
+
+  const pel = (await redis.call('XPENDING', cfg.streamName, cfg.groupName, '-', '+', 10_000_000)) as [string, string, number, number][];
+  const pending = new Set(pel.map(([id]) => id));
+  const lastDelivered = await lastDeliveredId(redis, cfg);
+  const records = await readDeadLetters(redis, cfg.deadLetterStream);
+  const byId = new Map<string, DeadLetterRecord[]>();
+  for (const r of records) byId.set(r.meta['dlq.id'] ?? '', [...(byId.get(r.meta['dlq.id'] ?? '') ?? []), r]);
+  for (const [id, rs] of byId) {
+    if (rs.length > 1) note(`${id}: ${rs.length} dead-letter records (must be at most one)`);
+    if (!backlog.entries.has(id)) note(`${id}: dead-letter record for an entry not in the backlog`);
+  }
+
+  const ids = [...backlog.entries.keys()];
+  const keys = ids.map((id) => hashKeyOf(cfg, id, backlog.entries.get(id) as Fields));
+  const present = keys.filter((k): k is Buffer => k !== undefined);
+  const hashes = await readHashes(redis, present);
+  const hashOf = new Map<string, Buffer[]>();
+  present.forEach((k, i) => hashOf.set(k.toString('hex'), hashes[i] as Buffer[]));
+
+  ids.forEach((id, i) => {
+    const fields = backlog.entries.get(id) as Fields;
+    const key = keys[i];
+    const hash = key ? (hashOf.get(key.toString('hex')) ?? []) : [];
+    const hashed = hash.length > 0 && sameHash(hash, expectedHash(fields));
+    if (hash.length > 0 && !hashed) note(`${id}: hash ${String(key)} differs from the entry's fields`);
+    const dl = byId.get(id) ?? [];
+    const dead = dl.length > 0;
+    if (dead && !sameFields(dl[0]?.original ?? [], fields)) note(`${id}: dead-letter record does not hold the original fields`);
+    const deleted = backlog.deleted?.has(id) === true;
+
+    if (pending.has(id)) {
+      states.pending++;
+      if (dead) note(`${id}: dead-lettered but still pending`);
+      if (hashed && !deleted) note(`${id}: hash written but still pending (write and ack must be atomic)`);
+      if (options.final && !backlog.live?.has(id)) note(`${id}: still pending after the final run`);
+    } else if (hashed && dead) {
+      note(`${id}: both hashed and dead-lettered`);
+    } else if (hashed) {
+      states.hashed++;
+    } else if (dead) {
+      states['dead-lettered']++;
+    } else if (backlog.consumerAcked?.has(id)) {
+      states['consumer-acked']++;
+    } else if (deleted) {
+      states.orphan++;
+    } else if (compareIds(id, lastDelivered) > 0) {
+      states.undelivered++;
+    } else {
+      note(`${id}: LOST — acked, but no hash and no dead-letter record`);
+    }
+  });
+  return { checked: ids.length, states, violations };
+}
+
+function sameFields(a: readonly Buffer[], b: Fields): boolean {
+  return a.length === b.length && a.every((x, i) => x.equals(buf(b[i] as string | Buffer)));
+}

@@ -1,0 +1,171 @@
+/**
+ * Property: random interleavings of producing, consumer reads, acks, crashes (optionally
+ * poisoning: delivery count at MAX_DELIVERIES), XDEL, XTRIM and reclaimer runs, against a real
+ * server, compared after every step with a simple model (exact PEL, dead-letter set, hashes,
+ * run counts). At the end every consumer crashes, a last run completes, and the invariant holds.
+ */
+import fc from 'fast-check';
+import type Redis from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type RedisClient } from '../../src/connection';
+import { runReclaim } from '../../src/run';
+import type { Settings } from '../../src/settings';
+import { createGroup, pendingOf, setPending, testSettings } from '../helpers/backlog';
+import { readDeadLetters } from '../helpers/dlq';
+import { checkInvariant, compareIds, type Fields } from '../helpers/invariant';
+import { startRedis, type RedisServer } from '../helpers/redis-server';
+import { IDLE_MS } from './support';
+
+const MAX = 3;
+const CONSUMERS = ['c0', 'c1', 'c2'] as const;
+
+type Action =
+  | { t: 'produce'; keyed: boolean[] }
+  | { t: 'read'; c: number; count: number }
+  | { t: 'ack'; c: number; count: number }
+  | { t: 'crash'; c: number; poison: boolean }
+  | { t: 'xdel'; pick: number }
+  | { t: 'xtrim'; keep: number }
+  | { t: 'reclaim' };
+
+const action: fc.Arbitrary<Action> = fc.oneof(
+  { arbitrary: fc.record({ t: fc.constant('produce' as const), keyed: fc.array(fc.boolean(), { minLength: 1, maxLength: 6 }) }), weight: 3 },
+  { arbitrary: fc.record({ t: fc.constant('read' as const), c: fc.nat(2), count: fc.integer({ min: 1, max: 5 }) }), weight: 3 },
+  { arbitrary: fc.record({ t: fc.constant('ack' as const), c: fc.nat(2), count: fc.integer({ min: 1, max: 4 }) }), weight: 2 },
+  { arbitrary: fc.record({ t: fc.constant('crash' as const), c: fc.nat(2), poison: fc.boolean() }), weight: 2 },
+  { arbitrary: fc.record({ t: fc.constant('xdel' as const), pick: fc.nat() }), weight: 1 },
+  { arbitrary: fc.record({ t: fc.constant('xtrim' as const), keep: fc.nat(12) }), weight: 1 },
+  { arbitrary: fc.constant({ t: 'reclaim' as const }), weight: 2 },
+);
+
+interface ModelEntry {
+  fields: Fields;
+  keyed: boolean;
+  state: 'undelivered' | 'pending' | 'consumer-acked' | 'hashed' | 'dead-lettered' | 'gone';
+  owner?: string;
+  deliveries: number;
+  idle: boolean;
+  deleted: boolean;
+}
+
+let server: RedisServer;
+let redis: Redis;
+let client: RedisClient;
+let seq = 0;
+let steps = 0;
+let runs = 0;
+
+beforeAll(async () => {
+  server = await startRedis();
+  redis = server.client();
+  client = await connect(testSettings(server));
+});
+afterAll(async () => {
+  client?.disconnect();
+  await server?.stop();
+  console.log(`[property] reclaimer runs=${runs} steps=${steps}`);
+});
+
+/** Interprets one action on the server and the model, and checks they agree. */
+async function step(s: Settings, model: Map<string, ModelEntry>, a: Action): Promise<void> {
+  const { streamName: stream, groupName: group } = s;
+  const inOrder = (): [string, ModelEntry][] => [...model].sort(([x], [y]) => compareIds(x, y));
+  const freshOf = (c: string): string[] => inOrder().filter(([, e]) => e.state === 'pending' && e.owner === c && !e.idle).map(([id]) => id);
+  if (a.t === 'produce') {
+    for (const keyed of a.keyed) {
+      const n = seq++;
+      const fields = keyed ? ['k', `k${n}`, 'n', String(n)] : ['n', String(n)];
+      const id = String(await redis.xadd(stream, '*', ...fields));
+      model.set(id, { fields, keyed, state: 'undelivered', deliveries: 0, idle: false, deleted: false });
+    }
+  } else if (a.t === 'read') {
+    const c = CONSUMERS[a.c] as string;
+    const reply = (await redis.xreadgroup('GROUP', group, c, 'COUNT', a.count, 'STREAMS', stream, '>')) as [string, [string, string[]][]][] | null;
+    const got = (reply?.[0]?.[1] ?? []).map(([id]) => id);
+    const want = inOrder().filter(([, e]) => e.state === 'undelivered' && !e.deleted).slice(0, a.count).map(([id]) => id);
+    expect(got).toEqual(want);
+    for (const id of got) Object.assign(model.get(id) as ModelEntry, { state: 'pending', owner: c, deliveries: 1, idle: false });
+  } else if (a.t === 'ack') {
+    const c = CONSUMERS[a.c] as string;
+    const ids = freshOf(c).slice(0, a.count);
+    if (ids.length === 0) return;
+    // A live consumer's ack always succeeds: nobody took its fresh entries.
+    expect(Number(await redis.xack(stream, group, ...ids))).toBe(ids.length);
+    for (const id of ids) Object.assign(model.get(id) as ModelEntry, { state: 'consumer-acked', owner: undefined });
+  } else if (a.t === 'crash') {
+    const c = CONSUMERS[a.c] as string;
+    const ids = freshOf(c);
+    await setPending(redis, stream, group, c, ids, IDLE_MS, a.poison ? MAX : undefined);
+    for (const id of ids) {
+      const e = model.get(id) as ModelEntry;
+      // Backdating is an XCLAIM, and Redis 7's XCLAIM drops an already-deleted entry from the
+      // PEL: a test artifact. (Deleted after the crash, an entry stays pending: the orphan case.)
+      if (e.deleted) Object.assign(e, { state: 'gone', owner: undefined });
+      else Object.assign(e, { idle: true, ...(a.poison ? { deliveries: MAX } : {}) });
+    }
+  } else if (a.t === 'xdel') {
+    const live = inOrder().filter(([, e]) => !e.deleted);
+    if (live.length === 0) return;
+    const [id, e] = live[a.pick % live.length] as [string, ModelEntry];
+    expect(await redis.xdel(stream, id)).toBe(1);
+    e.deleted = true;
+  } else if (a.t === 'xtrim') {
+    const live = inOrder().filter(([, e]) => !e.deleted);
+    await redis.xtrim(stream, 'MAXLEN', a.keep);
+    for (const [, e] of live.slice(0, Math.max(0, live.length - a.keep))) e.deleted = true;
+  } else {
+    runs++;
+    const summary = await runReclaim({ client, settings: s });
+    const want = { scanned: 0, claimed: 0, processed: 0, deadLettered: 0, orphaned: 0, failed: 0, skipped: 0 };
+    for (const [, e] of inOrder()) {
+      if (e.state !== 'pending' || !e.idle) continue;
+      want.scanned++;
+      if (e.deleted) {
+        want.orphaned++;
+        Object.assign(e, { state: 'gone', owner: undefined });
+      } else if (e.deliveries >= MAX) {
+        want.deadLettered++;
+        Object.assign(e, { state: 'dead-lettered', owner: undefined });
+      } else {
+        want.claimed++;
+        if (e.keyed) want.processed++;
+        else want.deadLettered++;
+        Object.assign(e, { state: e.keyed ? 'hashed' : 'dead-lettered', owner: undefined, deliveries: e.deliveries + 1 });
+      }
+    }
+    expect(summary).toMatchObject({ ...want, complete: true });
+  }
+
+  // The server agrees with the model: the PEL exactly, and the dead-letter set exactly.
+  const pel = (await pendingOf(redis, stream, group)).map(([id, owner, , deliveries]) => [id, owner, deliveries]);
+  const wantPel = inOrder().filter(([, e]) => e.state === 'pending').map(([id, e]) => [id, e.owner, e.deliveries]);
+  expect(pel).toEqual(wantPel);
+  // Records are in dead-lettering order, not entry order; and each entry has at most one.
+  const dead = (await readDeadLetters(redis, s.deadLetterStream)).map((r) => r.meta['dlq.id'] as string).sort(compareIds);
+  expect(dead).toEqual(inOrder().filter(([, e]) => e.state === 'dead-lettered').map(([id]) => id));
+  for (const [id, e] of model) {
+    if (e.keyed) expect(await redis.exists(`${s.hashKeyPrefix}${String(e.fields[1])}`), id).toBe(e.state === 'hashed' ? 1 : 0);
+  }
+}
+
+describe('random interleavings against a model', () => {
+  it('server and model agree after every step; the invariant holds at the end', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(action, { minLength: 5, maxLength: 30 }), async (actions) => {
+        const s = testSettings(server, { HASH_KEY_FIELD: 'k', MAX_DELIVERIES: String(MAX) });
+        await createGroup(redis, s.streamName, s.groupName);
+        const model = new Map<string, ModelEntry>();
+        for (const a of [...actions, ...CONSUMERS.map((_, c) => ({ t: 'crash' as const, c, poison: false })), { t: 'reclaim' as const }]) {
+          steps++;
+          await step(s, model, a);
+        }
+        const entries = new Map([...model].map(([id, e]) => [id, e.fields]));
+        const deleted = new Set([...model].filter(([, e]) => e.deleted).map(([id]) => id));
+        const consumerAcked = new Set([...model].filter(([, e]) => e.state === 'consumer-acked').map(([id]) => id));
+        const report = await checkInvariant(redis, s, { entries, deleted, consumerAcked }, { final: true });
+        expect(report.violations).toEqual([]);
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS || 50), ...(process.env.SEED ? { seed: Number(process.env.SEED) } : {}) },
+    );
+  }, 120_000);
+});
