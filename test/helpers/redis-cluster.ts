@@ -32,12 +32,17 @@ export interface RedisCluster {
 const cli = (...args: string[]): Promise<{ stdout: string }> => run('redis-cli', args, { maxBuffer: 16 * 1024 * 1024 });
 
 export async function startCluster(): Promise<RedisCluster> {
-  const ports = [await freePort(), await freePort(), await freePort()];
+  // Six distinct free ports: three clients' and three cluster-bus ports. The bus port is set
+  // explicitly: the default (port + 10000) is out of range for ports above 55535.
+  const free = new Set<number>();
+  while (free.size < 6) free.add(await freePort());
+  const [ports, busPorts] = [[...free].slice(0, 3), [...free].slice(3)];
   const nodes: RedisServer[] = [];
   try {
-    for (const port of ports) {
+    for (const [i, port] of ports.entries()) {
       // Each node keeps its cluster config in its own temp dir (startRedis's --dir).
-      nodes.push(await startRedis({ tcp: true, port, args: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '5000'] }));
+      const args = ['--cluster-enabled', 'yes', '--cluster-port', String(busPorts[i]), '--cluster-node-timeout', '5000'];
+      nodes.push(await startRedis({ tcp: true, port, args }));
     }
     await cli('--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes');
     await waitClusterOk(ports);
