@@ -146,6 +146,8 @@ async function traceBatch(
     } finally {
       for (const sink of sinks) for (const [k, v] of Object.entries(own)) (sink as Record<string, number>)[k] = ((sink as Record<string, number>)[k] ?? 0) + v;
       span.setAttributes(countAttributes(own));
+      // The fast path learns its page's size only from the script's reply.
+      span.setAttribute('messaging.batch.message_count', own.scanned);
       // A dry run changes nothing, so it counts no message outcome (its spans still carry the counts).
       if (meters && !dryRun) meters.countOutcomes(own, base);
     }

@@ -8,7 +8,8 @@ import { serverVersion, type RedisClient } from './connection';
 import { mapRedisError } from './errors';
 import { buildKeys } from './keys';
 import { createLimiter } from './limit';
-import { handleFastBatch } from './fast-path';
+import { pipelinePages } from './pipeline';
+import { runFastPath } from './fast-path';
 import { instrumentRun, type RunTelemetry } from './instrumentation';
 import { createHashWriter, HASH_WRITER, type Processor } from './process';
 import { chooseStrategy, scanPage, type ScanStrategy } from './scan';
@@ -45,8 +46,6 @@ export interface RunOptions {
 
 /** Pages in flight on the general path: scanning the next page overlaps settling the previous. */
 const PAGES_IN_FLIGHT = 2;
-/** The fast path's scripts queue on the server; a few in flight hide the round trips. */
-const FAST_PAGES_IN_FLIGHT = 4;
 
 export function runReclaim(options: RunOptions): Promise<Summary> {
   // Traces and metrics (src/instrumentation.ts); the API's no-op unless an SDK is registered.
@@ -96,8 +95,6 @@ async function reclaim(options: RunOptions, telemetry: RunTelemetry): Promise<Su
     HASH_WRITER in ctx.processor &&
     !settings.dryRun &&
     (keys.sameSlot || !settings.redisCluster);
-  const handle = fast ? handleFastBatch : handleBatch;
-  const maxInFlight = fast ? Math.min(settings.concurrency, FAST_PAGES_IN_FLIGHT) : PAGES_IN_FLIGHT;
   logger.info('run started', { stream: keys.stream, group: settings.groupName, strategy, path: fast ? 'fast' : 'general', dryRun: settings.dryRun });
   if (settings.redisCluster && !keys.sameSlot) {
     // Scripts touch one slot only: settling falls back to write-then-ack (src/settle-split.ts).
@@ -107,40 +104,34 @@ async function reclaim(options: RunOptions, telemetry: RunTelemetry): Promise<Su
       hashKeyPrefix: keys.hashPrefix,
     });
   }
-  const inFlight = new Set<Promise<void>>();
-  let failure: unknown;
-  let cursor: string | undefined;
-  let complete = false;
   const outOfTime = (): boolean => now() - started >= settings.maxRunMs || options.signal?.aborted === true;
+  let complete: boolean;
   try {
-    while (failure === undefined && !outOfTime()) {
-      const page = await scanPage(client, strategy, {
-        stream: keys.stream,
-        group: settings.groupName,
-        minIdleMs: settings.minIdleMs,
-        count: settings.batchSize,
-        cursor,
-      });
-      const task = telemetry.batch(page.entries.length, counts, (own) => handle(ctx, page.entries, own)).then(
-        () => options.onProgress?.(counts),
-        (error: unknown) => {
-          failure ??= error;
+    if (fast) {
+      ({ complete } = await runFastPath(ctx, {
+        strategy,
+        pageSize: settings.batchSize,
+        stop: outOfTime,
+        page: async (work) => {
+          await telemetry.batch(settings.batchSize, counts, work);
+          options.onProgress?.(counts);
         },
-      );
-      inFlight.add(task);
-      void task.finally(() => inFlight.delete(task));
-      if (page.cursor === undefined) {
-        complete = true;
-        break;
-      }
-      cursor = page.cursor;
-      if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+      }));
+    } else {
+      ({ complete } = await pipelinePages({
+        workers: PAGES_IN_FLIGHT,
+        stop: outOfTime,
+        scan: (cursor) =>
+          scanPage(client, strategy, { stream: keys.stream, group: settings.groupName, minIdleMs: settings.minIdleMs, count: settings.batchSize, cursor }),
+        handle: async (entries) => {
+          await telemetry.batch(entries.length, counts, (own) => handleBatch(ctx, entries, own));
+          options.onProgress?.(counts);
+        },
+      }));
     }
   } catch (error) {
-    failure ??= error;
+    throw mapRedisError(error, errorContext);
   }
-  await Promise.all(inFlight);
-  if (failure !== undefined) throw mapRedisError(failure, errorContext);
   let deregistered = 0;
   try {
     deregistered = await deregisterIdleConsumers(client, settings);
@@ -154,7 +145,7 @@ async function reclaim(options: RunOptions, telemetry: RunTelemetry): Promise<Su
     ...counts,
     deregistered,
     durationMs: Math.max(0, Math.round(now() - started)),
-    complete: complete && failure === undefined,
+    complete,
     dryRun: settings.dryRun,
   };
 }

@@ -7,7 +7,7 @@ import claimEntriesLua from './scripts/claim-entries.lua';
 import deadLetterLua from './scripts/dead-letter.lua';
 import deadLetterReadLua from './scripts/dead-letter-read.lua';
 import deleteIdleConsumerLua from './scripts/delete-idle-consumer.lua';
-import reclaimBatchLua from './scripts/reclaim-batch.lua';
+import reclaimPageLua from './scripts/reclaim-page.lua';
 import replayDeadLetterLua from './scripts/replay-dead-letter.lua';
 import settleEntriesLua from './scripts/settle-entries.lua';
 
@@ -22,7 +22,7 @@ const SCRIPTS = {
   deadLetterRead: deadLetterReadLua,
   replayDeadLetter: replayDeadLetterLua,
   deleteIdleConsumer: deleteIdleConsumerLua,
-  reclaimBatch: reclaimBatchLua,
+  reclaimPage: reclaimPageLua,
 } as const;
 type ScriptName = keyof typeof SCRIPTS;
 
@@ -165,32 +165,36 @@ export async function deleteIdleConsumer(
   return (await call(client, 'deleteIdleConsumer', [stream], [args.group, args.consumer, args.idleMs, args.protect])) === 1;
 }
 
-export interface ReclaimBatchReply {
+export interface ReclaimPageReply {
+  scanned: number;
   claimed: number;
   processed: number;
   deadLettered: number;
   orphaned: number;
-  skipped: number;
+  /** Last ID of the scanned page; undefined when the PEL is covered. */
+  last: string | undefined;
 }
 
-/** The hash writer's fast path: one atomic script per scanned page (see its header). */
-export async function reclaimBatch(
+/** The hash writer's fast path: one atomic script scans and settles a page (see its header). */
+export async function reclaimPage(
   client: RedisClient,
   keys: { stream: string; deadLetter: string },
   args: {
     group: string;
-    consumer: string;
     minIdleMs: number;
     maxDeliveries: number;
     hashPrefix: string;
     keyField: string;
     at: number;
     checkSlot: boolean;
-    entries: readonly { id: string; consumer: string; deliveries: number; idleMs: number }[];
+    start: string;
+    count: number;
+    serverIdleFilter: boolean;
   },
-): Promise<ReclaimBatchReply> {
-  const argv: Arg[] = [args.group, args.consumer, args.minIdleMs, args.maxDeliveries, args.hashPrefix, args.keyField, args.at, args.checkSlot ? '1' : '0'];
-  for (const e of args.entries) argv.push(e.id, e.consumer, e.deliveries, e.idleMs);
-  const [claimed, processed, deadLettered, orphaned, skipped] = (await call(client, 'reclaimBatch', [keys.stream, keys.deadLetter], argv)) as number[];
-  return { claimed: claimed ?? 0, processed: processed ?? 0, deadLettered: deadLettered ?? 0, orphaned: orphaned ?? 0, skipped: skipped ?? 0 };
+): Promise<ReclaimPageReply> {
+  const argv: Arg[] = [args.group, args.minIdleMs, args.maxDeliveries, args.hashPrefix, args.keyField, args.at, args.checkSlot ? '1' : '0'];
+  argv.push(args.start, args.count, args.serverIdleFilter ? 'idle' : 'filter');
+  const reply = (await call(client, 'reclaimPage', [keys.stream, keys.deadLetter], argv)) as [number, number, number, number, number, Buffer];
+  const [scanned, claimed, processed, deadLettered, orphaned, last] = reply;
+  return { scanned, claimed, processed, deadLettered, orphaned, last: last.length > 0 ? last.toString() : undefined };
 }

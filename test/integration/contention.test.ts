@@ -114,7 +114,9 @@ describe('two fast-path runs started at the same time', () => {
 
     expect(ra.processed + rb.processed).toBe(n - overMax.length);
     expect(ra.deadLettered + rb.deadLettered).toBe(overMax.length);
-    expect(ra.skipped + rb.skipped).toBeGreaterThan(0);
+    // Scan and settle are one atomic step per page: the runs interleave, and no entry is seen twice.
+    expect(Math.min(ra.scanned, rb.scanned)).toBeGreaterThan(0);
+    expect(ra.scanned + rb.scanned).toBe(n);
     const dlqIds = (await readDeadLetters(redis, settings.deadLetterStream)).map((r) => r.meta['dlq.id']);
     expect(new Set(dlqIds).size).toBe(overMax.length);
     expect(await pendingOf(redis, settings.streamName, settings.groupName)).toEqual([]);
@@ -173,7 +175,8 @@ describe('the time budget', () => {
 
     expect(first.complete).toBe(false);
     expect(first.processed).toBeGreaterThan(0);
-    expect(first.processed).toBeLessThanOrEqual(300);
+    // Pages already started finish: at most one per worker (4 on the fast path).
+    expect(first.processed).toBeLessThanOrEqual(400);
     expect(first.durationMs).toBeGreaterThanOrEqual(1_000);
     const left = await pendingOf(redis, settings.streamName, settings.groupName);
     expect(left).toHaveLength(n - first.processed);

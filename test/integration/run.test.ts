@@ -181,7 +181,8 @@ describe.each([
       // 'crashed' had its entries reclaimed, so it is empty and idle now; 'busy' still owns two.
       expect(summary).toMatchObject({ processed: 2, deregistered: 2 });
       const names = ((await redis.xinfo('CONSUMERS', settings.streamName, settings.groupName)) as string[][]).map((c) => c[1]);
-      expect(names.sort()).toEqual(['busy', settings.consumerName].sort());
+      // The fast path never claims, so the reclaimer's own consumer exists only on the general path.
+      expect(names.sort()).toEqual((fastPath ? ['busy'] : ['busy', settings.consumerName]).sort());
     });
   });
 });

@@ -29,6 +29,20 @@ afterAll(async () => {
 });
 
 
+/** Kills the run once the PEL is at or below `pendingAt` (polled every 2 ms) or after 5 s; returns when it fired, in ms. */
+async function killAfterProgress(redis: Redis, stream: string, group: string, pendingAt: number, kill: () => void, done: Promise<unknown>): Promise<number> {
+  const started = Date.now();
+  let finished = false;
+  void done.then(() => (finished = true));
+  while (!finished && Date.now() - started < 5_000) {
+    const [pending] = (await redis.call('XPENDING', stream, group)) as [number];
+    if (pending <= pendingAt) break;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  kill();
+  return Date.now() - started;
+}
+
 describe('SIGKILL at random moments', () => {
   it(`loses nothing over ${ROUNDS} killed rounds on ${ENTRIES} entries, then a final run completes`, async () => {
     const random = seeded(seedFromEnv('kill'));
@@ -54,13 +68,12 @@ describe('SIGKILL at random moments', () => {
     let pendingBefore = ENTRIES;
     for (let round = 0; round < ROUNDS; round++) {
       const run = spawnCli(['run', '--json'], env, log);
-      // The CLI is connected after ~0.1 s and then settles thousands of entries a second:
-      // killing across 0.1–0.55 s hits startup, connect, and every stage of a page mid-run,
-      // while leaving work for the next rounds.
-      const delay = 100 + Math.floor(random() * 450);
-      const timer = setTimeout(() => run.child.kill('SIGKILL'), delay);
+      // Killed once it has settled a random share of the backlog (sometimes none: at startup or
+      // connect), so the kill lands mid-work however fast the machine is, and work is left for
+      // later rounds. A timer bounds a round that makes no progress.
+      const target = Math.floor(random() * ((ENTRIES * 1.5) / ROUNDS));
+      const delay = await killAfterProgress(redis, stream, group, pendingBefore - target, () => run.child.kill('SIGKILL'), run.done);
       const result = await run.done;
-      clearTimeout(timer);
       if (result.signal === 'SIGKILL') killed++;
       else expect(result.code, result.stderr).toBe(0);
 
@@ -74,7 +87,7 @@ describe('SIGKILL at random moments', () => {
       const report = await checkInvariant(redis, settings, { entries, deleted });
       expect(report.violations, `round ${round}, killed after ${delay} ms`).toEqual([]);
       if (report.states.pending < pendingBefore) progressed++;
-      console.log(`[kill] round ${round}: ${result.signal ?? `exit ${result.code}`} after ${delay} ms, pending ${report.states.pending}`);
+      console.log(`[kill] round ${round}: ${result.signal ?? `exit ${result.code}`} after ${delay} ms (target -${target}), pending ${report.states.pending}`);
       pendingBefore = report.states.pending;
     }
     expect(killed).toBeGreaterThanOrEqual(ROUNDS - 2);

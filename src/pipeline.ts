@@ -1,0 +1,86 @@
+/**
+ * Pages flow from the PEL scan to the batch handlers through a small bounded buffer. Scanning
+ * runs ahead of handling: on one connection, replies come back in order, so a scan sent after
+ * the scripts in flight is answered only when they are done; with pages already buffered, the
+ * next script is on its way before then and the server never waits for this process.
+ */
+import type { PendingEntry, ScanPage } from './scan';
+
+export interface PipelineOptions {
+  scan(cursor: string | undefined): Promise<ScanPage>;
+  handle(entries: readonly PendingEntry[]): Promise<void>;
+  /** Pages handled at once; also how many scanned pages may wait. */
+  workers: number;
+  /** True once no new page may be started (time budget spent, or aborted). */
+  stop(): boolean;
+}
+
+/** Resolves with `complete: true` when the whole PEL was covered; rethrows the first failure. */
+export async function pipelinePages(options: PipelineOptions): Promise<{ complete: boolean }> {
+  const buffer: (readonly PendingEntry[])[] = [];
+  let scanning = true;
+  let reachedEnd = false;
+  let leftOver = false;
+  let failure: unknown;
+  let wakeWorkers: (() => void)[] = [];
+  let wakeScanner: (() => void) | undefined;
+  const notifyWorkers = (): void => {
+    for (const wake of wakeWorkers.splice(0)) wake();
+  };
+  const notifyScanner = (): void => {
+    wakeScanner?.();
+    wakeScanner = undefined;
+  };
+
+  const scanner = async (): Promise<void> => {
+    let cursor: string | undefined;
+    try {
+      while (failure === undefined && !options.stop()) {
+        if (buffer.length >= options.workers) {
+          await new Promise<void>((resolve) => (wakeScanner = resolve));
+          continue;
+        }
+        const page = await options.scan(cursor);
+        buffer.push(page.entries);
+        notifyWorkers();
+        if (page.cursor === undefined) {
+          reachedEnd = true;
+          return;
+        }
+        cursor = page.cursor;
+      }
+    } catch (error) {
+      failure ??= error;
+    } finally {
+      scanning = false;
+      notifyWorkers();
+    }
+  };
+
+  const worker = async (): Promise<void> => {
+    while (failure === undefined) {
+      if (buffer.length > 0 && options.stop()) {
+        // Scanned but not started: left pending for the next run.
+        leftOver = true;
+        return;
+      }
+      const entries = buffer.shift();
+      if (entries === undefined) {
+        if (!scanning) return;
+        await new Promise<void>((resolve) => wakeWorkers.push(resolve));
+        continue;
+      }
+      notifyScanner();
+      try {
+        await options.handle(entries);
+      } catch (error) {
+        failure ??= error;
+        notifyScanner();
+      }
+    }
+  };
+
+  await Promise.all([scanner(), ...Array.from({ length: options.workers }, worker)]);
+  if (failure !== undefined) throw failure;
+  return { complete: reachedEnd && !leftOver && buffer.length === 0 };
+}

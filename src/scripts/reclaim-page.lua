@@ -1,0 +1,124 @@
+--[[
+reclaim-page: the built-in hash writer's fast path. Scans one page of the PEL and settles it in
+the same atomic step: entries at the delivery limit are dead-lettered, the other idle entries
+are written to their hash and acknowledged, those without the key field are dead-lettered,
+those gone from the stream are acknowledged as orphans. Because the scan and the writes are one
+atomic step, no other run can take an entry in between: no XCLAIM and no fence are needed, and
+an entry's data never leaves the server.
+
+Hash keys are derived here (prefix .. key value): they cannot be passed as KEYS because the key
+values are only known once the entries are read. When ARGV[7] is '1' (cluster), the script
+first checks that the prefix carries the stream's hash tag, so every derived key is in the
+stream's slot; the caller (src/keys.ts) checks the same before choosing this path.
+
+KEYS[1]  the stream
+KEYS[2]  the dead-letter stream (same slot as the stream)
+ARGV[1]  consumer group
+ARGV[2]  minimum idle time, ms
+ARGV[3]  MAX_DELIVERIES
+ARGV[4]  hash key prefix
+ARGV[5]  key field name ('' = the entry ID names the hash)
+ARGV[6]  dlq.at, epoch ms
+ARGV[7]  '1' to check the prefix's hash tag (cluster), else '0'
+ARGV[8]  scan start: '-', '(<id>' (6.2+), or an inclusive ID (6.0)
+ARGV[9]  page size
+ARGV[10] 'idle' to filter with XPENDING IDLE (6.2+), 'filter' to filter here (6.0)
+
+Reply: { scanned, claimed, processed, deadLettered, orphaned, last }
+  last = the last ID the XPENDING page returned, or '' when the PEL is covered
+]]
+local stream, dlq, group = KEYS[1], KEYS[2], ARGV[1]
+local minIdle, maxDeliveries = tonumber(ARGV[2]), tonumber(ARGV[3])
+local prefix, keyField, at = ARGV[4], ARGV[5], ARGV[6]
+local start, count, mode = ARGV[8], tonumber(ARGV[9]), ARGV[10]
+
+local function tag(key)
+  local open = string.find(key, '{', 1, true)
+  if not open then return nil end
+  local close = string.find(key, '}', open + 1, true)
+  if not close or close == open + 1 then return nil end
+  return string.sub(key, open + 1, close - 1)
+end
+if ARGV[7] == '1' and (tag(stream) == nil or tag(prefix) ~= tag(stream)) then
+  return redis.error_reply('ERR reclaim-page: hash key prefix does not carry the stream hash tag')
+end
+
+local rows
+if mode == 'idle' then
+  rows = redis.call('XPENDING', stream, group, 'IDLE', minIdle, start, '+', count)
+else
+  rows = redis.call('XPENDING', stream, group, start, '+', count)
+end
+
+local scanned, claimed, processed, deadLettered, orphaned = 0, 0, 0, 0, 0
+local acks = {}
+
+-- A crashed consumer's backlog is mostly contiguous in the stream: one ranged read over the
+-- page is far cheaper than a lookup per ID (each seeks into a listpack node). IDs the window
+-- does not reach, when it was cut short, are looked up one by one.
+local idle = {}
+for _, row in ipairs(rows) do
+  if row[3] >= minIdle then idle[#idle + 1] = row end
+end
+local bodies, windowFull = {}, false
+if #idle > 0 then
+  -- Twice the page: room for a backlog interleaved with others' entries, bounded for huge ones.
+  local limit = #idle * 2
+  local window = redis.call('XRANGE', stream, idle[1][1], idle[#idle][1], 'COUNT', limit)
+  for _, e in ipairs(window) do bodies[e[1]] = e[2] end
+  windowFull = #window == limit
+end
+local function body(id)
+  local fields = bodies[id]
+  if fields == nil and windowFull then
+    local entry = redis.call('XRANGE', stream, id, id)[1]
+    if entry then fields = entry[2] end
+  end
+  return fields
+end
+
+local function keyFor(id, fields)
+  if keyField == '' then return prefix .. id end
+  for i = 1, #fields - 1, 2 do
+    if fields[i] == keyField then return prefix .. fields[i + 1] end
+  end
+  return nil
+end
+
+local function deadLetter(row, fields, reason)
+  local meta = { 'dlq.stream', stream, 'dlq.id', row[1], 'dlq.group', group, 'dlq.consumer', row[2],
+    'dlq.deliveries', row[4], 'dlq.idle_ms', row[3], 'dlq.reason', reason, 'dlq.error', '', 'dlq.at', at }
+  for _, v in ipairs(meta) do fields[#fields + 1] = v end
+  redis.call('XADD', dlq, '*', unpack(fields))
+  deadLettered = deadLettered + 1
+end
+
+for _, row in ipairs(idle) do
+  scanned = scanned + 1
+  local id = row[1]
+  local fields = body(id)
+  if fields == nil then
+    orphaned = orphaned + 1
+  elseif row[4] >= maxDeliveries then
+    deadLetter(row, fields, 'max-deliveries')
+  else
+    claimed = claimed + 1
+    local key = keyFor(id, fields)
+    if key == nil then
+      deadLetter(row, fields, 'missing-key-field')
+    else
+      for from = 1, #fields, 1000 do
+        redis.call('HSET', key, unpack(fields, from, math.min(from + 999, #fields)))
+      end
+      processed = processed + 1
+    end
+  end
+  acks[#acks + 1] = id
+end
+for from = 1, #acks, 500 do
+  redis.call('XACK', stream, group, unpack(acks, from, math.min(from + 499, #acks)))
+end
+
+local last = ''
+if #rows == count then last = rows[#rows][1] end
+return { scanned, claimed, processed, deadLettered, orphaned, last }
