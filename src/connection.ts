@@ -45,7 +45,9 @@ export function redisOptions(settings: ConnectionSettings, limits: ConnectionLim
     connectTimeout: limits.connectTimeoutMs,
     // commandTimeout is applied by open() once connected: ioredis leaves the timer of its own
     // AUTH / ready check armed after a failed connect, which would hold the process open.
-    // A command waits for at most one reconnect; a run never retries a write blindly.
+    // A command waits for at most one reconnect. Commands in flight when a connection drops are
+    // sent again once it is back (ioredis's default): every script is fenced or idempotent, so a
+    // repeat is harmless; at worst a re-sent general-path claim spends one more delivery.
     maxRetriesPerRequest: 1,
     retryStrategy: (times) => (times > limits.reconnectAttempts ? null : Math.min(100 * 2 ** times, 2_000)),
     reconnectOnError: () => false,
@@ -94,7 +96,7 @@ export async function connect(
     return connectWithEntra(settings, limits);
   }
   const client = createClient(settings, limits);
-  await open(client, settings);
+  await open(client, settings, limits);
   return client;
 }
 

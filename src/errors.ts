@@ -77,6 +77,11 @@ export function mapRedisError(error: unknown, ctx: ReplyContext): Error {
   if (/^(WRONGPASS|NOAUTH|NOPERM|ERR AUTH|ERR invalid password)/i.test(raw)) {
     return new RedisAuthError(`Redis at ${ctx.target} refused the credentials or a command: ${raw}`);
   }
+  if (/certificate|self[- ]signed|CERT_|UNABLE_TO_VERIFY|ERR_TLS/i.test(raw) || (code && /^(CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|ERR_TLS)/.test(code))) {
+    return new RedisUnavailableError(
+      `TLS to Redis at ${ctx.target} failed: ${raw} (a private CA goes in \`REDIS_TLS_CA_FILE\`; \`REDIS_TLS=false\` turns TLS off)`,
+    );
+  }
   if (code && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EPIPE|ENOENT|EHOSTUNREACH)$/.test(code)) {
     return new RedisUnavailableError(`Cannot reach Redis at ${ctx.target}: ${raw}`);
   }

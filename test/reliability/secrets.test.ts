@@ -116,6 +116,8 @@ describe('TLS with a private CA', () => {
     expect(ms).toBeLessThan(BOUND_MS);
     expect(error?.message).toContain(`127.0.0.1:${tlsPort}`);
     expect(error?.message).toMatch(/certificate/i);
+    expect(error?.name).toBe('RedisUnavailableError');
+    expect(error?.message).toContain('REDIS_TLS_CA_FILE');
     const r = await runCli(['run', '--json'], env, log);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/certificate/i);
