@@ -1,17 +1,22 @@
 /**
  * The built-in hash writer's fast path: each page of the PEL is scanned and settled by one
  * script (src/scripts/reclaim-page.lua), so entry data never travels to this process and back.
- * Pages follow each other on the cursor the script returns; a round trip per page is all this
- * process adds. Same results as the general path (src/batch.ts), which stays for custom
- * processors, dry runs, and clusters whose keys do not share a slot.
+ *
+ * Several scripts are in flight at once, all starting from the furthest position any finished
+ * script reached. That is exact because every entry a script scans leaves the PEL in the same
+ * atomic step: a script sent from an older position finds the entries before it already gone
+ * and takes the next ones, never one twice. Coverage holds by induction: each script covers
+ * its start to its last ID, and its start was reached by a script that had finished.
  */
 import type { BatchContext, Counts } from './batch';
-import { nextId, type ScanStrategy } from './scan';
+import { compareIds, nextId, type ScanStrategy } from './scan';
 import { reclaimPage } from './scripts';
 
 export interface FastPathOptions {
   strategy: ScanStrategy;
   pageSize: number;
+  /** Scripts in flight at once. */
+  depth: number;
   /** True once no new page may be started. */
   stop(): boolean;
   /** Runs one page; wraps it in telemetry. `work` adds to the counts it is given. */
@@ -19,9 +24,14 @@ export interface FastPathOptions {
 }
 
 export async function runFastPath(ctx: BatchContext, options: FastPathOptions): Promise<{ complete: boolean }> {
-  let start = '-';
-  while (!options.stop()) {
-    let last: string | undefined;
+  let furthest: string | undefined;
+  let covered = false;
+  let failure: unknown;
+  const inFlight = new Set<Promise<void>>();
+
+  const send = async (): Promise<void> => {
+    // 6.0 has no exclusive ranges: start at the smallest ID after the furthest one.
+    const start = furthest === undefined ? '-' : options.strategy === 'redis6.0' ? nextId(furthest) : `(${furthest}`;
     await options.page(async (counts) => {
       const reply = await reclaimPage(
         ctx.client,
@@ -44,11 +54,20 @@ export async function runFastPath(ctx: BatchContext, options: FastPathOptions): 
       counts.processed += reply.processed;
       counts.deadLettered += reply.deadLettered;
       counts.orphaned += reply.orphaned;
-      last = reply.last;
+      if (reply.last === undefined) covered = true;
+      else if (furthest === undefined || compareIds(reply.last, furthest) > 0) furthest = reply.last;
     });
-    if (last === undefined) return { complete: true };
-    // 6.0 has no exclusive ranges: the next page starts at the smallest ID after the last one.
-    start = options.strategy === 'redis6.0' ? nextId(last) : `(${last}`;
+  };
+
+  while (!covered && failure === undefined && !options.stop()) {
+    const task = send().catch((error: unknown) => {
+      failure ??= error;
+    });
+    inFlight.add(task);
+    void task.finally(() => inFlight.delete(task));
+    if (inFlight.size >= options.depth) await Promise.race(inFlight);
   }
-  return { complete: false };
+  await Promise.all(inFlight);
+  if (failure !== undefined) throw failure;
+  return { complete: covered };
 }

@@ -46,6 +46,8 @@ export interface RunOptions {
 
 /** Pages in flight on the general path: scanning the next page overlaps settling the previous. */
 const PAGES_IN_FLIGHT = 2;
+/** Fast-path scripts in flight: enough that the server never waits for a round trip. */
+const FAST_SCRIPTS_IN_FLIGHT = 3;
 
 export function runReclaim(options: RunOptions): Promise<Summary> {
   // Traces and metrics (src/instrumentation.ts); the API's no-op unless an SDK is registered.
@@ -111,6 +113,7 @@ async function reclaim(options: RunOptions, telemetry: RunTelemetry): Promise<Su
       ({ complete } = await runFastPath(ctx, {
         strategy,
         pageSize: settings.batchSize,
+        depth: Math.min(settings.concurrency, FAST_SCRIPTS_IN_FLIGHT),
         stop: outOfTime,
         page: async (work) => {
           await telemetry.batch(settings.batchSize, counts, work);

@@ -41,6 +41,15 @@ export function nextId(id: string): string {
   return s === 0xffff_ffff_ffff_ffffn ? `${BigInt(ms) + 1n}-0` : `${ms}-${s + 1n}`;
 }
 
+/** Orders two stream IDs (`ms-seq`) numerically: negative, zero or positive. */
+export function compareIds(a: string, b: string): number {
+  const [am = '0', as = '0'] = a.split('-');
+  const [bm = '0', bs = '0'] = b.split('-');
+  const ms = BigInt(am) - BigInt(bm);
+  const diff = ms !== 0n ? ms : BigInt(as) - BigInt(bs);
+  return diff > 0n ? 1 : diff < 0n ? -1 : 0;
+}
+
 type Row = [string, string, number, number];
 const toEntry = ([id, consumer, idleMs, deliveries]: Row): PendingEntry => ({ id, consumer, idleMs, deliveries });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildKeys, hashTag } from '../../src/keys';
-import { nextId } from '../../src/scan';
+import { compareIds, nextId } from '../../src/scan';
 
 describe('hashTag', () => {
   it('follows the Redis Cluster rule: first { to the next }, non-empty', () => {
@@ -32,5 +32,14 @@ describe('nextId', () => {
     expect(nextId('1-0')).toBe('1-1');
     expect(nextId('1700000000000-41')).toBe('1700000000000-42');
     expect(nextId('5-18446744073709551615')).toBe('6-0');
+  });
+});
+
+describe('compareIds', () => {
+  it('orders stream IDs numerically, not as text', () => {
+    expect(compareIds('9-0', '10-0')).toBeLessThan(0);
+    expect(compareIds('10-2', '10-10')).toBeLessThan(0);
+    expect(compareIds('10-10', '10-10')).toBe(0);
+    expect(compareIds('1700000000001-0', '1700000000000-99')).toBeGreaterThan(0);
   });
 });
