@@ -2,7 +2,7 @@
 import { SettingsError, UsageError } from '../errors';
 import type { Logger, LogFields } from '../telemetry';
 import { connect, type RedisClient } from '../connection';
-import type { Settings } from '../settings';
+import { processEnvironment, type Settings } from '../settings';
 
 export interface CliIO {
   stdout: (text: string) => void;
@@ -17,7 +17,7 @@ export interface CliIO {
 export const processIO = (): CliIO => ({
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
-  env: process.env,
+  env: processEnvironment(),
   isTTY: process.stdout.isTTY === true,
   onInterrupt(handler) {
     process.on('SIGINT', handler);
