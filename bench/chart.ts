@@ -1,4 +1,30 @@
 /** A small grouped bar chart (SVG) of entries/s per backlog size and variant, for the README. */
+export interface Measured {
+  variant: 'baseline' | 'general' | 'fast';
+  size: number;
+  poison: boolean;
+  entriesPerSec: number;
+  skipped?: string;
+}
+
+const SERIES: [Measured['variant'], string][] = [
+  ['baseline', 'baseline (reference design)'],
+  ['general', 'general path'],
+  ['fast', 'fast path'],
+];
+
+/** Entries/s of the clean backlogs by size, baseline first, as the README shows it. */
+export function chartOf(results: readonly Measured[]): string {
+  const sizes = [...new Set(results.map((r) => r.size))].sort((a, b) => a - b);
+  const bars = sizes.flatMap((size) =>
+    SERIES.map(([variant, label]) => {
+      const r = results.find((x) => x.variant === variant && x.size === size && !x.poison);
+      return { group: `${size.toLocaleString('en-US')} entries`, label, value: r && !r.skipped ? r.entriesPerSec : undefined };
+    }),
+  );
+  return barChart('Reclaiming a crashed consumer backlog (entries/s, higher is better)', 'entries/s', bars);
+}
+
 export interface Bar {
   group: string;
   label: string;
@@ -44,7 +70,7 @@ export function barChart(title: string, unit: string, bars: readonly Bar[]): str
     });
   });
   labels.forEach((label, li) => {
-    const x = left + li * 170;
+    const x = left + li * 230;
     out.push(`<rect x="${x}" y="${height - 28}" width="12" height="12" fill="${COLORS[li % COLORS.length]}"/>`);
     out.push(`<text x="${x + 16}" y="${height - 18}">${escape(label)}</text>`);
   });

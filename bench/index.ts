@@ -14,7 +14,7 @@ import { findRedisServer, startDemoRedis } from '../src/demo/redis-server';
 import { runReclaim, type Summary } from '../src/run';
 import { loadSettings, type Settings } from '../src/settings';
 import { baselineRun } from './baseline';
-import { barChart } from './chart';
+import { chartOf } from './chart';
 import { measureHandler } from './handler';
 import { startSampler, type Peaks } from './sampler';
 import seedLua from './seed-backlog.lua';
@@ -187,10 +187,7 @@ function report(results: Result[], handler: Awaited<ReturnType<typeof measureHan
   const dir = join(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'results.json'), JSON.stringify({ node: process.version, date: new Date().toISOString(), results, ratios, handler }, null, 2) + '\n');
-  const bars = results
-    .filter((r) => !r.poison)
-    .map((r) => ({ group: `${r.size.toLocaleString('en-US')} entries`, label: r.variant === 'fast' ? 'fast path' : r.variant === 'general' ? 'general path' : 'baseline (reference design)', value: r.skipped ? undefined : r.entriesPerSec }));
-  writeFileSync(join(dir, 'chart.svg'), barChart('Reclaiming a crashed consumer backlog (entries/s, higher is better)', 'entries/s', bars) + '\n');
+  writeFileSync(join(dir, 'chart.svg'), chartOf(results) + '\n');
   console.log(`\nwrote ${join(dir, 'results.json')} and chart.svg`);
 }
 
