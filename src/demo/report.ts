@@ -80,7 +80,7 @@ export function formatDeadLetters(dlq: string, letters: readonly DeadLetter[], e
   for (const [reason, list] of reasons) {
     lines.push(`    ${reason}: ${list.length}`);
     for (const l of list.slice(0, examples)) {
-      lines.push(`      ${l.sourceId} (was ${l.consumer}'s, ${l.deliveries} deliveries)`);
+      lines.push(`      ${l.sourceId} (was ${l.consumer}'s, ${l.deliveries} ${l.deliveries === '1' ? 'delivery' : 'deliveries'})`);
     }
   }
   return `${lines.join('\n')}\n`;
