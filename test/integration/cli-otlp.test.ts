@@ -2,12 +2,12 @@
  * `stream-reclaimer run --otlp <url>` (and OTEL_EXPORTER_OTLP_ENDPOINT): the built CLI exports its
  * spans and metrics over OTLP/HTTP (JSON) to a stand-in collector, before it exits.
  */
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addEntries, createGroup, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
 import { ensureBuilt } from '../helpers/build';
+import { runCli, type CliResult } from '../helpers/cli';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
 
 let server: RedisServer;
@@ -34,16 +34,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/stream-reclaimer.js', ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], env: Record<string, string>): Promise<CliResult> => runCli(args, env);
 
 async function backlog(): Promise<Record<string, string>> {
   const stream = uniqueName('s');

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addEntries, createGroup, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
 import { freePort, startRedis, type RedisServer } from '../helpers/redis-server';
 import { ensureBuilt } from '../helpers/build';
+import { runCli, type CliResult } from '../helpers/cli';
 
 const PASSWORD = 'pa55-Secret-value';
 let server: RedisServer;
@@ -14,24 +14,7 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.stop());
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function cli(args: string[], env: Record<string, string>): Promise<Result> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/stream-reclaimer.js', ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
-  });
-}
+const cli = (args: string[], env: Record<string, string>): Promise<CliResult> => runCli(args, env);
 
 const target = (): Record<string, string> => ({
   REDIS_HOST: `127.0.0.1:${server.port}`,

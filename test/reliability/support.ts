@@ -2,7 +2,6 @@
  * Shared bits of the reliability suite: a seeded random generator, the built CLI as a child
  * process, and a collector of every output, error and log line (scanned for secrets).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import type Redis from 'ioredis';
 import type { Settings } from '../../src/settings';
 import type { Logger, LogFields } from '../../src/telemetry';
@@ -50,38 +49,7 @@ export class OutputLog {
   }
 }
 
-export interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-export interface CliProcess {
-  child: ChildProcess;
-  done: Promise<CliResult>;
-}
-
-/** Spawns `bin/stream-reclaimer.js` with exactly `env` (plus PATH); output is logged when done. */
-export function spawnCli(args: string[], env: Record<string, string>, log?: OutputLog): CliProcess {
-  const started = Date.now();
-  const child = spawn(process.execPath, ['bin/stream-reclaimer.js', ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliResult>((resolve) => {
-    child.on('close', (code, signal) => {
-      log?.add(`cli ${args.join(' ')} stdout`, stdout);
-      log?.add(`cli ${args.join(' ')} stderr`, stderr);
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-  return { child, done };
-}
-
-export const runCli = (args: string[], env: Record<string, string>, log?: OutputLog): Promise<CliResult> => spawnCli(args, env, log).done;
+export { runCli, spawnCli, type CliProcess, type CliResult } from '../helpers/cli';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

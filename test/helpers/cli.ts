@@ -1,0 +1,41 @@
+/** The built CLI (`bin/stream-reclaimer.js`) as a child process, for tests of its output and exit codes. */
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/** Where a finished CLI's output is recorded (the secret scans read it). */
+export interface OutputSink {
+  add(label: string, text: string): void;
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export interface CliProcess {
+  child: ChildProcess;
+  done: Promise<CliResult>;
+}
+
+/** Spawns `bin/stream-reclaimer.js` with exactly `env` (plus PATH); output is logged when done. */
+export function spawnCli(args: string[], env: Record<string, string>, log?: OutputSink): CliProcess {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['bin/stream-reclaimer.js', ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<CliResult>((resolve) => {
+    child.on('close', (code, signal) => {
+      log?.add(`cli ${args.join(' ')} stdout`, stdout);
+      log?.add(`cli ${args.join(' ')} stderr`, stderr);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+  return { child, done };
+}
+
+export const runCli = (args: string[], env: Record<string, string>, log?: OutputSink): Promise<CliResult> => spawnCli(args, env, log).done;
+
