@@ -4,7 +4,8 @@
  * command but needs Redis 6.2, and Azure's 6.0 tiers lack it.
  */
 import type { RedisClient } from './scripts';
-import { lastId, nextId } from './dlq';
+import { lastId } from './dlq';
+import { nextId } from './scan';
 
 const PAGE = 1_000;
 

@@ -8,6 +8,8 @@ import { Cluster } from 'ioredis';
 import { KeySlotError, UsageError } from './errors';
 import { hashTag } from './keys';
 import { replayDeadLetters, type RedisClient } from './scripts';
+// nextId, not XRANGE's exclusive `(`: that needs Redis 6.2, and dead letters live on 6.0 too.
+import { nextId } from './scan';
 
 const META = ['dlq.stream', 'dlq.id', 'dlq.group', 'dlq.consumer', 'dlq.deliveries', 'dlq.idle_ms', 'dlq.reason', 'dlq.error', 'dlq.at'];
 /** Field names and values of the metadata block: nine pairs. */
@@ -78,12 +80,6 @@ export function recordToJson(r: DeadLetterRecord): Record<string, unknown> {
   };
 }
 
-/** The smallest stream ID greater than `id` (XRANGE's exclusive `(` needs Redis 6.2). */
-export function nextId(id: string): string {
-  const [ms = '0', seq = '0'] = id.split('-');
-  const s = BigInt(seq);
-  return s >= 18446744073709551615n ? `${BigInt(ms) + 1n}-0` : `${ms}-${s + 1n}`;
-}
 
 type Entry = [Buffer, Buffer[]];
 
