@@ -12,6 +12,7 @@ export default defineConfig({
   ],
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['./test/helpers/global-build.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Integration files each start their own redis-server; two cores, so two at a time.

@@ -1,4 +1,4 @@
-/** Integration tests of the CLI and the Functions bundle need the build output. */
+/** The build output the CLI and Functions tests run; test/helpers/global-build.ts makes it once per test run. */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
