@@ -34,3 +34,12 @@ export async function seedMixed(redis: Redis, s: Settings, n = 200): Promise<Sce
     live,
   };
 }
+
+/** The counts a complete run over a seeded mixed backlog must report. */
+export function expectedCounts(seeded: Scenario): { processed: number; deadLettered: number; orphaned: number } {
+  return {
+    processed: seeded.normal.length,
+    deadLettered: seeded.overMax.length + seeded.noKey.length,
+    orphaned: seeded.deleted.length,
+  };
+}

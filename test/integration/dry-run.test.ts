@@ -3,7 +3,7 @@ import { connect, type RedisClient } from '../../src/connection';
 import { runReclaim } from '../../src/run';
 import { testSettings } from '../helpers/backlog';
 import { allKeys, startTarget, type TestClient, type TestTarget } from '../helpers/target';
-import { seedMixed } from '../helpers/scenario';
+import { expectedCounts, seedMixed } from '../helpers/scenario';
 
 let server: TestTarget;
 let redis: TestClient;
@@ -41,9 +41,7 @@ describe('--dry-run', () => {
     expect([dryFlag, realFlag]).toEqual([true, false]);
     expect(dryCounts).toEqual(realCounts);
     expect(real).toMatchObject({
-      processed: seeded.normal.length,
-      deadLettered: seeded.overMax.length + seeded.noKey.length,
-      orphaned: seeded.deleted.length,
+      ...expectedCounts(seeded),
       skipped: 0,
       failed: 0,
     });
