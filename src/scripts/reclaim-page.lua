@@ -31,6 +31,8 @@ local stream, dlq, group = KEYS[1], KEYS[2], ARGV[1]
 local minIdle, maxDeliveries = tonumber(ARGV[2]), tonumber(ARGV[3])
 local prefix, keyField, at = ARGV[4], ARGV[5], ARGV[6]
 local start, count, mode = ARGV[8], tonumber(ARGV[9]), ARGV[10]
+-- Locals: the loop over the page below is the hot path of a large backlog.
+local call, unpack = redis.call, unpack
 
 local function tag(key)
   local open = string.find(key, '{', 1, true)
@@ -43,36 +45,46 @@ if ARGV[7] == '1' and (tag(stream) == nil or tag(prefix) ~= tag(stream)) then
   return redis.error_reply('ERR reclaim-page: hash key prefix does not carry the stream hash tag')
 end
 
-local rows
+local page, rows
 if mode == 'idle' then
-  rows = redis.call('XPENDING', stream, group, 'IDLE', minIdle, start, '+', count)
+  page = call('XPENDING', stream, group, 'IDLE', minIdle, start, '+', count)
+  rows = page
 else
-  rows = redis.call('XPENDING', stream, group, start, '+', count)
+  page = call('XPENDING', stream, group, start, '+', count)
+  rows = {}
+  for _, row in ipairs(page) do
+    if row[3] >= minIdle then rows[#rows + 1] = row end
+  end
 end
-
-local scanned, claimed, processed, deadLettered, orphaned = 0, 0, 0, 0, 0
-local acks = {}
+local n = #rows
 
 -- A crashed consumer's backlog is mostly contiguous in the stream: one ranged read over the
--- page is far cheaper than a lookup per ID (each seeks into a listpack node). IDs the window
--- does not reach, when it was cut short, are looked up one by one.
-local idle = {}
-for _, row in ipairs(rows) do
-  if row[3] >= minIdle then idle[#idle + 1] = row end
-end
-local bodies, windowFull = {}, false
-if #idle > 0 then
+-- page is far cheaper than a lookup per ID (each seeks into a listpack node). Both lists are in
+-- ID order, so the window is walked alongside the page; an ID the walk does not meet (others'
+-- entries interleaved) is found in a map built only then, and one the window did not reach,
+-- when it was cut short, is looked up on its own.
+local window, windowFull = {}, false
+if n > 0 then
   -- Twice the page: room for a backlog interleaved with others' entries, bounded for huge ones.
-  local limit = #idle * 2
-  local window = redis.call('XRANGE', stream, idle[1][1], idle[#idle][1], 'COUNT', limit)
-  for _, e in ipairs(window) do bodies[e[1]] = e[2] end
+  local limit = n * 2
+  window = call('XRANGE', stream, rows[1][1], rows[n][1], 'COUNT', limit)
   windowFull = #window == limit
 end
+local nextInWindow, bodies = 1, nil
 local function body(id)
+  local entry = window[nextInWindow]
+  if entry ~= nil and entry[1] == id then
+    nextInWindow = nextInWindow + 1
+    return entry[2]
+  end
+  if bodies == nil then
+    bodies = {}
+    for _, e in ipairs(window) do bodies[e[1]] = e[2] end
+  end
   local fields = bodies[id]
   if fields == nil and windowFull then
-    local entry = redis.call('XRANGE', stream, id, id)[1]
-    if entry then fields = entry[2] end
+    local found = call('XRANGE', stream, id, id)[1]
+    if found then fields = found[2] end
   end
   return fields
 end
@@ -85,16 +97,19 @@ local function keyFor(id, fields)
   return nil
 end
 
+local scanned, claimed, processed, deadLettered, orphaned = n, 0, 0, 0, 0
+
 local function deadLetter(row, fields, reason)
   local meta = { 'dlq.stream', stream, 'dlq.id', row[1], 'dlq.group', group, 'dlq.consumer', row[2],
     'dlq.deliveries', row[4], 'dlq.idle_ms', row[3], 'dlq.reason', reason, 'dlq.error', '', 'dlq.at', at }
   for _, v in ipairs(meta) do fields[#fields + 1] = v end
-  redis.call('XADD', dlq, '*', unpack(fields))
+  call('XADD', dlq, '*', unpack(fields))
   deadLettered = deadLettered + 1
 end
 
-for _, row in ipairs(idle) do
-  scanned = scanned + 1
+local acks = {}
+for i = 1, n do
+  local row = rows[i]
   local id = row[1]
   local fields = body(id)
   if fields == nil then
@@ -106,19 +121,23 @@ for _, row in ipairs(idle) do
     local key = keyFor(id, fields)
     if key == nil then
       deadLetter(row, fields, 'missing-key-field')
+    elseif #fields <= 1000 then
+      call('HSET', key, unpack(fields))
+      processed = processed + 1
     else
+      -- Lua's unpack limit: write a very wide entry in slices.
       for from = 1, #fields, 1000 do
-        redis.call('HSET', key, unpack(fields, from, math.min(from + 999, #fields)))
+        call('HSET', key, unpack(fields, from, math.min(from + 999, #fields)))
       end
       processed = processed + 1
     end
   end
-  acks[#acks + 1] = id
+  acks[i] = id
 end
-for from = 1, #acks, 500 do
-  redis.call('XACK', stream, group, unpack(acks, from, math.min(from + 499, #acks)))
+for from = 1, n, 500 do
+  call('XACK', stream, group, unpack(acks, from, math.min(from + 499, n)))
 end
 
 local last = ''
-if #rows == count then last = rows[#rows][1] end
+if #page == count then last = page[#page][1] end
 return { scanned, claimed, processed, deadLettered, orphaned, last }

@@ -75,6 +75,31 @@ describe.each([
     });
   });
 
+  describe('an idle backlog interleaved with live entries', () => {
+    // 1 idle in 2 and 1 idle in 5: the fast path's ranged read over a page then meets others'
+    // entries, and at 1 in 5 it is cut short and the rest are looked up one by one.
+    it.each([2, 5])('writes every hash from its own entry when 1 in %i pending entries is idle', async (every) => {
+      const { settings, client } = await setup({ BATCH_SIZE: '10' });
+      const n = 60 * every;
+      const ids = await addEntries(redis, settings.streamName, Array.from({ length: n }, (_, i) => tweet(i)));
+      await createGroup(redis, settings.streamName, settings.groupName);
+      const idle: string[] = [];
+      for (let i = 0; i < n; i += every) {
+        idle.push(...(await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', 1, { idleMs: 120_000 })));
+        await readAsConsumer(redis, settings.streamName, settings.groupName, 'live', every - 1);
+      }
+
+      const summary = await runReclaim({ client, settings, fastPath });
+
+      expect(summary).toMatchObject({ scanned: 60, processed: 60, orphaned: 0, skipped: 0, complete: true });
+      for (const [i, id] of ids.entries()) {
+        const hash = await redis.hgetall(`${settings.streamName}:${id}`);
+        expect(hash).toEqual(idle.includes(id) ? pairs(tweet(i)) : {});
+      }
+      expect((await pendingOf(redis, settings.streamName, settings.groupName)).map(([, owner]) => owner)).toEqual(Array(n - 60).fill('live'));
+    });
+  });
+
   describe('dead-lettering', () => {
     it('parks entries at MAX_DELIVERIES and entries missing the key field, once, with every metadata field', async () => {
       const { settings, client } = await setup({ HASH_KEY_FIELD: 'user', MAX_DELIVERIES: '3' });
