@@ -10,10 +10,18 @@ import { loadFunctionsApp } from '../src/demo/worker-standin';
 
 const INVOCATIONS = 200;
 
-export async function measureHandler(socket: string, redis: Redis): Promise<{ invocations: number; firstMs: number; medianMs: number; p95Ms: number }> {
+export interface HandlerTimes {
+  invocations: number;
+  firstMs: number;
+  medianMs: number;
+  p95Ms: number;
+}
+
+/** `connection`: the app settings that reach the server (REDIS_HOST and the like). */
+export async function measureHandler(connection: Record<string, string>, redis: Redis): Promise<HandlerTimes> {
   const stream = 'bench:handler';
   await redis.xgroup('CREATE', stream, 'handler-group', '$', 'MKSTREAM');
-  provideAppSettings({ REDIS_HOST: socket, STREAM_NAME: stream, STREAM_CONSUMER_GROUP_NAME: 'handler-group' });
+  provideAppSettings({ ...connection, STREAM_NAME: stream, STREAM_CONSUMER_GROUP_NAME: 'handler-group' });
   const app = await loadFunctionsApp(functionsMainFile(__dirname));
   const times: number[] = [];
   try {

@@ -11,6 +11,8 @@ import Redis from 'ioredis';
 export interface DemoRedis {
   readonly pid: number;
   readonly socket: string;
+  /** The loopback TCP port, when one was asked for. */
+  readonly port: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -40,10 +42,11 @@ export function findRedisServer(pathVar: string | undefined): string | undefined
   return undefined;
 }
 
-export async function startDemoRedis(binary: string): Promise<DemoRedis> {
+/** `port` also listens on 127.0.0.1:`port` (the benchmark measures over TCP, as deployed). */
+export async function startDemoRedis(binary: string, options: { port?: number } = {}): Promise<DemoRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'stream-reclaimer-demo-'));
   const socket = join(dir, 'redis.sock');
-  const args = ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const args = ['--port', String(options.port ?? 0), '--bind', '127.0.0.1', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', dir];
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -67,7 +70,7 @@ export async function startDemoRedis(binary: string): Promise<DemoRedis> {
     await stop();
     throw new Error(`redis-server did not start: ${(error as Error).message}${stderr ? `\n${stderr}` : ''}`);
   }
-  return { pid: pid as number, socket, stop };
+  return { pid: pid as number, socket, port: options.port, stop };
 }
 
 async function waitReady(socket: string, exited: () => boolean): Promise<void> {
