@@ -6,15 +6,14 @@
  * memory and CPU per entry with ratios to the baseline; writes bench/results/results.json and
  * chart.svg. `BENCH_SIZES=10000,100000` picks other sizes.
  *
- * Every variant talks to the server over loopback TCP, as it would to a real deployment; the
- * baseline, which makes two round trips per entry, is also measured over the unix socket at
- * 100k, so the transport's share of the ratio is on record.
+ * Every variant talks to the server over loopback TCP, as it would to a real deployment. The
+ * 100k pair (fast path and baseline) is also measured over the unix socket, where the baseline's
+ * two round trips per entry are cheapest, so the transport's share of the ratio is on record.
  */
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { connect, type RedisClient } from '../src/connection';
-import { findRedisServer, startDemoRedis } from '../src/demo/redis-server';
+import { findRedisServer, freePort, startDemoRedis } from '../src/demo/redis-server';
 import { runReclaim } from '../src/run';
 import { loadSettings, type Settings } from '../src/settings';
 import { baselineRun } from './baseline';
@@ -34,7 +33,7 @@ const BASELINE_MAX_SECONDS = 300;
 async function main(): Promise<void> {
   const bin = findRedisServer(process.env.PATH);
   if (!bin) throw new Error('no redis-server on PATH (apt-get install -y redis-server)');
-  const server = await startDemoRedis(bin, { port: await freeLoopbackPort() });
+  const server = await startDemoRedis(bin, { port: await freePort() });
   const redis = new Redis({ path: server.socket });
   const tcp = { REDIS_HOST: `127.0.0.1:${server.port}`, REDIS_TLS: 'false' };
   const settingsFor = (connection: Record<string, string>): Settings =>
@@ -102,17 +101,6 @@ function baselineBound(results: readonly Result[], size: number): string | undef
   const [mb, seconds] = [previous.peakRssMB * scale, previous.seconds * scale];
   if (mb <= BASELINE_MAX_RSS_MB && seconds <= BASELINE_MAX_SECONDS) return undefined;
   return `skipped: projected ${mb.toFixed(0)} MB / ${seconds.toFixed(0)} s from ${previous.size} entries exceeds the ${BASELINE_MAX_RSS_MB} MB / ${BASELINE_MAX_SECONDS} s bound`;
-}
-
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no loopback port'))));
-    });
-  });
 }
 
 main().catch((error: unknown) => {

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import Redis from 'ioredis';
@@ -90,4 +91,16 @@ async function waitReady(socket: string, exited: () => boolean): Promise<void> {
     }
   }
   throw new Error('not ready within 10 s');
+}
+
+/** A loopback TCP port that was free a moment ago (for a server about to be started on it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free loopback port'))));
+    });
+  });
 }

@@ -4,10 +4,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import { freePort } from '../../src/demo/redis-server';
+
+export { freePort };
 
 export interface RedisServer {
   readonly pid: number;
@@ -20,16 +22,6 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 export async function startRedis(options: { tcp?: boolean; args?: string[]; port?: number; dir?: string } = {}): Promise<RedisServer> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'reclaimer-redis-'));
