@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from 'ioredis';
-import { connect, type RedisClient } from '../../src/connection';
+import type { RedisClient } from '../../src/connection';
 import { buildKeys } from '../../src/keys';
 import { createHashWriter, type Processor } from '../../src/process';
 import { runReclaim } from '../../src/run';
@@ -15,24 +15,24 @@ import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, tweet
 import { readDeadLetters } from '../helpers/dlq';
 import { startCluster, type RedisCluster } from '../helpers/redis-cluster';
 import { expectedCounts, seedMixed } from '../helpers/scenario';
+import { trackConnections } from '../helpers/connections';
 
 let cluster: RedisCluster;
 let redis: Cluster;
-const clients: RedisClient[] = [];
+const connections = trackConnections();
 
 beforeAll(async () => {
   cluster = await startCluster();
   redis = cluster.client();
 });
 afterAll(async () => {
-  for (const c of clients) c.disconnect();
+  connections.closeAll();
   await cluster?.stop();
 });
 
 async function setup(env: Record<string, string>): Promise<{ settings: Settings; client: RedisClient }> {
   const settings = testSettings({ host: cluster.host, port: cluster.port, cluster: true }, env);
-  const client = await connect(settings);
-  clients.push(client);
+  const client = await connections.open(settings);
   return { settings, client };
 }
 

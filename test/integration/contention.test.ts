@@ -1,30 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type RedisClient } from '../../src/connection';
+import type { RedisClient } from '../../src/connection';
 import type { Entry, Processor } from '../../src/process';
 import { runReclaim } from '../../src/run';
 import type { Settings } from '../../src/settings';
 import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, testSettings, tweet } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
 import { startTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { trackConnections } from '../helpers/connections';
 
 let server: TestTarget;
 let redis: TestClient;
-const clients: RedisClient[] = [];
+const connections = trackConnections();
 
 beforeAll(async () => {
   server = await startTarget();
   redis = server.client();
 });
 afterAll(async () => {
-  for (const c of clients) c.disconnect();
+  connections.closeAll();
   await server?.stop();
 });
 
-async function client(settings: Settings): Promise<RedisClient> {
-  const c = await connect(settings);
-  clients.push(c);
-  return c;
-}
+const client = (settings: Settings): Promise<RedisClient> => connections.open(settings);
 
 /** Records which run processed which entry; throws for the IDs it is told to. */
 function recorder(label: string, seen: Map<string, string[]>, failFor: Set<string> = new Set()): Processor {

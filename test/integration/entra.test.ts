@@ -11,6 +11,7 @@ import { RedisAuthError } from '../../src/errors';
 import { testSettings } from '../helpers/backlog';
 import { fakeJwt, ManualClock, RecordingLogger, ScriptedCredential, until } from '../helpers/fake-entra';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
+import { trackConnections } from '../helpers/connections';
 
 const MIN = 60_000;
 const OID = '3d2f1a0b-7c6e-4b5a-9d8c-1e2f3a4b5c6d';
@@ -18,7 +19,7 @@ const LIMITS: ConnectionLimits = { connectTimeoutMs: 2_000, commandTimeoutMs: 5_
 
 let server: RedisServer;
 let admin: Redis;
-const clients: RedisClient[] = [];
+const connections = trackConnections();
 
 beforeAll(async () => {
   server = await startRedis();
@@ -31,7 +32,7 @@ beforeAll(async () => {
   admin = new Redis({ path: server.host, username: 'admin', password: 'admin-pw', maxRetriesPerRequest: 1 });
 });
 afterAll(async () => {
-  for (const c of clients) c.disconnect();
+  connections.closeAll();
   admin?.disconnect();
   await server?.stop();
 });
@@ -59,9 +60,7 @@ async function forceReconnect(client: RedisClient): Promise<void> {
 
 async function connectWith(credential: ScriptedCredential, clock: ManualClock, logger: RecordingLogger): Promise<RedisClient> {
   const settings = testSettings(server, { REDIS_AUTH: 'entra' });
-  const client = await connectWithEntra(settings, LIMITS, { credential, logger, random: () => 0.5, ...clock });
-  clients.push(client);
-  return client;
+  return connections.keep(await connectWithEntra(settings, LIMITS, { credential, logger, random: () => 0.5, ...clock }));
 }
 
 describe('REDIS_AUTH=entra against an ACL user named after the object ID', () => {

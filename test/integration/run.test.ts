@@ -1,28 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type RedisClient } from '../../src/connection';
+import type { RedisClient } from '../../src/connection';
 import { runReclaim } from '../../src/run';
 import type { Settings } from '../../src/settings';
 import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, tweet, type Fields } from '../helpers/backlog';
 import { DLQ_META, readDeadLetters } from '../helpers/dlq';
 import { startTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { trackConnections } from '../helpers/connections';
 
 let server: TestTarget;
 let redis: TestClient;
-const clients: RedisClient[] = [];
+const connections = trackConnections();
 
 beforeAll(async () => {
   server = await startTarget();
   redis = server.client();
 });
 afterAll(async () => {
-  for (const c of clients) c.disconnect();
+  connections.closeAll();
   await server?.stop();
 });
 
 async function setup(env: Record<string, string> = {}): Promise<{ settings: Settings; client: RedisClient }> {
   const settings = testSettings(server, env);
-  const client = await connect(settings);
-  clients.push(client);
+  const client = await connections.open(settings);
   return { settings, client };
 }
 

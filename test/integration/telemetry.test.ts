@@ -7,7 +7,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type RedisClient } from '../../src/connection';
+import type { RedisClient } from '../../src/connection';
 import { createHashWriter, type Processor } from '../../src/process';
 import { buildKeys } from '../../src/keys';
 import { runReclaim } from '../../src/run';
@@ -16,6 +16,7 @@ import type { Logger } from '../../src/telemetry';
 import { addEntries, createGroup, readAsConsumer, setPending, testSettings } from '../helpers/backlog';
 import { installTestTelemetry, spanStrings, type Point } from '../helpers/otel';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
+import { trackConnections } from '../helpers/connections';
 
 const PASSWORD = 'otel-Pa55word-never-exported';
 const telemetry = installTestTelemetry();
@@ -30,21 +31,20 @@ const fieldValues: string[] = [];
 
 let server: RedisServer;
 let redis: Redis;
-const clients: RedisClient[] = [];
+const connections = trackConnections();
 
 beforeAll(async () => {
   server = await startRedis({ args: ['--requirepass', PASSWORD] });
   redis = server.client(PASSWORD);
 });
 afterAll(async () => {
-  for (const c of clients) c.disconnect();
+  connections.closeAll();
   await server?.stop();
 });
 
 async function setup(on: RedisServer, env: Record<string, string>): Promise<{ settings: Settings; client: RedisClient }> {
   const settings = testSettings(on, { REDIS_PASSWORD: PASSWORD, ...env });
-  const client = await connect(settings);
-  clients.push(client);
+  const client = await connections.open(settings);
   return { settings, client };
 }
 

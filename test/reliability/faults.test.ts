@@ -17,6 +17,7 @@ import { checkInvariant } from '../helpers/invariant';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
 import { startProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { backdateReclaimer, OutputLog, PASSWORD, runCli, seedBacklog, sleep, type SeededBacklog } from './support';
+import { trackConnections } from '../helpers/connections';
 
 /** The product's limits with shorter timeouts, so a fault resolves in seconds, not minutes. */
 const LIMITS: ConnectionLimits = { ...DEFAULT_LIMITS, connectTimeoutMs: 1_000, commandTimeoutMs: 2_000 };
@@ -27,7 +28,7 @@ let server: RedisServer;
 let redis: Redis;
 let proxy: TcpProxy;
 const log = new OutputLog();
-const clients: RedisClient[] = [];
+const connections = trackConnections();
 let faults = 0;
 let checked = 0;
 
@@ -38,7 +39,7 @@ beforeAll(async () => {
   proxy = await startProxy({ host: '127.0.0.1', port: server.port as number });
 });
 afterAll(async () => {
-  for (const c of clients) c.disconnect();
+  connections.closeAll();
   await proxy?.close();
   await server?.stop();
   console.log(`[faults] faults injected=${faults} entries checked=${checked} lost=0 proxy=${JSON.stringify(proxy?.stats)}`);
@@ -50,8 +51,7 @@ const viaProxy = (env: Record<string, string> = {}): Settings =>
 
 /** createClient + open(…, LIMITS): the test keeps the client to cut and close it. */
 async function open(settings: Settings): Promise<RedisClient> {
-  const c = createClient(settings, LIMITS);
-  clients.push(c);
+  const c = connections.keep(createClient(settings, LIMITS));
   await openClient(c, settings, LIMITS);
   return c;
 }
@@ -217,8 +217,7 @@ describe('a slow network', () => {
   // connect(settings, limits) once ignored `limits` (the default 30 s command timeout applied).
   it('connect(settings, limits) applies limits.commandTimeoutMs', async () => {
     const settings = viaProxy();
-    const client = await connect(settings, LIMITS);
-    clients.push(client);
+    const client = connections.keep(await connect(settings, LIMITS));
     proxy.setLatency(LIMITS.commandTimeoutMs);
     faults++;
     const started = Date.now();

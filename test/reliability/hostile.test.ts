@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type RedisClient } from '../../src/connection';
+import type { RedisClient } from '../../src/connection';
 import { MissingGroupError, WrongTypeError } from '../../src/errors';
 import { runReclaim } from '../../src/run';
 import type { Settings } from '../../src/settings';
@@ -17,10 +17,11 @@ import { readDeadLetters } from '../helpers/dlq';
 import { checkInvariant, hashKeyOf, type Fields } from '../helpers/invariant';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
 import { IDLE_MS, OutputLog, runCli } from './support';
+import { trackConnections } from '../helpers/connections';
 
 let server: RedisServer;
 let redis: Redis;
-const clients: RedisClient[] = [];
+const connections = trackConnections();
 const log = new OutputLog();
 
 beforeAll(async () => {
@@ -29,15 +30,11 @@ beforeAll(async () => {
   redis = server.client();
 });
 afterAll(async () => {
-  for (const c of clients) c.disconnect();
+  connections.closeAll();
   await server?.stop();
 });
 
-async function client(settings: Settings): Promise<RedisClient> {
-  const c = await connect(settings);
-  clients.push(c);
-  return c;
-}
+const client = (settings: Settings): Promise<RedisClient> => connections.open(settings);
 
 const b = (bytes: number[]): Buffer => Buffer.from(bytes);
 /** Each entry has a unique key-field `k` value, itself hostile in the last group. */

@@ -4,7 +4,7 @@
  */
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type RedisClient } from '../../src/connection';
+import type { RedisClient } from '../../src/connection';
 import { buildKeys } from '../../src/keys';
 import { createHashWriter, type Processor } from '../../src/process';
 import { runReclaim, type Summary } from '../../src/run';
@@ -12,6 +12,7 @@ import { testSettings } from '../helpers/backlog';
 import { checkInvariant, type Fields } from '../helpers/invariant';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
 import { seedBacklog } from './support';
+import { trackConnections } from '../helpers/connections';
 
 const RUNNERS = 4;
 const ROUNDS = 5;
@@ -19,14 +20,14 @@ const PER_ROUND = 4_000;
 
 let server: RedisServer;
 let redis: Redis;
-const clients: RedisClient[] = [];
+const connections = trackConnections();
 
 beforeAll(async () => {
   server = await startRedis();
   redis = server.client();
 });
 afterAll(async () => {
-  for (const c of clients) c.disconnect();
+  connections.closeAll();
   await server?.stop();
 });
 
@@ -43,7 +44,8 @@ function counting(label: string, writer: Processor, seen: Map<string, string[]>)
 describe(`${RUNNERS} reclaimers at once`, () => {
   it(`process each entry exactly once and dead-letter none twice, over ${ROUNDS} rounds`, async () => {
     const settings = testSettings(server, { HASH_KEY_FIELD: 'k', MAX_DELIVERIES: '5', BATCH_SIZE: '50', CONCURRENCY: '8' });
-    for (let i = 0; i < RUNNERS; i++) clients.push(await connect(settings));
+    const clients: RedisClient[] = [];
+    for (let i = 0; i < RUNNERS; i++) clients.push(await connections.open(settings));
     const writer = createHashWriter(buildKeys(settings), settings.hashKeyField);
     const entries = new Map<string, Fields>();
     const deleted = new Set<string>();
