@@ -1,12 +1,15 @@
 /**
  * Throwaway 3-master Redis Cluster for tests: three `redis-server --cluster-enabled yes` on
- * random loopback ports, joined with `redis-cli --cluster create`, stopped by pid.
- * `REDIS_SERVER_BIN` picks another server binary, as for single servers.
+ * random loopback ports (three more as replicas with `replicas: 1`), joined with
+ * `redis-cli --cluster create`, stopped by pid. `REDIS_SERVER_BIN` picks another server
+ * binary, as for single servers.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Cluster, type Redis } from 'ioredis';
 import { freePort, startRedis, type RedisServer } from './redis-server';
+import { isFree } from './ports';
+import { serverAtLeast } from './server-version';
 
 const run = promisify(execFile);
 
@@ -31,21 +34,28 @@ export interface RedisCluster {
 
 const cli = (...args: string[]): Promise<{ stdout: string }> => run('redis-cli', args, { maxBuffer: 16 * 1024 * 1024 });
 
-export async function startCluster(): Promise<RedisCluster> {
-  // Six distinct free ports: three clients' and three cluster-bus ports. The bus port is set
-  // explicitly: the default (port + 10000) is out of range for ports above 55535.
-  const free = new Set<number>();
-  while (free.size < 6) free.add(await freePort());
-  const [ports, busPorts] = [[...free].slice(0, 3), [...free].slice(3)];
+export interface ClusterOptions {
+  /** Replicas per master (0 or 1): with 1, six nodes, the first three masters. */
+  replicas?: 0 | 1;
+  /** `cluster-node-timeout`: how long a silent master goes before its replica takes over. */
+  nodeTimeoutMs?: number;
+}
+
+export async function startCluster(options: ClusterOptions = {}): Promise<RedisCluster> {
+  const replicas = options.replicas ?? 0;
+  const { ports, busPorts } = await clusterPorts(3 * (1 + replicas));
   const nodes: RedisServer[] = [];
   try {
     for (const [i, port] of ports.entries()) {
-      // Each node keeps its cluster config in its own temp dir (startRedis's --dir).
-      const args = ['--cluster-enabled', 'yes', '--cluster-port', String(busPorts[i]), '--cluster-node-timeout', '5000'];
+      // Each node keeps its cluster config in its own temp dir (startRedis's --dir). Replicas
+      // sync at once (no diskless delay) and may always be promoted (validity factor 0).
+      const args = ['--cluster-enabled', 'yes', '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 5000),
+        '--repl-diskless-sync-delay', '0', '--cluster-replica-validity-factor', '0'];
+      if (busPorts) args.push('--cluster-port', String(busPorts[i]));
       nodes.push(await startRedis({ tcp: true, port, args }));
     }
-    await cli('--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes');
-    await waitClusterOk(ports);
+    await cli('--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes');
+    await waitClusterOk(ports, replicas);
   } catch (error) {
     await Promise.all(nodes.map((n) => n.stop()));
     throw error;
@@ -101,12 +111,33 @@ async function ownerOf(ports: readonly number[], slot: number): Promise<number> 
   throw new Error(`no master serves slot ${slot}`);
 }
 
-async function waitClusterOk(ports: readonly number[]): Promise<void> {
-  const deadline = Date.now() + 20_000;
+/**
+ * Distinct free client ports, and bus ports where the server lets us set them (7.0+). Before
+ * 7.0 the bus is always port + 10000, so each client port is picked with that one free too.
+ */
+async function clusterPorts(count: number): Promise<{ ports: number[]; busPorts: number[] | undefined }> {
+  const free = new Set<number>();
+  if (serverAtLeast(7)) {
+    while (free.size < 2 * count) free.add(await freePort());
+    return { ports: [...free].slice(0, count), busPorts: [...free].slice(count) };
+  }
+  for (let attempt = 0; free.size < count; attempt++) {
+    if (attempt > 500) throw new Error(`no ${count} free loopback ports with a free port + 10000 (the cluster bus before 7.0)`);
+    const port = await freePort();
+    if (port + 10000 <= 65535 && !free.has(port) && (await isFree(port + 10000))) free.add(port);
+  }
+  return { ports: [...free], busPorts: undefined };
+}
+
+/** Every node says cluster_state:ok, and with replicas, each master has a replica in sync. */
+async function waitClusterOk(ports: readonly number[], replicas: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const states = await Promise.all(ports.map(async (p) => (await cli('-p', String(p), 'CLUSTER', 'INFO')).stdout));
-    if (states.every((s) => /cluster_state:ok/.test(s))) return;
+    const roles = await Promise.all(ports.map(async (p) => (await cli('-p', String(p), 'INFO', 'replication')).stdout));
+    const synced = roles.filter((r) => /role:slave/.test(r) && /master_link_status:up/.test(r)).length === 3 * replicas;
+    if (synced && states.every((s) => /cluster_state:ok/.test(s))) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error('cluster did not reach cluster_state:ok within 20 s');
+  throw new Error('cluster did not reach cluster_state:ok (replicas in sync) within 30 s');
 }

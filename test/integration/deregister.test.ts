@@ -7,6 +7,7 @@ import { deleteIdleConsumer } from '../../src/scripts';
 import { addEntries, createGroup, readAsConsumer, setPending, testSettings, tweet, uniqueName } from '../helpers/backlog';
 import { redisCli } from '../helpers/operator';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
+import { createConsumer } from '../helpers/server-version';
 
 let server: RedisServer;
 let redis: Redis;
@@ -46,7 +47,7 @@ async function prepare(stream: string, group: string, plans: readonly ConsumerPl
       // Idle entries, as a crashed consumer leaves them (the consumer's own idle stays real time).
       await setPending(redis, stream, group, p.name, ids, 3_600_000);
     } else if (!p.ackedOne) {
-      await redis.xgroup('CREATECONSUMER', stream, group, p.name);
+      await createConsumer(redis, stream, group, p.name);
     }
   }
 }
@@ -106,7 +107,7 @@ describe('deregisterIdleConsumers', () => {
     const stream = uniqueName('race');
     await addEntries(redis, stream, [tweet(1), tweet(2)]);
     await createGroup(redis, stream, 'g');
-    await redis.xgroup('CREATECONSUMER', stream, 'g', 'late');
+    await createConsumer(redis, stream, 'g', 'late');
     const [seen] = await listConsumers(client, stream, 'g');
     expect(seen).toMatchObject({ pending: 0 });
     await readAsConsumer(redis, stream, 'g', 'late', 2, { idleMs: 3_600_000 });
@@ -117,8 +118,8 @@ describe('deregisterIdleConsumers', () => {
   it('is off without DEREGISTER_IDLE_SEC, and never deletes its own consumer even when idle and empty', async () => {
     const stream = uniqueName('own');
     await createGroup(redis, stream, 'g');
-    await redis.xgroup('CREATECONSUMER', stream, 'g', OWN);
-    await redis.xgroup('CREATECONSUMER', stream, 'g', 'other');
+    await createConsumer(redis, stream, 'g', OWN);
+    await createConsumer(redis, stream, 'g', 'other');
     const base = { streamName: stream, groupName: 'g', consumerName: OWN, dryRun: false };
     expect(await deregisterIdleConsumers(client, { ...base, deregisterIdleMs: undefined })).toBe(0);
     expect(await deleteIdleConsumer(client, stream, { group: 'g', consumer: OWN, idleMs: -1, protect: OWN })).toBe(false);

@@ -12,6 +12,7 @@ import { testSettings } from '../helpers/backlog';
 import { fakeJwt, ManualClock, RecordingLogger, ScriptedCredential, until } from '../helpers/fake-entra';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
 import { trackConnections } from '../helpers/connections';
+import { serverAtLeast } from '../helpers/server-version';
 
 const MIN = 60_000;
 const OID = '3d2f1a0b-7c6e-4b5a-9d8c-1e2f3a4b5c6d';
@@ -24,8 +25,10 @@ const connections = trackConnections();
 beforeAll(async () => {
   server = await startRedis();
   const setup = server.client();
-  await setup.call('ACL', 'SETUSER', 'admin', 'on', '>admin-pw', '~*', '&*', '+@all');
-  await setup.call('ACL', 'SETUSER', OID, 'on', '>placeholder', '~*', '&*', '+@all');
+  // Channel rules (`&*`) exist from 6.2; before, every user may use every channel.
+  const channels = serverAtLeast(6, 2) ? ['&*'] : [];
+  await setup.call('ACL', 'SETUSER', 'admin', 'on', '>admin-pw', '~*', ...channels, '+@all');
+  await setup.call('ACL', 'SETUSER', OID, 'on', '>placeholder', '~*', ...channels, '+@all');
   // Like Azure with access keys disabled: nothing works without a valid token.
   await setup.call('ACL', 'SETUSER', 'default', 'off', 'resetpass');
   setup.disconnect();

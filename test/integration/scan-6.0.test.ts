@@ -7,6 +7,7 @@ import type Redis from 'ioredis';
 import { nextId, scanPage, type PendingEntry, type ScanStrategy } from '../../src/scan';
 import { addEntries, createGroup, readAsConsumer, testSettings, tweet } from '../helpers/backlog';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
+import { serverAtLeast } from '../helpers/server-version';
 
 let server: RedisServer;
 let redis: Redis;
@@ -52,11 +53,15 @@ describe('scanPage with the redis6.0 strategy', () => {
     }
 
     const old = await scanAll(stream, group, 'redis6.0', 10);
-    const modern = await scanAll(stream, group, 'redis6.2', 10);
 
     const seen = old.pages.flat().map((e) => e.id);
     expect(seen).toEqual(idle);
-    expect(modern.pages.flat()).toEqual(old.pages.flat().map((e) => expect.objectContaining({ id: e.id, consumer: 'crashed', deliveries: 1 })));
+    expect(old.pages.flat()).toEqual(idle.map((id) => expect.objectContaining({ id, consumer: 'crashed', deliveries: 1 })));
+    if (serverAtLeast(6, 2)) {
+      // XPENDING … IDLE exists from 6.2: both scans agree where both can run.
+      const modern = await scanAll(stream, group, 'redis6.2', 10);
+      expect(modern.pages.flat()).toEqual(old.pages.flat().map((e) => expect.objectContaining({ id: e.id, consumer: 'crashed', deliveries: 1 })));
+    }
     // 47 pending in pages of 10: five XPENDING pages, each page's cursor the ID after its last row.
     expect(old.pages).toHaveLength(5);
     expect(old.pages.every((p) => p.length <= 10 && p.every((e) => e.idleMs >= 60_000))).toBe(true);

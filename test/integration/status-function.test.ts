@@ -12,6 +12,7 @@ import { loadFunctionsApp, type FunctionsApp } from '../../src/demo/worker-stand
 import { addEntries, createGroup, readAsConsumer, testSettings, tweet } from '../helpers/backlog';
 import { redisCli } from '../helpers/operator';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
+import { serverAtLeast } from '../helpers/server-version';
 
 let server: RedisServer;
 let outdir: string;
@@ -85,7 +86,7 @@ describe('the status function', () => {
       pending: count,
       oldestPendingId: smallest,
       streamLength: redisCli(server, 'XLEN', stream),
-      lag: 6,
+      lag: serverAtLeast(7) ? 6 : null, // XINFO GROUPS reports lag from 7.0
       deadLetters: 0,
       consumers: consumers.map((c) => expect.objectContaining({ name: c.name, pending: c.pending })),
     });

@@ -15,6 +15,7 @@ import { readDeadLetters } from '../helpers/dlq';
 import { checkInvariant, compareIds, type Fields } from '../helpers/invariant';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
 import { IDLE_MS } from './support';
+import { serverAtLeast } from '../helpers/server-version';
 
 const MAX = 3;
 const CONSUMERS = ['c0', 'c1', 'c2'] as const;
@@ -98,9 +99,10 @@ async function step(s: Settings, model: Map<string, ModelEntry>, a: Action): Pro
     await setPending(redis, stream, group, c, ids, IDLE_MS, a.poison ? MAX : undefined);
     for (const id of ids) {
       const e = model.get(id) as ModelEntry;
-      // Backdating is an XCLAIM, and Redis 7's XCLAIM drops an already-deleted entry from the
+      // Backdating is an XCLAIM, and from Redis 7 XCLAIM drops an already-deleted entry from the
       // PEL: a test artifact. (Deleted after the crash, an entry stays pending: the orphan case.)
-      if (e.deleted) Object.assign(e, { state: 'gone', owner: undefined });
+      // Before 7 it stays pending, backdated, and is an orphan too.
+      if (e.deleted && serverAtLeast(7)) Object.assign(e, { state: 'gone', owner: undefined });
       else Object.assign(e, { idle: true, ...(a.poison ? { deliveries: MAX } : {}) });
     }
   } else if (a.t === 'xdel') {
