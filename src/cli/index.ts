@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { redact } from '../errors';
 import { exitCodeFor, processIO, type CliIO } from './io';
+import { registerAcl } from './acl';
 import { registerDemo } from './demo';
 import { registerDlq } from './dlq';
 import { registerRun } from './run';
@@ -9,7 +10,7 @@ import { registerStats } from './stats';
 import { registerWatch } from './watch';
 
 /** Each command lives in its own file and registers itself here. */
-const COMMANDS = [registerRun, registerStats, registerDlq, registerDemo, registerWatch];
+const COMMANDS = [registerRun, registerStats, registerDlq, registerAcl, registerDemo, registerWatch];
 
 export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   const program = new Command('stream-reclaimer')

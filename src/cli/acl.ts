@@ -1,0 +1,49 @@
+/**
+ * `stream-reclaimer acl [--user NAME] [--operator] [--redis-version X.Y]`: prints the one-line
+ * `ACL SETUSER` command for the settings in effect, for the server's version (read from INFO
+ * server, or given offline), with the literal `><password>` where the password goes.
+ */
+import type { Command } from 'commander';
+import { aclSetuserCommand, DEFAULT_ACL_USER, parseRedisVersion, widenedNames, type AclServer } from '../acl';
+import { serverVersion } from '../connection';
+import { UsageError } from '../errors';
+import { loadSettings } from '../settings';
+import { settingOverrides } from './run';
+import { withClient, type CliIO } from './io';
+
+interface AclFlags {
+  user?: string;
+  operator?: boolean;
+  redisVersion?: string;
+  stream?: string;
+}
+
+export function registerAcl(program: Command, io: CliIO, done: (code: number) => void): void {
+  program
+    .command('acl')
+    .description('print the least-privilege ACL SETUSER command for these settings and the server version')
+    .option('--user <name>', `the ACL user to create (default ${DEFAULT_ACL_USER})`)
+    .option('--operator', 'also allow what stats and dlq list|replay|purge need')
+    .option('--redis-version <x.y>', 'print for this Redis version without connecting (Valkey 7.2+: 7.2)')
+    .option('--stream <name>', 'override STREAM_NAME')
+    .action(async (flags: AclFlags) => done(await aclCommand(flags, io)));
+}
+
+export async function aclCommand(flags: AclFlags, io: CliIO): Promise<number> {
+  const user = flags.user ?? DEFAULT_ACL_USER;
+  if (!/^[\x21-\x7e]{1,128}$/.test(user)) throw new UsageError(`Expected \`--user\` to be 1 to 128 printable characters without spaces, got \`${user}\``);
+  const offline = flags.redisVersion === undefined ? undefined : parseRedisVersion(flags.redisVersion);
+  if (flags.redisVersion !== undefined && !offline) {
+    throw new UsageError(`Expected \`--redis-version\` to be a version like 6.0 or 7.2.4, got \`${flags.redisVersion}\``);
+  }
+  // Offline nothing connects, so the server's address is not needed.
+  const offlineHost = offline && !io.env.REDIS_HOST ? { REDIS_HOST: 'localhost' } : {};
+  const settings = loadSettings(io.env, { ...settingOverrides(flags), ...offlineHost });
+  const server: AclServer = offline ?? (await withClient(settings, (client) => serverVersion(client)));
+  const widened = widenedNames(settings);
+  if (widened.length > 0) {
+    io.stderr(`note: ACL key patterns cannot hold whitespace; in the patterns for ${widened.join(', ')} each one is \`?\` (any one character)\n`);
+  }
+  io.stdout(`${aclSetuserCommand(settings, server, { user, operator: flags.operator === true })}\n`);
+  return 0;
+}
