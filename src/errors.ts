@@ -18,7 +18,18 @@ export class UsageError extends Error {
 
 /** The server could not be reached, refused us, or failed mid-run. CLI exit 1. */
 export class RedisUnavailableError extends Error {
-  override readonly name = 'RedisUnavailableError';
+  override readonly name: string = 'RedisUnavailableError';
+}
+
+/**
+ * A cluster node stayed unreachable (no replica took over) past the run's time budget. Names
+ * the node, not `REDIS_HOST`: the seed node may be fine.
+ */
+export class NodeUnavailableError extends RedisUnavailableError {
+  override readonly name: string = 'NodeUnavailableError';
+  constructor(message: string, readonly node: string) {
+    super(message);
+  }
 }
 
 /** Credentials refused (WRONGPASS / NOAUTH / NOPERM). */
@@ -60,7 +71,7 @@ export interface ReplyContext {
 
 /** Map an error from ioredis or a script to one of ours, with a message naming the cause. */
 export function mapRedisError(error: unknown, ctx: ReplyContext): Error {
-  if (error instanceof SettingsError || error instanceof MissingGroupError || error instanceof WrongTypeError) {
+  if (error instanceof SettingsError || error instanceof MissingGroupError || error instanceof WrongTypeError || error instanceof NodeUnavailableError) {
     return error;
   }
   const raw = redact(error instanceof Error ? error.message : String(error), ctx.secrets);

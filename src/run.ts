@@ -6,6 +6,7 @@ import { deregisterIdleConsumers } from './deregister';
 import { handleBatch, zeroCounts, type BatchContext, type Counts } from './batch';
 import { serverVersion, type RedisClient } from './connection';
 import { mapRedisError } from './errors';
+import { rideFailovers } from './failover';
 import { buildKeys } from './keys';
 import { createLimiter } from './limit';
 import { pipelinePages } from './pipeline';
@@ -55,10 +56,26 @@ export function runReclaim(options: RunOptions): Promise<Summary> {
 }
 
 async function reclaim(options: RunOptions, telemetry: RunTelemetry): Promise<Summary> {
-  const { client, settings } = options;
+  const { settings } = options;
   const now = options.now ?? Date.now;
   const logger = options.logger ?? silentLogger;
   const started = now();
+  // On a cluster, commands wait out a failover within the budget (src/failover.ts).
+  const { client, release } = rideFailovers(options.client, { deadline: started + settings.maxRunMs, now, logger });
+  try {
+    return await reclaimWith(client, options, telemetry, { now, logger, started });
+  } finally {
+    release();
+  }
+}
+
+async function reclaimWith(
+  client: RedisClient,
+  options: RunOptions,
+  telemetry: RunTelemetry,
+  { now, logger, started }: { now: () => number; logger: Logger; started: number },
+): Promise<Summary> {
+  const { settings } = options;
   const keys = buildKeys(settings);
   const counts = zeroCounts();
   const errorContext = {

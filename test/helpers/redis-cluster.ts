@@ -29,6 +29,8 @@ export interface RedisCluster {
   migrateSlot(slot: number, holdMs: number): Promise<{ from: number; to: number }>;
   /** The port of the master serving `slot` now. */
   ownerOf(slot: number): Promise<number>;
+  /** The node listening on `port` (a master or a replica). */
+  node(port: number): RedisServer;
   stop(): Promise<void>;
 }
 
@@ -90,6 +92,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<RedisC
       return { from, to };
     },
     ownerOf: (slot) => ownerOf(ports, slot),
+    node: (port) => {
+      const found = nodes[ports.indexOf(port)];
+      if (!found) throw new Error(`no cluster node on port ${port}`);
+      return found;
+    },
     async stop() {
       for (const c of clients) c.disconnect();
       await Promise.all(nodes.map((n) => n.stop()));
@@ -97,9 +104,22 @@ export async function startCluster(options: ClusterOptions = {}): Promise<RedisC
   };
 }
 
+/** CLUSTER NODES from the first node that answers (a test may have killed some). */
+async function clusterNodes(ports: readonly number[]): Promise<{ stdout: string }> {
+  let last: unknown;
+  for (const port of ports) {
+    try {
+      return await cli('-p', String(port), 'CLUSTER', 'NODES');
+    } catch (error) {
+      last = error;
+    }
+  }
+  throw last;
+}
+
 /** The port of the master serving `slot`, from CLUSTER NODES (`ip:port@bus … lo-hi …`). */
 async function ownerOf(ports: readonly number[], slot: number): Promise<number> {
-  const { stdout } = await cli('-p', String(ports[0]), 'CLUSTER', 'NODES');
+  const { stdout } = await clusterNodes(ports);
   for (const line of stdout.split('\n')) {
     const fields = line.split(' ');
     const port = Number(/:(\d+)@/.exec(fields[1] ?? '')?.[1]);

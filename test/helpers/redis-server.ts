@@ -19,6 +19,8 @@ export interface RedisServer {
   readonly dir: string;
   /** A plain client for setting up and checking state. */
   client(password?: string): Redis;
+  /** SIGKILL by pid (a crash: no shutdown, no save); resolves once it has exited. */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,9 +56,13 @@ export async function startRedis(options: { tcp?: boolean; args?: string[]; port
       clients.push(c);
       return c;
     },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
     async stop() {
       for (const c of clients) c.disconnect();
-      if (child.exitCode === null) process.kill(child.pid as number, 'SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid as number, 'SIGTERM');
       await exited;
       if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
