@@ -12,6 +12,7 @@ import type { Settings } from '../../src/settings';
 import { testSettings } from '../helpers/backlog';
 import { ensureBuilt } from '../helpers/build';
 import { checkInvariant } from '../helpers/invariant';
+import { startCluster } from '../helpers/redis-cluster';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
 import { serverAtLeast } from '../helpers/server-version';
 import { OutputLog, PASSWORD, runCli, seedBacklog } from './support';
@@ -169,5 +170,38 @@ describe('the operator ACL user (stream-reclaimer acl --operator)', () => {
     await run('dlq', 'purge', '--older-than', '0m', '--yes');
     expect(await admin.xlen(s.deadLetterStream)).toBe(0);
     expect(await aclLog()).toEqual([]);
+  });
+});
+
+describe('the reclaimer ACL user on a cluster (REDIS_CLUSTER=true)', () => {
+  it('runs with the slot map it needs and nothing denied on any node', async () => {
+    const cluster = await startCluster();
+    try {
+      const admin = cluster.client();
+      const s = testSettings({ host: cluster.host, port: cluster.port, cluster: true }, { HASH_KEY_FIELD: 'k' });
+      const backlog = await seedBacklog(admin as unknown as Redis, s, 500);
+      const clusterEnv = {
+        REDIS_HOST: `127.0.0.1:${cluster.port}`, REDIS_TLS: 'false', REDIS_CLUSTER: 'true',
+        STREAM_NAME: s.streamName, STREAM_CONSUMER_GROUP_NAME: s.groupName, HASH_KEY_FIELD: 'k',
+      };
+      const printed = await runCli(['acl'], clusterEnv, log);
+      expect(printed.code, printed.stderr).toBe(0);
+      expect(printed.stdout).toContain(' +cluster|slots +cluster|info');
+      // ACL rules are per node: an administrator runs the line on each.
+      for (const node of cluster.nodes) {
+        const reply = execFileSync('redis-cli', ['-p', String(node.port)], { input: printed.stdout.replace('><password>', `>${USER_PASSWORD}`), encoding: 'utf8' });
+        expect(reply.trim()).toBe('OK');
+        await node.client().call('ACL', 'LOG', 'RESET');
+      }
+
+      const r = await runCli(['run', '--json'], { ...clusterEnv, REDIS_USERNAME: 'reclaimer', REDIS_PASSWORD: USER_PASSWORD }, log);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ complete: true, failed: 0, orphaned: backlog.deleted.size });
+      for (const node of cluster.nodes) expect(await node.client().call('ACL', 'LOG'), `ACL LOG of 127.0.0.1:${node.port}`).toEqual([]);
+      const report = await checkInvariant(admin as unknown as Redis, s, backlog, { final: true });
+      expect(report.violations).toEqual([]);
+    } finally {
+      await cluster.stop();
+    }
   });
 });
