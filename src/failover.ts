@@ -53,17 +53,27 @@ export function rideFailovers<C extends object>(client: C, options: FailoverOpti
       budgetLeftSec: Math.max(0, Math.round((options.deadline - now) / 1000)),
     });
   };
-  // Said as soon as a node fails, even when ioredis's own retries outlast a quick failover.
-  const onNodeError = (error: Error, key: string): void => {
-    gone.set(key, { error: error.message, at: options.now() });
-    warn(key, error.message);
+  // Masters as the client's slot map has them: the nodes whose loss makes commands wait.
+  const isMaster = (key: string): boolean => client.slots.some((nodes) => nodes?.[0] === key);
+  // Said as soon as a master fails (its connection ends, or a reconnect is refused), even when
+  // ioredis's own retries outlast a quick failover and no command fails here.
+  const lost = (key: string, error: string): void => {
+    gone.set(key, { error, at: options.now() });
+    if (isMaster(key)) warn(key, error);
   };
+  const onNodeError = (error: Error, key: string): void => lost(key, error.message);
+  const onNodeEnd = (redis: { options: { host?: string; port?: number } }): void => lost(`${redis.options.host}:${redis.options.port}`, 'its connection closed');
   client.on('node error', onNodeError);
+  client.on('-node', onNodeEnd);
 
-  /** The node that failed last (ioredis names it in its node error events), if any did. */
+  /** The node that failed last, a master of the slot map first (a dead replica makes nothing wait). */
   const goneNode = (): { node: string; error: string } | undefined => {
     let latest: [string, { error: string; at: number }] | undefined;
-    for (const entry of gone) if (!latest || entry[1].at >= latest[1].at) latest = entry;
+    const rank = ([key, { at }]: [string, { at: number }]): [number, number] => [isMaster(key) ? 1 : 0, at];
+    for (const entry of gone) {
+      const [m, at] = rank(entry);
+      if (!latest || m > rank(latest)[0] || (m === rank(latest)[0] && at >= latest[1].at)) latest = entry;
+    }
     return latest && { node: latest[0], error: latest[1].error };
   };
 
@@ -107,5 +117,9 @@ export function rideFailovers<C extends object>(client: C, options: FailoverOpti
       };
     },
   });
-  return { client: proxy, release: () => client.off('node error', onNodeError) };
+  const release = (): void => {
+    client.off('node error', onNodeError);
+    client.off('-node', onNodeEnd);
+  };
+  return { client: proxy, release };
 }
