@@ -65,6 +65,7 @@ async function reclaim(options: RunOptions, telemetry: RunTelemetry): Promise<Su
     target: describeTarget(settings),
     stream: settings.streamName,
     group: settings.groupName,
+    deadLetter: settings.deadLetterStream,
     secrets: [settings.redisPassword],
   };
 
@@ -153,9 +154,15 @@ async function reclaim(options: RunOptions, telemetry: RunTelemetry): Promise<Su
   };
 }
 
-/** XINFO GROUPS fails on a missing stream (or another type); a missing group is checked here. */
+/**
+ * Before any write: XINFO GROUPS fails on a missing stream (or another type); a missing group
+ * and a dead-letter key of another type are checked here. (Each script checks the dead-letter
+ * key again before its first write, in case it changes during the run.)
+ */
 async function assertGroupExists(client: RedisClient, settings: Settings): Promise<void> {
   const groups = (await client.call('XINFO', 'GROUPS', settings.streamName)) as unknown[][];
   const names = groups.map((g) => String(g[g.indexOf('name') + 1]));
   if (!names.includes(settings.groupName)) throw new Error(`NOGROUP no consumer group named ${settings.groupName}`);
+  const dlqType = await client.type(settings.deadLetterStream);
+  if (dlqType !== 'stream' && dlqType !== 'none') throw new Error(`WRONGTYPE dead-letter key holds another type (${dlqType})`);
 }
