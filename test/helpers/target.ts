@@ -38,3 +38,16 @@ export async function allKeys(redis: TestClient): Promise<string[]> {
   const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
   return (await Promise.all(nodes.map((n) => n.keys('*')))).flat();
 }
+
+/** Every key with its DUMP, as hex (a stream's DUMP includes its groups and their PELs). */
+export async function snapshotKeys(redis: TestClient): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const key of (await allKeys(redis)).sort()) out.set(key, ((await redis.dumpBuffer(key)) as Buffer).toString('hex'));
+  return out;
+}
+
+/** Sets maxmemory on every master (0 lifts it); noeviction, so writes are refused, not evicted. */
+export async function setMaxmemory(redis: TestClient, bytes: number): Promise<void> {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  await Promise.all(nodes.map((n) => n.config('SET', 'maxmemory-policy', 'noeviction', 'maxmemory', String(bytes))));
+}
