@@ -62,7 +62,7 @@ const paths: [string, boolean, boolean][] = [
 
 describe.each(paths)('%s', (_label, fastPath, untagged) => {
   const setup = async (env: Record<string, string> = {}): Promise<{ settings: Settings; run: () => ReturnType<typeof runReclaim> }> => {
-    const dlq = untagged ? { DEAD_LETTER_STREAM: uniqueName('dlq') } : {};
+    const dlq: Record<string, string> = untagged ? { DEAD_LETTER_STREAM: uniqueName('dlq') } : {};
     const settings = testSettings(server, { HASH_KEY_FIELD: 'user', ...dlq, ...env });
     const client = await connections.open(settings);
     return { settings, run: () => runReclaim({ client, settings, fastPath }) };
