@@ -29,6 +29,7 @@ export async function runFastPath(ctx: BatchContext, options: FastPathOptions): 
   let covered = false;
   let failure: unknown;
   const inFlight = new Set<Promise<void>>();
+  const deferred = new Set<string>();
 
   const send = async (): Promise<void> => {
     // 6.0 has no exclusive ranges: start at the smallest ID after the furthest one.
@@ -57,8 +58,17 @@ export async function runFastPath(ctx: BatchContext, options: FastPathOptions): 
       counts.orphaned += reply.orphaned;
       counts.failed += reply.failed;
       // Left pending by the script: records too long for one call from Lua. Settled before this
-      // page counts as done, so coverage (below) still holds.
-      for (const d of reply.deferred) tally(counts, [await deadLetterDeferred(ctx, d)]);
+      // page counts as done, so coverage (below) still holds. A script in flight from an older
+      // position may meet the same entry before it is settled: counted and handled once.
+      for (const d of reply.deferred) {
+        if (deferred.has(d.id)) {
+          counts.scanned--;
+          if (d.reason !== 'max-deliveries') counts.claimed--;
+          continue;
+        }
+        deferred.add(d.id);
+        tally(counts, [await deadLetterDeferred(ctx, d)]);
+      }
       if (reply.last === undefined) covered = true;
       else if (furthest === undefined || compareIds(reply.last, furthest) > 0) furthest = reply.last;
     });
