@@ -47,8 +47,9 @@ local stream, dlq, group = KEYS[1], KEYS[2], ARGV[1]
 local minIdle, maxDeliveries = tonumber(ARGV[2]), tonumber(ARGV[3])
 local prefix, keyField, at = ARGV[4], ARGV[5], ARGV[6]
 local start, count, mode = ARGV[8], tonumber(ARGV[9]), ARGV[10]
--- Locals: the loop over the page below is the hot path of a large backlog.
-local call, unpack = redis.call, unpack
+-- Locals: the loop over the page below is the hot path of a large backlog, and a global read
+-- in a script costs a metamethod call (Redis protects the globals table).
+local call, pcall, unpack, type, sub, min = redis.call, redis.pcall, unpack, type, string.sub, math.min
 
 local function tag(key)
   local open = string.find(key, '{', 1, true)
@@ -120,13 +121,13 @@ if n > 0 and not isStreamOrNone(dlq) then
   return redis.error_reply('WRONGTYPE dead-letter key holds another type (expected a stream)')
 end
 
--- One guarded write; returns its error, if any. An error that is not the entry's own (its
--- hash key's type) can only come before this script's first write (maxmemory refuses only a
--- first write): it becomes the script's error, with nothing changed.
-local function write(...)
-  local reply = redis.pcall(...)
-  if isError(reply) then
-    if not wrote and string.sub(reply['err'], 1, 9) ~= 'WRONGTYPE' then refused = reply end
+-- A guarded write's outcome: nil when it succeeded, else its error. An error that is not the
+-- entry's own (its hash key's type) can only come before this script's first write (maxmemory
+-- refuses only a first write): it becomes the script's error, with nothing changed.
+-- (pcall is called inline by the callers: forwarding a vararg list would copy it once more.)
+local function outcome(reply)
+  if type(reply) == 'table' and reply['err'] ~= nil then
+    if not wrote and sub(reply['err'], 1, 9) ~= 'WRONGTYPE' then refused = reply end
     return reply['err']
   end
   wrote = true
@@ -140,21 +141,9 @@ local function deadLetter(row, fields, reason, err)
     return 'deferred'
   end
   appendMeta(fields, stream, row[1], group, row[2], row[4], row[3], reason, err, at)
-  if write('XADD', dlq, '*', unpack(fields)) ~= nil then return 'failed' end
+  if outcome(pcall('XADD', dlq, '*', unpack(fields))) ~= nil then return 'failed' end
   deadLettered = deadLettered + 1
   return 'ack'
-end
-
-local function writeHash(key, fields)
-  local last = #fields
-  local err = write('HSET', key, unpack(fields, 1, math.min(1000, last)))
-  if err ~= nil then return err end
-  -- A very wide entry, in slices (Lua's call limit); the first slice proved the key a hash.
-  for from = 1001, last, 1000 do
-    call('HSET', key, unpack(fields, from, math.min(from + 999, last)))
-  end
-  processed = processed + 1
-  return nil
 end
 
 local acks = {}
@@ -162,29 +151,41 @@ for i = 1, n do
   local row = rows[i]
   local id = row[1]
   local fields = body(id)
-  local outcome = 'ack'
+  local result = 'ack'
   if fields == nil then
     orphaned = orphaned + 1
   elseif row[4] >= maxDeliveries then
-    outcome = deadLetter(row, fields, 'max-deliveries', '')
+    result = deadLetter(row, fields, 'max-deliveries', '')
   else
     claimed = claimed + 1
     local key = keyFor(id, fields)
     if key == nil then
-      outcome = deadLetter(row, fields, 'missing-key-field', '')
+      result = deadLetter(row, fields, 'missing-key-field', '')
     else
-      local err = writeHash(key, fields)
-      if err ~= nil and refused == nil and string.sub(err, 1, 9) == 'WRONGTYPE' then
-        outcome = deadLetter(row, fields, 'processing-error', 'hash key `' .. key .. '` cannot be written: ' .. err)
+      -- Inline, not a function: this is the hot path (about 5% of the script's cost per call).
+      local err, last = nil, #fields
+      local reply = pcall('HSET', key, unpack(fields, 1, last <= 1000 and last or 1000))
+      if type(reply) == 'table' then
+        err = outcome(reply)
+      else
+        wrote = true
+        -- A very wide entry, in slices (Lua's call limit); the first slice proved the key a hash.
+        for from = 1001, last, 1000 do
+          call('HSET', key, unpack(fields, from, min(from + 999, last)))
+        end
+        processed = processed + 1
+      end
+      if err ~= nil and refused == nil and sub(err, 1, 9) == 'WRONGTYPE' then
+        result = deadLetter(row, fields, 'processing-error', 'hash key `' .. key .. '` cannot be written: ' .. err)
       elseif err ~= nil then
-        outcome = 'failed'
+        result = 'failed'
       end
     end
   end
   if refused ~= nil then return refused end
-  if outcome == 'ack' then
+  if result == 'ack' then
     acks[#acks + 1] = id
-  elseif outcome == 'failed' then
+  elseif result == 'failed' then
     failed = failed + 1
   end
 end
