@@ -3,26 +3,16 @@
  * clock jumps past it after the first page), or the run's signal fired (aborted after the first
  * page). Each incomplete run leaves the rest pending, untouched, for the next run.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/connection';
 import { runReclaim, type RunOptions } from '../../src/run';
 import type { Settings } from '../../src/settings';
 import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, tweet } from '../helpers/backlog';
-import { trackConnections } from '../helpers/connections';
-import { startTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { useTarget, type TestClient, type TestTarget } from '../helpers/target';
 
 let server: TestTarget;
 let redis: TestClient;
-const connections = trackConnections();
-
-beforeAll(async () => {
-  server = await startTarget();
-  redis = server.client();
-});
-afterAll(async () => {
-  connections.closeAll();
-  await server?.stop();
-});
+const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
 
 /** A crashed consumer's backlog of `n` idle entries, in pages of 10. */
 async function backlog(n: number): Promise<{ settings: Settings; client: RedisClient }> {
