@@ -14,6 +14,7 @@ import { instrumentRun, type RunTelemetry } from './instrumentation';
 import { createHashWriter, HASH_WRITER, type Processor } from './process';
 import { chooseStrategy, scanPage, type ScanStrategy } from './scan';
 import { describeTarget, type Settings } from './settings';
+import { stopCondition, type StopReason } from './stop';
 import { silentLogger, type Logger } from './telemetry';
 
 export interface Summary extends Counts {
@@ -22,6 +23,8 @@ export interface Summary extends Counts {
   deregistered: number;
   durationMs: number;
   complete: boolean;
+  /** Why the run stopped: `covered` exactly when `complete`; else `budget` or `interrupted`. */
+  stopReason: StopReason;
   dryRun: boolean;
 }
 
@@ -35,7 +38,7 @@ export interface RunOptions {
   logger?: Logger;
   /** Called after each page is settled, with the counts so far (progress display). */
   onProgress?: (counts: Readonly<Counts>) => void;
-  /** Stops starting new pages (like a spent budget); work in flight finishes. */
+  /** Stops starting new pages (like a spent budget, but reported as `interrupted`); work in flight finishes. */
   signal?: AbortSignal;
   /**
    * Let the hash writer settle whole pages server-side (default true). It is used only with
@@ -107,7 +110,7 @@ async function reclaim(options: RunOptions, telemetry: RunTelemetry): Promise<Su
       hashKeyPrefix: keys.hashPrefix,
     });
   }
-  const outOfTime = (): boolean => now() - started >= settings.maxRunMs || options.signal?.aborted === true;
+  const { stop, reason } = stopCondition({ now, started, maxRunMs: settings.maxRunMs }, options.signal);
   let complete: boolean;
   try {
     if (fast) {
@@ -115,7 +118,7 @@ async function reclaim(options: RunOptions, telemetry: RunTelemetry): Promise<Su
         strategy,
         pageSize: settings.batchSize,
         depth: Math.min(settings.concurrency, FAST_SCRIPTS_IN_FLIGHT),
-        stop: outOfTime,
+        stop,
         page: async (work) => {
           await telemetry.batch(settings.batchSize, counts, work);
           options.onProgress?.(counts);
@@ -124,7 +127,7 @@ async function reclaim(options: RunOptions, telemetry: RunTelemetry): Promise<Su
     } else {
       ({ complete } = await pipelinePages({
         workers: PAGES_IN_FLIGHT,
-        stop: outOfTime,
+        stop,
         scan: (cursor) =>
           scanPage(client, strategy, { stream: keys.stream, group: settings.groupName, minIdleMs: settings.minIdleMs, count: settings.batchSize, cursor }),
         handle: async (entries) => {
@@ -150,6 +153,7 @@ async function reclaim(options: RunOptions, telemetry: RunTelemetry): Promise<Su
     deregistered,
     durationMs: Math.max(0, Math.round(now() - started)),
     complete,
+    stopReason: reason(complete),
     dryRun: settings.dryRun,
   };
 }
