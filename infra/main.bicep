@@ -42,6 +42,19 @@ param existingRedisCluster bool = false
 @description('VNet integration of the function app, private endpoints for storage and Redis.')
 param enableVnet bool = false
 
+// ---- Alerts (docs/observability.md) -----------------------------------------------------------
+@description('Email that receives the alerts; empty = no action group.')
+param alertEmail string = ''
+@minValue(1)
+@description('Group stuck: oldest pending entry idle above this many seconds for 15 minutes.')
+param alertStuckIdleSec int = 600
+@minValue(0)
+@description('Dead letters growing: more than this many records added to the dead-letter stream within 15 minutes.')
+param alertDeadLettersAdded int = 0
+@minValue(1)
+@description('Timer failing: at least this many failed reclaim invocations within 15 minutes.')
+param alertFailedRuns int = 3
+
 // ---- Reclaimer settings (DESIGN §2; defaults are the product defaults) -----------------------
 @description('STREAM_NAME. Keep a hash tag so derived keys land in the same cluster slot.')
 param streamName string = '{orders}:stream'
@@ -83,15 +96,16 @@ var resourceToken = toLower(uniqueString(subscription().id, environmentName, loc
 var tags = { 'azd-env-name': environmentName }
 var managedRedis = redisMode == 'managed'
 var functionAppName = 'func-reclaimer-${resourceToken}'
+var resourceGroupNameValue = !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
 var deploymentContainerName = 'app-package-${resourceToken}'
 
 resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
-  name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
+  name: resourceGroupNameValue
   location: location
   tags: tags
 }
 
-module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
+module identity 'app/identity.bicep' = {
   name: 'identity'
   scope: rg
   params: {
@@ -145,7 +159,7 @@ module network 'app/network.bicep' = if (enableVnet) {
     location: location
     tags: tags
     storageAccountId: storage.outputs.id
-    redisId: managedRedis ? redis.outputs.id : ''
+    redisId: managedRedis ? redis!.outputs.id : ''
   }
 }
 
@@ -159,17 +173,21 @@ module rbac 'app/rbac.bicep' = {
   }
 }
 
+// A conditional module's scope is validated even when the module is skipped: an empty vault
+// resource group name falls back to this deployment's group, a valid scope that is never used.
 module keyVaultAccess 'app/keyvault-access.bicep' = if (!managedRedis && !empty(existingKeyVaultResourceGroupName)) {
   name: 'keyVaultAccess'
-  scope: resourceGroup(existingKeyVaultResourceGroupName)
+  scope: resourceGroup(!empty(existingKeyVaultResourceGroupName) ? existingKeyVaultResourceGroupName : resourceGroupNameValue)
   params: {
     principalId: identity.outputs.principalId
     secretUri: existingRedisPasswordSecretUri
   }
 }
 
+// `x!` on a conditional module: ARM evaluates only the taken branch of `cond ? a : b`, so the
+// output is read only when the module is deployed.
 var redisConnection = {
-  host: managedRedis ? '${redis.outputs.hostName}:${redis.outputs.port}' : existingRedisHost
+  host: managedRedis ? '${redis!.outputs.hostName}:${redis!.outputs.port}' : existingRedisHost
   auth: managedRedis ? 'entra' : 'password'
   password: managedRedis ? '' : '@Microsoft.KeyVault(SecretUri=${existingRedisPasswordSecretUri})'
   username: redisUsername
@@ -181,7 +199,8 @@ var redisConnection = {
 module functionApp 'app/function.bicep' = {
   name: 'function'
   scope: rg
-  dependsOn: [rbac]
+  // The role assignments first: the host reads storage and resolves the Key Vault reference with them.
+  dependsOn: [rbac, keyVaultAccess]
   params: {
     name: functionAppName
     planName: 'plan-${resourceToken}'
@@ -192,7 +211,7 @@ module functionApp 'app/function.bicep' = {
     storageAccountName: storage.outputs.name
     deploymentContainerName: deploymentContainerName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
-    subnetId: enableVnet ? network.outputs.appSubnetId : ''
+    subnetId: enableVnet ? network!.outputs.appSubnetId : ''
     redis: redisConnection
     reclaimer: {
       streamName: streamName
@@ -211,6 +230,21 @@ module functionApp 'app/function.bicep' = {
       dryRun: dryRun ? 'true' : 'false'
       reclaimStrategy: reclaimStrategy
     }
+  }
+}
+
+module alerts 'app/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    suffix: resourceToken
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    alertEmail: alertEmail
+    stuckIdleSec: alertStuckIdleSec
+    deadLettersAdded: alertDeadLettersAdded
+    failedRuns: alertFailedRuns
   }
 }
 
