@@ -24,6 +24,9 @@ param redisMode string = 'managed'
 @description('Azure Managed Redis SKU (managed mode).')
 param redisSku string = 'Balanced_B0'
 
+@description('managed mode: object ID of a person who may use the database with Entra too (azd passes AZURE_PRINCIPAL_ID, the signed-in user); empty = the app only.')
+param operatorPrincipalId string = ''
+
 @description('existing mode: host:port of your Redis.')
 param existingRedisHost string = ''
 
@@ -148,6 +151,7 @@ module redis 'app/redis.bicep' = if (managedRedis) {
     skuName: redisSku
     publicNetworkAccess: enableVnet ? 'Disabled' : 'Enabled'
     principalId: identity.outputs.principalId
+    operatorPrincipalId: operatorPrincipalId
   }
 }
 
