@@ -78,12 +78,16 @@ customMetrics
     description: 'More than ${deadLettersAdded} records were added to a dead-letter stream within ${windowSize}: poison messages need a look (`stream-reclaimer dlq list`).'
     severity: 3
     criterion: {
+      // The last reading minus the first of the window: a purge in between makes it smaller, not an alert.
       query: '''
-customMetrics
+let lengths = customMetrics
 | where name == "reclaimer.dead_letter.length"
-| extend stream = tostring(customDimensions["messaging.destination.name"]), consumerGroup = tostring(customDimensions["messaging.consumer.group.name"])
-| summarize (firstAt, first) = arg_min(timestamp, value), (lastAt, last) = arg_max(timestamp, value) by stream, consumerGroup
-| project timestamp = lastAt, stream, consumerGroup, added = last - first
+| extend stream = tostring(customDimensions["messaging.destination.name"]), consumerGroup = tostring(customDimensions["messaging.consumer.group.name"]);
+lengths
+| summarize arg_min(timestamp, value) by stream, consumerGroup
+| project stream, consumerGroup, first = value
+| join kind=inner (lengths | summarize arg_max(timestamp, value) by stream, consumerGroup) on stream, consumerGroup
+| project timestamp, stream, consumerGroup, added = value - first
 '''
       timeAggregation: 'Maximum'
       metricMeasureColumn: 'added'
