@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
 
 const VERSION = '0.49.2';
@@ -13,7 +14,7 @@ const PACKAGE = 'azure.bicep.commandline.linux-x64';
 // SHA-512 of the .nupkg as NuGet served it when this version was pinned: a changed file fails loudly.
 const NUPKG_SHA512 = 'kBnX0iG9wd/PWdCTwFfUvm6Jemn+5L7sY7b7HQi5k+LLwdFmrbw4y5RTLFxewCFMdBqUThiOILMa7sgzklPEAQ==';
 const FEED = 'https://api.nuget.org/v3-flatcontainer';
-const ROOT = path.resolve(import.meta.dirname, '..');
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const INFRA = path.join(ROOT, 'infra');
 // `path(line,col) : Warning|Error CODE: message`, as the CLI prints every diagnostic.
 const DIAGNOSTIC = /\) : (Warning|Error) [A-Za-z0-9-]+:/;

@@ -6,9 +6,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ZIP = path.join(ROOT, 'dist', 'deploy.zip');
 // A fixed timestamp: the same build gives the same zip, byte for byte. Unix entries, mode 0644.
 const ENTRY = { mtime: new Date('2000-01-01T00:00:00Z'), os: 3, attrs: 0o100644 * 0x10000 };
