@@ -1,10 +1,11 @@
 /**
  * dist/deploy.zip, the artifact azd deploys, as the platform gets it: unpacked into an empty folder
  * (nothing installed, no node_modules anywhere above it), loaded the way the Functions Node worker
- * does (package.json `main`, `@azure/functions-core` provided to require by the worker stand-in, the
- * only stand-in here), its timer invoked against a real redis-server with Application Insights
- * configured as the Bicep configures it. Plus what the zip must and must not hold. The zip is the
- * one `npm run package` wrote in this test run's global setup (test/helpers/global-build.ts).
+ * does (package.json `main`, `@azure/functions-core` provided to require by the worker stand-in),
+ * its timer invoked against a real redis-server, with APPLICATIONINSIGHTS_CONNECTION_STRING set as
+ * the Bicep sets it (pointing at a local stand-in for the ingestion endpoint: no network here).
+ * Those two are the only stand-ins. Plus what the zip must and must not hold. The zip is the one
+ * `npm run package` wrote in this test run's global setup (test/helpers/global-build.ts).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
