@@ -7,26 +7,19 @@
 import { ManagedIdentityCredential } from '@azure/identity';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { azureMonitorOptions } from '../../functions/telemetry';
 import { provideAppSettings } from '../../src/demo/functions-app';
 import { loadFunctionsApp, type FunctionsApp } from '../../src/demo/worker-standin';
 import type { Summary } from '../../src/run';
 import { addEntries, createGroup, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
+import { startIngestion, type Ingestion } from '../helpers/ingestion';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
 
 const main = resolve(JSON.parse(readFileSync('package.json', 'utf8')).main as string);
 let server: RedisServer;
-let ingestion: Server;
-let endpoint: string;
-const bodies: string[] = [];
+let ingestion: Ingestion;
 let app: FunctionsApp | undefined;
 const stream = uniqueName('stream');
 const group = uniqueName('group');
@@ -36,40 +29,21 @@ let onLog: (message: string) => void = () => undefined;
 beforeAll(async () => {
   if (!existsSync(main)) execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
   server = await startRedis();
-  // The exporter only posts over https: a self-signed certificate, trusted by this test process only.
-  const dir = mkdtempSync(join(tmpdir(), 'ingestion-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
-  const tls = { key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) };
-  rmSync(dir, { recursive: true, force: true });
-  process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
-  ingestion = createServer(tls, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (d: Buffer) => chunks.push(d));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      bodies.push((req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString());
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ itemsReceived: 0, itemsAccepted: 0, errors: [] }));
-    });
-  });
-  await new Promise<void>((done) => ingestion.listen(0, '127.0.0.1', done));
-  endpoint = `https://127.0.0.1:${(ingestion.address() as AddressInfo).port}/`;
-
+  ingestion = await startIngestion();
   await createGroup(server.client(), stream, group);
-  // The distro's own usage statistics go to a Microsoft endpoint, unreachable here.
-  process.env.APPLICATIONINSIGHTS_STATSBEAT_DISABLED = 'true';
   provideAppSettings({
     REDIS_HOST: server.host,
     REDIS_TLS: 'false',
     STREAM_NAME: stream,
     STREAM_CONSUMER_GROUP_NAME: group,
     BATCH_SIZE: '10',
-    APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=${endpoint}`,
+    APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString,
   });
   app = await loadFunctionsApp(main, { onLog: (log) => onLog(log.message) });
 });
 afterAll(async () => {
   await app?.terminate();
-  await new Promise((done) => ingestion?.close(done));
+  await ingestion?.close();
   await server?.stop();
 });
 
@@ -82,7 +56,7 @@ async function backlog(n: number): Promise<void> {
 
 /** The properties of every exported `reclaim <stream>` span (the distro sends them as dependencies). */
 function runSpans(): Record<string, string>[] {
-  const envelopes = bodies.flatMap((b) => (b.trimStart().startsWith('[') ? (JSON.parse(b) as unknown[]) : b.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown)));
+  const envelopes = ingestion.bodies.flatMap((b) => (b.trimStart().startsWith('[') ? (JSON.parse(b) as unknown[]) : b.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown)));
   return envelopes
     .map((e) => (e as { data?: { baseData?: { name?: string; properties?: Record<string, string> } } }).data?.baseData)
     .filter((d) => d?.name === `reclaim ${stream}`)
@@ -104,9 +78,9 @@ describe('Azure Monitor in the Functions app', () => {
     await expect(app?.invokeTimer('reclaim')).resolves.toMatchObject({ processed: 30, stopReason: 'covered' });
 
     // Flushed when the invocation ended (postInvocation), before any shutdown.
-    await received(() => runSpans().length > 0 && bodies.join('\n').includes('reclaimer.group.pending'));
+    await received(() => runSpans().length > 0 && ingestion.bodies.join('\n').includes('reclaimer.group.pending'));
     expect(runSpans()).toEqual([expect.objectContaining({ 'reclaimer.processed': '30', 'reclaimer.stop_reason': 'covered' })]);
-    const all = bodies.join('\n');
+    const all = ingestion.bodies.join('\n');
     expect(all).toContain(`process ${stream}`);
     expect(all).toContain('reclaimer.messages');
     expect(all).toContain('reclaimer.group.pending');
