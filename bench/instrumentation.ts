@@ -97,7 +97,7 @@ async function microMeasure(): Promise<void> {
     await instrumentRun(client, settings, async (t) => {
       const counts = zeroCounts();
       for (let i = 0; i < 100; i++) await t.batch(100, counts, async () => undefined);
-      return { durationMs: 0, complete: true };
+      return { durationMs: 0, complete: true, stopReason: 'covered' as const };
     });
   };
   const perPage: Record<string, number[]> = { on: [], off: [] };

@@ -1,7 +1,8 @@
 /**
  * The timer function: settings → shared client → run → summary logged as one JSON line.
  * An invocation whose run could not do its job throws, so the host records a failure;
- * `failed > 0` or `complete: false` only warn — later runs retry those entries.
+ * `failed > 0` or `complete: false` (budget spent, or the host shutting down) only warn — later
+ * runs retry those entries.
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { runReclaim, type Summary } from '../src/run';
@@ -35,7 +36,10 @@ export async function reclaimHandler(timer: Timer, context: InvocationContext): 
 function unfinished(s: Summary): string {
   const parts: string[] = [];
   if (s.failed > 0) parts.push(`${s.failed} entries failed processing and stay pending for a later run`);
-  if (!s.complete) parts.push(`the time budget ran out before the PEL was covered; the next run resumes`);
+  if (s.stopReason === 'budget') parts.push('the time budget ran out before the PEL was covered; the next run resumes');
+  if (s.stopReason === 'interrupted') {
+    parts.push('the host is shutting down (app terminate): the run stopped before the PEL was covered and settled its pages in flight; the next run resumes');
+  }
   return parts.join('; ');
 }
 

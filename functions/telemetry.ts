@@ -34,16 +34,31 @@ export function azureMonitorOptions(settings: TelemetrySettings = telemetrySetti
   };
 }
 
-const options = azureMonitorOptions();
-if (options) {
+type AzureMonitor = typeof import('@azure/monitor-opentelemetry');
+
+/** The started distro; undefined when telemetry export is off. */
+const monitor = startAzureMonitor(azureMonitorOptions());
+
+function startAzureMonitor(options: AzureMonitorOpenTelemetryOptions | undefined): AzureMonitor | undefined {
+  if (!options) return undefined;
   // Loaded only when configured: the distro is large and patches modules as it loads.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const monitor = require('@azure/monitor-opentelemetry') as typeof import('@azure/monitor-opentelemetry');
-  monitor.useAzureMonitor(options);
+  const distro = require('@azure/monitor-opentelemetry') as AzureMonitor;
+  distro.useAzureMonitor(options);
   // A Flex Consumption instance may be frozen between invocations: export each run's telemetry
-  // when the invocation ends, and the rest when the app stops.
+  // when the invocation ends, and the rest when the app stops (shutdownTelemetry).
   app.hook.postInvocation(() => flush());
-  app.hook.appTerminate(() => monitor.shutdownAzureMonitor());
+  return distro;
+}
+
+/**
+ * Flushes and shuts down Azure Monitor; a no-op when telemetry is off. Not a hook of its own:
+ * the worker runs appTerminate hooks one at a time in registration order and this file loads
+ * first, so a hook here would shut the exporter down while runs were still going and drop their
+ * spans. functions/worker.ts calls it from the app's one appTerminate hook, after the runs stop.
+ */
+export async function shutdownTelemetry(): Promise<void> {
+  await monitor?.shutdownAzureMonitor();
 }
 
 async function flush(): Promise<void> {

@@ -8,6 +8,7 @@ import { app } from '@azure/functions';
 import { connect, type RedisClient } from '../src/connection';
 import { RedisAuthError, RedisUnavailableError, redact } from '../src/errors';
 import { loadSettings, type Settings } from '../src/settings';
+import { shutdownTelemetry } from './telemetry';
 
 export interface Worker {
   readonly settings: Settings;
@@ -93,8 +94,16 @@ export async function closeWorker(): Promise<void> {
   }
 }
 
-// One registration per worker, whichever function file imports this module first.
-app.hook.appTerminate(() => closeWorker());
+// The app's only appTerminate hook (one registration per worker, whichever function file imports
+// this module first). Order matters and is spelled out here: the runs stop, so their summary
+// spans end, and the client closes; only then is telemetry flushed and shut down.
+app.hook.appTerminate(async () => {
+  try {
+    await closeWorker();
+  } finally {
+    await shutdownTelemetry();
+  }
+});
 
 /** An error whose message is safe to log and to hand to the host (no secret in it). */
 export function safeError(error: unknown, settings: Settings | undefined): Error {

@@ -24,6 +24,9 @@ param redisMode string = 'managed'
 @description('Azure Managed Redis SKU (managed mode).')
 param redisSku string = 'Balanced_B0'
 
+@description('managed mode: object ID of a person who may use the database with Entra too (azd passes AZURE_PRINCIPAL_ID, the signed-in user); empty = the app only.')
+param operatorPrincipalId string = ''
+
 @description('existing mode: host:port of your Redis.')
 param existingRedisHost string = ''
 
@@ -41,6 +44,19 @@ param existingRedisCluster bool = false
 
 @description('VNet integration of the function app, private endpoints for storage and Redis.')
 param enableVnet bool = false
+
+// ---- Alerts (docs/observability.md) -----------------------------------------------------------
+@description('Email that receives the alerts; empty = no action group.')
+param alertEmail string = ''
+@minValue(1)
+@description('Group stuck: oldest pending entry idle above this many seconds for 15 minutes.')
+param alertStuckIdleSec int = 600
+@minValue(0)
+@description('Dead letters growing: more than this many records added to the dead-letter stream within 15 minutes.')
+param alertDeadLettersAdded int = 0
+@minValue(1)
+@description('Timer failing: at least this many failed reclaim invocations within 15 minutes.')
+param alertFailedRuns int = 3
 
 // ---- Reclaimer settings (DESIGN §2; defaults are the product defaults) -----------------------
 @description('STREAM_NAME. Keep a hash tag so derived keys land in the same cluster slot.')
@@ -83,15 +99,16 @@ var resourceToken = toLower(uniqueString(subscription().id, environmentName, loc
 var tags = { 'azd-env-name': environmentName }
 var managedRedis = redisMode == 'managed'
 var functionAppName = 'func-reclaimer-${resourceToken}'
+var resourceGroupNameValue = !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
 var deploymentContainerName = 'app-package-${resourceToken}'
 
 resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
-  name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
+  name: resourceGroupNameValue
   location: location
   tags: tags
 }
 
-module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
+module identity 'app/identity.bicep' = {
   name: 'identity'
   scope: rg
   params: {
@@ -134,6 +151,7 @@ module redis 'app/redis.bicep' = if (managedRedis) {
     skuName: redisSku
     publicNetworkAccess: enableVnet ? 'Disabled' : 'Enabled'
     principalId: identity.outputs.principalId
+    operatorPrincipalId: operatorPrincipalId
   }
 }
 
@@ -145,7 +163,7 @@ module network 'app/network.bicep' = if (enableVnet) {
     location: location
     tags: tags
     storageAccountId: storage.outputs.id
-    redisId: managedRedis ? redis.outputs.id : ''
+    redisId: managedRedis ? redis!.outputs.id : ''
   }
 }
 
@@ -159,17 +177,21 @@ module rbac 'app/rbac.bicep' = {
   }
 }
 
+// A conditional module's scope is validated even when the module is skipped: an empty vault
+// resource group name falls back to this deployment's group, a valid scope that is never used.
 module keyVaultAccess 'app/keyvault-access.bicep' = if (!managedRedis && !empty(existingKeyVaultResourceGroupName)) {
   name: 'keyVaultAccess'
-  scope: resourceGroup(existingKeyVaultResourceGroupName)
+  scope: resourceGroup(!empty(existingKeyVaultResourceGroupName) ? existingKeyVaultResourceGroupName : resourceGroupNameValue)
   params: {
     principalId: identity.outputs.principalId
     secretUri: existingRedisPasswordSecretUri
   }
 }
 
+// `x!` on a conditional module: ARM evaluates only the taken branch of `cond ? a : b`, so the
+// output is read only when the module is deployed.
 var redisConnection = {
-  host: managedRedis ? '${redis.outputs.hostName}:${redis.outputs.port}' : existingRedisHost
+  host: managedRedis ? '${redis!.outputs.hostName}:${redis!.outputs.port}' : existingRedisHost
   auth: managedRedis ? 'entra' : 'password'
   password: managedRedis ? '' : '@Microsoft.KeyVault(SecretUri=${existingRedisPasswordSecretUri})'
   username: redisUsername
@@ -181,7 +203,8 @@ var redisConnection = {
 module functionApp 'app/function.bicep' = {
   name: 'function'
   scope: rg
-  dependsOn: [rbac]
+  // The role assignments first: the host reads storage and resolves the Key Vault reference with them.
+  dependsOn: [rbac, keyVaultAccess]
   params: {
     name: functionAppName
     planName: 'plan-${resourceToken}'
@@ -192,7 +215,7 @@ module functionApp 'app/function.bicep' = {
     storageAccountName: storage.outputs.name
     deploymentContainerName: deploymentContainerName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
-    subnetId: enableVnet ? network.outputs.appSubnetId : ''
+    subnetId: enableVnet ? network!.outputs.appSubnetId : ''
     redis: redisConnection
     reclaimer: {
       streamName: streamName
@@ -211,6 +234,21 @@ module functionApp 'app/function.bicep' = {
       dryRun: dryRun ? 'true' : 'false'
       reclaimStrategy: reclaimStrategy
     }
+  }
+}
+
+module alerts 'app/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    suffix: resourceToken
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    alertEmail: alertEmail
+    stuckIdleSec: alertStuckIdleSec
+    deadLettersAdded: alertDeadLettersAdded
+    failedRuns: alertFailedRuns
   }
 }
 

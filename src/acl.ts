@@ -53,18 +53,21 @@ export function aclCommands(settings: AclSettings, server: AclServer, operator: 
   const commands = [
     // On connect: ioredis names the connection, tags it, and checks readiness with INFO; PING proves the login.
     '+ping', '+info', '+client|setname', ...clientSetinfo(server),
-    // A run: the group exists (XINFO GROUPS), the PEL (XPENDING), its scripts (EVALSHA, or EVAL
-    // once per script after a restart), the health gauges (XLEN), the status function (XINFO
-    // CONSUMERS, XREVRANGE of the dead letters).
-    '+xinfo|groups', '+xinfo|consumers', '+xpending', '+xlen', '+xrevrange', '+evalsha', '+eval',
+    // A run: the group exists (XINFO GROUPS), the dead-letter key is a stream before anything is
+    // written (TYPE), the PEL (XPENDING), its scripts (EVALSHA, or EVAL once per script after a
+    // restart), the health gauges (XLEN), the status function (XINFO CONSUMERS, XREVRANGE).
+    '+xinfo|groups', '+xinfo|consumers', '+type', '+xpending', '+xlen', '+xrevrange', '+evalsha', '+eval',
     // Inside the scripts (and in two steps, for cluster keys without one hash tag).
     '+xclaim', '+xrange', '+xack', '+xadd', '+hset',
+    // A record too wide for one Lua call: XADD and a commit script in one MULTI; the commit
+    // deletes the record again (XDEL) when the fence fails (src/wide.ts).
+    '+multi', '+exec', '+xdel',
   ];
   if (settings.deregisterIdleMs !== undefined) commands.push('+xgroup|delconsumer');
   // ioredis's cluster client reads the slot map and checks the cluster's state.
   if (settings.redisCluster) commands.push('+cluster|slots', '+cluster|info');
-  // dlq purge deletes records (XDEL, after TIME for --older-than); dlq replay's script XDELs too.
-  if (operator) commands.push('+xdel', '+time');
+  // dlq purge --older-than reads the server's clock; its XDEL and dlq replay's scripts are above.
+  if (operator) commands.push('+time');
   return commands;
 }
 

@@ -6,7 +6,7 @@ import { claim, previewClaim } from './claim';
 import { UnprocessableEntryError } from './errors';
 import { fieldValue, type Processor } from './process';
 import type { PendingEntry } from './scan';
-import type { ClaimedEntry, DeadLetterReason, DeadLetterStatus, Settlement } from './scripts';
+import type { ClaimedEntry, DeadLetterReason, DeadLetterRequest, DeadLetterStatus, Settlement } from './scripts';
 import { deadLetterEntries, deadLetterRequest, settle, type SettleContext } from './settle';
 import type { Logger } from './telemetry';
 
@@ -42,10 +42,12 @@ export interface BatchContext extends SettleContext {
   logger: Logger;
 }
 
-function tally(counts: Counts, statuses: readonly DeadLetterStatus[]): void {
+/** Adds dead-letter outcomes to the counts. */
+export function tally(counts: Counts, statuses: readonly DeadLetterStatus[]): void {
   for (const s of statuses) {
     if (s === 'dead-lettered') counts.deadLettered++;
     else if (s === 'orphaned') counts.orphaned++;
+    else if (s === 'failed') counts.failed++;
     else counts.skipped++;
   }
 }
@@ -113,8 +115,18 @@ export async function handleBatch(ctx: BatchContext, page: readonly PendingEntry
   );
   const [deadLettered, settled] = await Promise.all([deadLetterEntries(ctx, requests), settle(ctx, settlements)]);
   tally(counts, deadLettered);
-  for (const ok of settled) {
-    if (ok) counts.processed++;
-    else counts.skipped++;
+  // A hash key of another type: nothing was written and the entry stays claimed; retrying
+  // cannot help until someone changes that key, so it is dead-lettered now, on the same fence.
+  const unwritable: DeadLetterRequest[] = [];
+  for (const [i, status] of settled.entries()) {
+    if (status === 'settled') counts.processed++;
+    else if (status === 'skipped') counts.skipped++;
+    else if (status === 'failed') counts.failed++;
+    else {
+      const { id, deliveries, hash } = settlements[i] as Settlement;
+      const error = `hash key \`${hash?.key.toString() ?? ''}\` cannot be written: ${status.hashError}`;
+      unwritable.push(deadLetterRequest(scanned.get(id) as PendingEntry, 'processing-error', { owner: ctx.consumer, deliveries, minIdleMs: 0 }, error));
+    }
   }
+  tally(counts, await deadLetterEntries(ctx, unwritable));
 }

@@ -5,13 +5,15 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { Cluster } from 'ioredis';
-import { KeySlotError, UsageError } from './errors';
+import { KeySlotError, UsageError, WrongTypeError } from './errors';
 import { hashTag } from './keys';
+import { RECORD_META_FIELDS } from './record';
 import { replayDeadLetters, type RedisClient } from './scripts';
+import { replayWide } from './wide';
 // nextId, not XRANGE's exclusive `(`: that needs Redis 6.2, and dead letters live on 6.0 too.
 import { nextId } from './scan';
 
-const META = ['dlq.stream', 'dlq.id', 'dlq.group', 'dlq.consumer', 'dlq.deliveries', 'dlq.idle_ms', 'dlq.reason', 'dlq.error', 'dlq.at'];
+const META = RECORD_META_FIELDS;
 /** Field names and values of the metadata block: nine pairs. */
 const META_ITEMS = META.length * 2;
 const PAGE = 500;
@@ -168,16 +170,27 @@ export async function replayRecords(
   for (const [source, group] of bySource) {
     for (let i = 0; i < group.length; i += 100) {
       const batch = group.slice(i, i + 100);
-      const statuses = await replayDeadLetters(client, { deadLetter: dlq, source }, batch.map((r) => r.id));
-      for (const [k, status] of statuses.entries()) {
-        const id = batch[k]?.id ?? '';
-        if (typeof status === 'object') outcome.replayed.push({ id, sourceStream: source, newId: status.newId });
-        else outcome.skipped.push(id);
+      const keys = { deadLetter: dlq, source };
+      const statuses = await replayDeadLetters(client, keys, batch.map((r) => r.id)).catch((error: unknown) => {
+        throw sourceTypeError(error, source);
+      });
+      for (const [k, first] of statuses.entries()) {
+        const record = batch[k] as DeadLetterRecord;
+        // Too many fields for one call from Lua: the client writes it (src/wide.ts).
+        const status = first === 'too-wide' ? await replayWide(client, keys, record.id, record.fields) : first;
+        if (typeof status === 'object') outcome.replayed.push({ id: record.id, sourceStream: source, newId: status.newId });
+        else outcome.skipped.push(record.id);
       }
       onProgress?.((done += batch.length));
     }
   }
   return outcome;
+}
+
+/** The script's guard names no key; the operator needs the source stream's name. */
+function sourceTypeError(error: unknown, source: string): unknown {
+  if (!(error instanceof Error) || !error.message.startsWith('WRONGTYPE source key')) return error;
+  return new WrongTypeError(`Source stream \`${source}\` holds another type, not a stream; nothing was replayed`);
 }
 
 function assertReplayable(client: RedisClient, dlq: string, source: string): void {

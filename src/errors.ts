@@ -65,6 +65,8 @@ export interface ReplyContext {
   target: string;
   stream: string;
   group: string;
+  /** The dead-letter stream, named when a script finds that key of another type. */
+  deadLetter?: string;
   /** Strings that must never appear in a message (passwords, tokens). */
   secrets?: readonly (string | undefined)[];
 }
@@ -82,8 +84,20 @@ export function mapRedisError(error: unknown, ctx: ReplyContext): Error {
         `(create it with XGROUP CREATE ${ctx.stream} ${ctx.group} $ MKSTREAM)`,
     );
   }
+  if (/^WRONGTYPE dead-letter key/.test(raw) && ctx.deadLetter !== undefined) {
+    return new WrongTypeError(
+      `Dead-letter key \`${ctx.deadLetter}\` on ${ctx.target} is not a stream (${raw.replace(/^WRONGTYPE /, '')}); ` +
+        `nothing was written: remove or rename that key, or set \`DEAD_LETTER_STREAM\` to another key`,
+    );
+  }
   if (/^WRONGTYPE/.test(raw)) {
     return new WrongTypeError(`Key \`${ctx.stream}\` on ${ctx.target} is not a stream (${raw})`);
+  }
+  if (/^OOM|\bOOM command not allowed/.test(raw)) {
+    return new RedisUnavailableError(
+      `Redis at ${ctx.target} is out of memory (maxmemory reached): ${raw}; the refused step changed nothing, ` +
+        `and the next run completes once memory is available`,
+    );
   }
   if (/^(WRONGPASS|NOAUTH|NOPERM|ERR AUTH|ERR invalid password)/i.test(raw)) {
     return new RedisAuthError(`Redis at ${ctx.target} refused the credentials or a command: ${raw}`);

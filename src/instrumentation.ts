@@ -12,6 +12,7 @@ import { redact } from './errors';
 import { instruments, readHealth, type Instruments } from './metrics';
 import type { RedisClient } from './scripts';
 import type { Settings } from './settings';
+import type { StopReason } from './stop';
 
 /** Instrumentation scope of the tracer and the meter. */
 export const SCOPE = 'stream-reclaimer';
@@ -26,6 +27,7 @@ export interface RunTelemetry {
 export interface RunResult {
   readonly durationMs: number;
   readonly complete: boolean;
+  readonly stopReason: StopReason;
 }
 
 let enabled = true;
@@ -119,6 +121,8 @@ export async function instrumentRun<R extends RunResult>(
         throw error;
       }
       span.setAttributes(countAttributes(result));
+      // A word from a fixed set, so it may be a string attribute (countAttributes takes no strings).
+      span.setAttribute('reclaimer.stop_reason', result.stopReason);
       meters?.duration.record(result.durationMs / 1000, { ...base, 'reclaimer.complete': result.complete });
       if (meters) await recordHealth(client, settings, meters, base, span);
       return result;

@@ -60,8 +60,10 @@ export async function pipelinePages(options: PipelineOptions): Promise<{ complet
   const worker = async (): Promise<void> => {
     while (failure === undefined) {
       if (buffer.length > 0 && options.stop()) {
-        // Scanned but not started: left pending for the next run.
+        // Scanned but not started: left pending for the next run. The scanner may be waiting
+        // for room in the full buffer: wake it to see the stop, or the run never ends.
         leftOver = true;
+        notifyScanner();
         return;
       }
       const entries = buffer.shift();

@@ -15,6 +15,7 @@ import { instrumentRun, type RunTelemetry } from './instrumentation';
 import { createHashWriter, HASH_WRITER, type Processor } from './process';
 import { chooseStrategy, scanPage, type ScanStrategy } from './scan';
 import { describeTarget, type Settings } from './settings';
+import { stopCondition, type StopReason } from './stop';
 import { silentLogger, type Logger } from './telemetry';
 
 export interface Summary extends Counts {
@@ -23,6 +24,8 @@ export interface Summary extends Counts {
   deregistered: number;
   durationMs: number;
   complete: boolean;
+  /** Why the run stopped: `covered` exactly when `complete`; else `budget` or `interrupted`. */
+  stopReason: StopReason;
   dryRun: boolean;
 }
 
@@ -36,7 +39,7 @@ export interface RunOptions {
   logger?: Logger;
   /** Called after each page is settled, with the counts so far (progress display). */
   onProgress?: (counts: Readonly<Counts>) => void;
-  /** Stops starting new pages (like a spent budget); work in flight finishes. */
+  /** Stops starting new pages (like a spent budget, but reported as `interrupted`); work in flight finishes. */
   signal?: AbortSignal;
   /**
    * Let the hash writer settle whole pages server-side (default true). It is used only with
@@ -82,6 +85,7 @@ async function reclaimWith(
     target: describeTarget(settings),
     stream: settings.streamName,
     group: settings.groupName,
+    deadLetter: settings.deadLetterStream,
     secrets: [settings.redisPassword],
   };
 
@@ -123,7 +127,7 @@ async function reclaimWith(
       hashKeyPrefix: keys.hashPrefix,
     });
   }
-  const outOfTime = (): boolean => now() - started >= settings.maxRunMs || options.signal?.aborted === true;
+  const { stop, reason } = stopCondition({ now, started, maxRunMs: settings.maxRunMs }, options.signal);
   let complete: boolean;
   try {
     if (fast) {
@@ -131,7 +135,7 @@ async function reclaimWith(
         strategy,
         pageSize: settings.batchSize,
         depth: Math.min(settings.concurrency, FAST_SCRIPTS_IN_FLIGHT),
-        stop: outOfTime,
+        stop,
         page: async (work) => {
           await telemetry.batch(settings.batchSize, counts, work);
           options.onProgress?.(counts);
@@ -140,7 +144,7 @@ async function reclaimWith(
     } else {
       ({ complete } = await pipelinePages({
         workers: PAGES_IN_FLIGHT,
-        stop: outOfTime,
+        stop,
         scan: (cursor) =>
           scanPage(client, strategy, { stream: keys.stream, group: settings.groupName, minIdleMs: settings.minIdleMs, count: settings.batchSize, cursor }),
         handle: async (entries) => {
@@ -166,13 +170,20 @@ async function reclaimWith(
     deregistered,
     durationMs: Math.max(0, Math.round(now() - started)),
     complete,
+    stopReason: reason(complete),
     dryRun: settings.dryRun,
   };
 }
 
-/** XINFO GROUPS fails on a missing stream (or another type); a missing group is checked here. */
+/**
+ * Before any write: XINFO GROUPS fails on a missing stream (or another type); a missing group
+ * and a dead-letter key of another type are checked here. (Each script checks the dead-letter
+ * key again before its first write, in case it changes during the run.)
+ */
 async function assertGroupExists(client: RedisClient, settings: Settings): Promise<void> {
   const groups = (await client.call('XINFO', 'GROUPS', settings.streamName)) as unknown[][];
   const names = groups.map((g) => String(g[g.indexOf('name') + 1]));
   if (!names.includes(settings.groupName)) throw new Error(`NOGROUP no consumer group named ${settings.groupName}`);
+  const dlqType = await client.type(settings.deadLetterStream);
+  if (dlqType !== 'stream' && dlqType !== 'none') throw new Error(`WRONGTYPE dead-letter key holds another type (${dlqType})`);
 }

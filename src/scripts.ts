@@ -4,10 +4,13 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import claimEntriesLua from './scripts/claim-entries.lua';
+import deadLetterCommitLua from './scripts/dead-letter-commit.lua';
 import deadLetterLua from './scripts/dead-letter.lua';
 import deadLetterReadLua from './scripts/dead-letter-read.lua';
 import deleteIdleConsumerLua from './scripts/delete-idle-consumer.lua';
 import reclaimPageLua from './scripts/reclaim-page.lua';
+import recordLib from './scripts/lib/record.lua';
+import replayCommitLua from './scripts/replay-commit.lua';
 import replayDeadLetterLua from './scripts/replay-dead-letter.lua';
 import settleEntriesLua from './scripts/settle-entries.lua';
 
@@ -15,14 +18,27 @@ export type RedisClient = Redis | Cluster;
 type Arg = string | Buffer | number;
 type ScriptFn = (numKeys: number, ...args: Arg[]) => Promise<unknown>;
 
+/** A script that writes or reads dead-letter records, with lib/record (layout, guards) before it. */
+const withRecordLib = (lua: string): string => `${recordLib}\n${lua}`;
+
 const SCRIPTS = {
   claimEntries: claimEntriesLua,
-  settleEntries: settleEntriesLua,
-  deadLetter: deadLetterLua,
+  settleEntries: withRecordLib(settleEntriesLua),
+  deadLetter: withRecordLib(deadLetterLua),
   deadLetterRead: deadLetterReadLua,
-  replayDeadLetter: replayDeadLetterLua,
+  replayDeadLetter: withRecordLib(replayDeadLetterLua),
   deleteIdleConsumer: deleteIdleConsumerLua,
-  reclaimPage: reclaimPageLua,
+  reclaimPage: withRecordLib(reclaimPageLua),
+} as const;
+
+/**
+ * The second halves of the MULTI that writes a record too long for one call from Lua
+ * (src/wide.ts). Sent as EVAL, not EVALSHA: a NOSCRIPT inside a transaction cannot be retried
+ * inside it, and these run only for such rare entries.
+ */
+export const COMMIT_SCRIPTS = {
+  deadLetterCommit: withRecordLib(deadLetterCommitLua),
+  replayCommit: replayCommitLua,
 } as const;
 type ScriptName = keyof typeof SCRIPTS;
 
@@ -35,7 +51,8 @@ export function registerScripts(client: RedisClient): void {
   registered.add(client);
 }
 
-function call(client: RedisClient, name: ScriptName, keys: readonly (string | Buffer)[], args: readonly Arg[]): Promise<unknown> {
+/** Runs a registered script (as `<name>Buffer`: replies keep binary values). */
+export function callScript(client: RedisClient, name: ScriptName, keys: readonly (string | Buffer)[], args: readonly Arg[]): Promise<unknown> {
   registerScripts(client);
   // defineCommand adds `<name>Buffer` at runtime; ioredis cannot type it.
   const fn = (client as unknown as Record<string, ScriptFn>)[`${name}Buffer`] as ScriptFn;
@@ -61,7 +78,7 @@ export async function claimEntries(
   stream: string,
   args: { group: string; consumer: string; minIdleMs: number; ids: readonly string[] },
 ): Promise<ClaimReply> {
-  const reply = (await call(client, 'claimEntries', [stream], [args.group, args.consumer, args.minIdleMs, ...args.ids])) as [
+  const reply = (await callScript(client, 'claimEntries', [stream], [args.group, args.consumer, args.minIdleMs, ...args.ids])) as [
     [Buffer, number, Buffer[]][],
     Buffer[],
     Buffer[],
@@ -81,21 +98,29 @@ export interface Settlement {
   hash?: { key: Buffer; fields: readonly Buffer[] };
 }
 
-/** Returns, per settlement, true when written and acked, false when fenced out (skipped). */
+/**
+ * Per settlement: written and acked, fenced out (skipped), its hash key holds another type
+ * (nothing written; the caller dead-letters it), or failed after the script's first write.
+ */
+export type SettleStatus = 'settled' | 'skipped' | { hashError: string } | 'failed';
+
 export async function settleEntries(
   client: RedisClient,
   stream: string,
   args: { group: string; consumer: string; settlements: readonly Settlement[] },
-): Promise<boolean[]> {
+): Promise<SettleStatus[]> {
   const keys: Buffer[] = [];
   const argv: Arg[] = [args.group, args.consumer];
   for (const s of args.settlements) {
     if (s.hash) keys.push(s.hash.key);
     argv.push(s.id, s.deliveries, s.hash ? keys.length + 1 : 0, s.hash?.fields.length ?? 0, ...(s.hash?.fields ?? []));
   }
-  const reply = (await call(client, 'settleEntries', [stream, ...keys], argv)) as number[];
-  return reply.map((status) => status === 1);
+  const [statuses, errors] = (await callScript(client, 'settleEntries', [stream, ...keys], argv)) as [number[], Buffer[]];
+  return statuses.map((status, i) => SETTLE_STATUS[status as keyof typeof SETTLE_STATUS] ?? { hashError: String(errors[i]) });
 }
+
+/** settle-entries.lua's codes; 3 (hash key of another type) carries its error. */
+const SETTLE_STATUS = { 0: 'skipped', 1: 'settled', 4: 'failed' } as const;
 
 export type DeadLetterReason = 'max-deliveries' | 'missing-key-field' | 'processing-error';
 
@@ -113,19 +138,22 @@ export interface DeadLetterRequest {
   error: string;
 }
 
-export type DeadLetterStatus = 'dead-lettered' | 'orphaned' | 'skipped';
+export type DeadLetterStatus = 'dead-lettered' | 'orphaned' | 'skipped' | 'failed';
+
+/** dead-letter.lua's codes. `too-wide`: left pending for the MULTI of src/wide.ts. */
+const DEAD_LETTER_STATUS = { 0: 'skipped', 1: 'dead-lettered', 2: 'orphaned', 3: 'too-wide', 4: 'failed' } as const;
 
 export async function deadLetter(
   client: RedisClient,
   keys: { stream: string; deadLetter: string },
   args: { group: string; at: number; requests: readonly DeadLetterRequest[] },
-): Promise<DeadLetterStatus[]> {
+): Promise<(DeadLetterStatus | 'too-wide')[]> {
   const argv: Arg[] = [args.group, args.at];
   for (const r of args.requests) {
     argv.push(r.id, r.expectOwner, r.expectDeliveries, r.minIdleMs, r.consumer, r.deliveries, r.idleMs, r.reason, r.error);
   }
-  const reply = (await call(client, 'deadLetter', [keys.stream, keys.deadLetter], argv)) as number[];
-  return reply.map((s) => (s === 1 ? 'dead-lettered' : s === 2 ? 'orphaned' : 'skipped'));
+  const reply = (await callScript(client, 'deadLetter', [keys.stream, keys.deadLetter], argv)) as (keyof typeof DEAD_LETTER_STATUS)[];
+  return reply.map((s) => DEAD_LETTER_STATUS[s]);
 }
 
 /** Per request: the entry's fields when its fence holds, else orphaned (acked) or skipped. */
@@ -139,12 +167,18 @@ export async function readForDeadLetter(
 ): Promise<DeadLetterRead[]> {
   const argv: Arg[] = [args.group];
   for (const r of args.requests) argv.push(r.id, r.expectOwner, r.expectDeliveries, r.minIdleMs);
-  const reply = (await call(client, 'deadLetterRead', [stream], argv)) as [number, Buffer[]][];
+  const reply = (await callScript(client, 'deadLetterRead', [stream], argv)) as [number, Buffer[]][];
   return reply.map(([status, fields]) => (status === 1 ? { fields } : status === 2 ? 'orphaned' : 'skipped'));
 }
 
-/** Per record: the new source-stream ID, `gone` (already replayed or purged), or `not-a-record`. */
-export type ReplayStatus = { newId: string } | 'gone' | 'not-a-record';
+/**
+ * Per record: the new source-stream ID, `gone` (already replayed or purged), `not-a-record`, or
+ * `too-wide` (left for the MULTI of src/wide.ts).
+ */
+export type ReplayStatus = { newId: string } | 'gone' | 'not-a-record' | 'too-wide';
+
+/** replay-dead-letter.lua's codes besides a new ID. */
+const REPLAY_STATUS = { 0: 'gone', [-1]: 'not-a-record', [-2]: 'too-wide' } as const;
 
 /** Replays dead-letter records of one source stream (same slot as the DLQ; the caller checks). */
 export async function replayDeadLetters(
@@ -152,8 +186,8 @@ export async function replayDeadLetters(
   keys: { deadLetter: string; source: string },
   ids: readonly string[],
 ): Promise<ReplayStatus[]> {
-  const reply = (await call(client, 'replayDeadLetter', [keys.deadLetter, keys.source], ids)) as (Buffer | number)[];
-  return reply.map((r) => (typeof r === 'number' ? (r === 0 ? 'gone' : 'not-a-record') : { newId: r.toString() }));
+  const reply = (await callScript(client, 'replayDeadLetter', [keys.deadLetter, keys.source], ids)) as (Buffer | number)[];
+  return reply.map((r) => (typeof r === 'number' ? REPLAY_STATUS[r as keyof typeof REPLAY_STATUS] : { newId: r.toString() }));
 }
 
 /** Deletes one consumer if, atomically, it has nothing pending, is idle > `idleMs`, and is not `protect`. */
@@ -162,39 +196,5 @@ export async function deleteIdleConsumer(
   stream: string,
   args: { group: string; consumer: string | Buffer; idleMs: number; protect: string },
 ): Promise<boolean> {
-  return (await call(client, 'deleteIdleConsumer', [stream], [args.group, args.consumer, args.idleMs, args.protect])) === 1;
-}
-
-export interface ReclaimPageReply {
-  scanned: number;
-  claimed: number;
-  processed: number;
-  deadLettered: number;
-  orphaned: number;
-  /** Last ID of the scanned page; undefined when the PEL is covered. */
-  last: string | undefined;
-}
-
-/** The hash writer's fast path: one atomic script scans and settles a page (see its header). */
-export async function reclaimPage(
-  client: RedisClient,
-  keys: { stream: string; deadLetter: string },
-  args: {
-    group: string;
-    minIdleMs: number;
-    maxDeliveries: number;
-    hashPrefix: string;
-    keyField: string;
-    at: number;
-    checkSlot: boolean;
-    start: string;
-    count: number;
-    serverIdleFilter: boolean;
-  },
-): Promise<ReclaimPageReply> {
-  const argv: Arg[] = [args.group, args.minIdleMs, args.maxDeliveries, args.hashPrefix, args.keyField, args.at, args.checkSlot ? '1' : '0'];
-  argv.push(args.start, args.count, args.serverIdleFilter ? 'idle' : 'filter');
-  const reply = (await call(client, 'reclaimPage', [keys.stream, keys.deadLetter], argv)) as [number, number, number, number, number, Buffer];
-  const [scanned, claimed, processed, deadLettered, orphaned, last] = reply;
-  return { scanned, claimed, processed, deadLettered, orphaned, last: last.length > 0 ? last.toString() : undefined };
+  return (await callScript(client, 'deleteIdleConsumer', [stream], [args.group, args.consumer, args.idleMs, args.protect])) === 1;
 }

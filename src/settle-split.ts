@@ -13,12 +13,14 @@
  *   run says so in its log (src/run.ts). Tagged keys (docs/servers.md) avoid all of it.
  */
 import { Cluster } from 'ioredis';
+import { recordMeta } from './record';
 import type { SettleContext } from './settle';
 import {
   readForDeadLetter,
   settleEntries,
   type DeadLetterRequest,
   type DeadLetterStatus,
+  type SettleStatus,
   type Settlement,
 } from './scripts';
 
@@ -27,19 +29,33 @@ export function splitSlots(ctx: Pick<SettleContext, 'client' | 'keys'>): boolean
   return ctx.client instanceof Cluster && !ctx.keys.sameSlot;
 }
 
-/** Write each hash, then ack fenced; returns per settlement true when acked, false when fenced out. */
-export async function settleSplit(ctx: SettleContext, settlements: readonly Settlement[]): Promise<boolean[]> {
-  await Promise.all(
-    settlements.map(async ({ hash }) => {
+/**
+ * Write each hash, then ack fenced. Per settlement: settled, skipped (fenced out), or the
+ * hash key's WRONGTYPE error (nothing written, not acked: the caller dead-letters it).
+ */
+export async function settleSplit(ctx: SettleContext, settlements: readonly Settlement[]): Promise<SettleStatus[]> {
+  const written = await Promise.all(
+    settlements.map(async ({ hash }): Promise<SettleStatus | undefined> => {
       // An empty write is ack-only, as in settle-entries.lua (HSET needs at least one pair).
-      if (hash && hash.fields.length > 0) await ctx.client.hset(hash.key, ...hash.fields);
+      if (!hash || hash.fields.length === 0) return undefined;
+      try {
+        await ctx.client.hset(hash.key, ...hash.fields);
+        return undefined;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (message.startsWith('WRONGTYPE')) return { hashError: message };
+        throw error;
+      }
     }),
   );
-  return settleEntries(ctx.client, ctx.keys.stream, {
+  const toAck = settlements.filter((_, i) => written[i] === undefined);
+  const acked = await settleEntries(ctx.client, ctx.keys.stream, {
     group: ctx.group,
     consumer: ctx.consumer,
-    settlements: settlements.map(({ id, deliveries }) => ({ id, deliveries })),
+    settlements: toAck.map(({ id, deliveries }) => ({ id, deliveries })),
   });
+  let next = 0;
+  return written.map((status) => status ?? (acked[next++] as SettleStatus));
 }
 
 /** Fenced read, record, then fenced ack (see the header). */
@@ -53,11 +69,7 @@ export async function deadLetterSplit(ctx: SettleContext, requests: readonly Dea
     requests.map(async (r, index) => {
       const read = reads[index];
       if (read === undefined || typeof read === 'string') return;
-      const meta = [
-        'dlq.stream', ctx.keys.stream, 'dlq.id', r.id, 'dlq.group', ctx.group, 'dlq.consumer', r.consumer,
-        'dlq.deliveries', String(r.deliveries), 'dlq.idle_ms', String(r.idleMs), 'dlq.reason', r.reason,
-        'dlq.error', r.error, 'dlq.at', String(at),
-      ];
+      const meta = recordMeta({ ...r, stream: ctx.keys.stream, group: ctx.group, at });
       await ctx.client.xadd(ctx.keys.deadLetter, '*', ...read.fields, ...meta);
       recorded.push({ index, request: r });
     }),
@@ -72,7 +84,7 @@ export async function deadLetterSplit(ctx: SettleContext, requests: readonly Dea
         consumer: owner,
         settlements: recs.map(({ request }) => ({ id: request.id, deliveries: request.expectDeliveries })),
       });
-      recs.forEach(({ index }, i) => (statuses[index] = acked[i] ? 'dead-lettered' : 'skipped'));
+      recs.forEach(({ index }, i) => (statuses[index] = acked[i] === 'settled' ? 'dead-lettered' : 'skipped'));
     }),
   );
   return statuses;

@@ -11,8 +11,10 @@ import {
   type DeadLetterRequest,
   type DeadLetterStatus,
   type RedisClient,
+  type SettleStatus,
   type Settlement,
 } from './scripts';
+import { deadLetterWide } from './wide';
 import { traceDeadLetter } from './instrumentation';
 import { deadLetterSplit, settleSplit, splitSlots } from './settle-split';
 
@@ -53,18 +55,22 @@ export async function deadLetterEntries(ctx: SettleContext, requests: readonly D
   if (ctx.dryRun) return requests.map(() => 'dead-lettered');
   // Cluster keys in several slots: at-least-once, record then ack (src/settle-split.ts).
   if (splitSlots(ctx)) return traceDeadLetter(ctx.keys, ctx.group, requests, () => deadLetterSplit(ctx, requests));
-  return traceDeadLetter(ctx.keys, ctx.group, requests, () =>
-    deadLetter(ctx.client, { stream: ctx.keys.stream, deadLetter: ctx.keys.deadLetter }, {
-      group: ctx.group,
-      at: ctx.now(),
-      requests,
-    }),
-  );
+  return traceDeadLetter(ctx.keys, ctx.group, requests, async () => {
+    const keys = { stream: ctx.keys.stream, deadLetter: ctx.keys.deadLetter };
+    const at = ctx.now();
+    const statuses = await deadLetter(ctx.client, keys, { group: ctx.group, at, requests });
+    // Records too long for one call from Lua: the client writes them (src/wide.ts), one by one.
+    const out: DeadLetterStatus[] = [];
+    for (const [i, status] of statuses.entries()) {
+      out.push(status === 'too-wide' ? await deadLetterWide(ctx.client, keys, ctx.group, requests[i] as DeadLetterRequest, at) : status);
+    }
+    return out;
+  });
 }
 
-export async function settle(ctx: SettleContext, settlements: readonly Settlement[]): Promise<boolean[]> {
+export async function settle(ctx: SettleContext, settlements: readonly Settlement[]): Promise<SettleStatus[]> {
   if (settlements.length === 0) return [];
-  if (ctx.dryRun) return settlements.map(() => true);
+  if (ctx.dryRun) return settlements.map(() => 'settled');
   if (splitSlots(ctx)) return settleSplit(ctx, settlements);
   return settleEntries(ctx.client, ctx.keys.stream, { group: ctx.group, consumer: ctx.consumer, settlements });
 }

@@ -84,7 +84,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     }
     siteConfig: {
       minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
+      // No ftpsState: Flex Consumption has no FTP and rejects the property (ARM error 51021).
       appSettings: [
         // Functions platform: identity-based host storage and telemetry ingestion.
         { name: 'AzureWebJobsStorage__accountName', value: storage.name }

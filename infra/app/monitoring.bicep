@@ -1,6 +1,6 @@
-// Log Analytics + Application Insights. Local (instrumentation key) auth is disabled: the
-// function app ingests with its managed identity (Monitoring Metrics Publisher, see rbac.bicep,
-// and APPLICATIONINSIGHTS_AUTHENTICATION_STRING, see function.bicep).
+// Log Analytics + workspace-based Application Insights. Local (instrumentation key) auth is
+// disabled: the function app ingests with its managed identity (Monitoring Metrics Publisher, see
+// rbac.bicep, and APPLICATIONINSIGHTS_AUTHENTICATION_STRING, see function.bicep).
 param location string
 param tags object
 param logAnalyticsName string
@@ -9,26 +9,30 @@ param applicationInsightsName string
 @description('Days of log retention.')
 param retentionInDays int = 30
 
-module logAnalytics 'br/public:avm/res/operational-insights/workspace:0.11.1' = {
-  name: 'logAnalytics'
-  params: {
-    name: logAnalyticsName
-    location: location
-    tags: tags
-    dataRetention: retentionInDays
+resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: logAnalyticsName
+  location: location
+  tags: tags
+  properties: {
+    sku: { name: 'PerGB2018' }
+    retentionInDays: retentionInDays
+    features: { enableLogAccessUsingOnlyResourcePermissions: true }
   }
 }
 
-module applicationInsights 'br/public:avm/res/insights/component:0.6.0' = {
-  name: 'applicationInsights'
-  params: {
-    name: applicationInsightsName
-    location: location
-    tags: tags
-    workspaceResourceId: logAnalytics.outputs.resourceId
-    disableLocalAuth: true
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: applicationInsightsName
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: logAnalytics.id
+    IngestionMode: 'LogAnalytics'
+    DisableLocalAuth: true
   }
 }
 
-output applicationInsightsName string = applicationInsights.outputs.name
-output logAnalyticsWorkspaceId string = logAnalytics.outputs.resourceId
+output applicationInsightsName string = applicationInsights.name
+output applicationInsightsId string = applicationInsights.id
+output logAnalyticsWorkspaceId string = logAnalytics.id

@@ -14,6 +14,9 @@ param publicNetworkAccess string = 'Enabled'
 @description('Object (principal) ID of the managed identity that may use the database.')
 param principalId string
 
+@description('Object ID of a person who may use the database too (with an Entra token, e.g. redis-cli); empty = the app only.')
+param operatorPrincipalId string = ''
+
 @description('Database port (Azure Managed Redis uses 10000).')
 param port int = 10000
 
@@ -43,17 +46,21 @@ resource database 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' = {
   }
 }
 
-resource accessPolicyAssignment 'Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments@2025-07-01' = {
-  parent: database
-  // The name allows letters and digits only: a guid without its dashes.
-  name: take(replace(guid(database.id, principalId, 'default'), '-', ''), 60)
-  properties: {
-    accessPolicyName: 'default'
-    user: {
-      objectId: principalId
+// The name allows letters and digits only: a guid without its dashes. One assignment at a time:
+// the service rejects concurrent changes to a database's access policy assignments.
+@batchSize(1)
+resource accessPolicyAssignments 'Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments@2025-07-01' = [
+  for objectId in concat([principalId], empty(operatorPrincipalId) ? [] : [operatorPrincipalId]): {
+    parent: database
+    name: take(replace(guid(database.id, objectId, 'default'), '-', ''), 60)
+    properties: {
+      accessPolicyName: 'default'
+      user: {
+        objectId: objectId
+      }
     }
   }
-}
+]
 
 output id string = cluster.id
 output name string = cluster.name

@@ -1,4 +1,5 @@
 /** What a CLI command may touch of its process, injectable so commands run in-process in tests. */
+import { constants } from 'node:os';
 import { SettingsError, UsageError } from '../errors';
 import type { Logger, LogFields } from '../telemetry';
 import { connect, type RedisClient } from '../connection';
@@ -10,9 +11,15 @@ export interface CliIO {
   env: Readonly<Record<string, string | undefined>>;
   /** True when stdout is a terminal: human output and progress; false when piped. */
   isTTY: boolean;
-  /** Registers a handler for Ctrl-C / SIGTERM; returns a function that removes it. */
-  onInterrupt: (handler: () => void) => () => void;
+  /** Registers a handler for Ctrl-C / SIGTERM, told which one came; returns a function that removes it. */
+  onInterrupt: (handler: (signal: InterruptSignal) => void) => () => void;
 }
+
+export type InterruptSignal = 'SIGINT' | 'SIGTERM';
+const INTERRUPTS: readonly InterruptSignal[] = ['SIGINT', 'SIGTERM'];
+
+/** The shell's convention for a process ended by a signal: 128 + its number (130, 143). */
+export const interruptExitCode = (signal: InterruptSignal): number => 128 + constants.signals[signal];
 
 export const processIO = (): CliIO => ({
   stdout: (text) => process.stdout.write(text),
@@ -20,11 +27,10 @@ export const processIO = (): CliIO => ({
   env: processEnvironment(),
   isTTY: process.stdout.isTTY === true,
   onInterrupt(handler) {
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
+    const listeners = INTERRUPTS.map((signal) => [signal, () => handler(signal)] as const);
+    for (const [signal, listener] of listeners) process.on(signal, listener);
     return () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
+      for (const [signal, listener] of listeners) process.off(signal, listener);
     };
   },
 });

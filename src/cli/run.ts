@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { runReclaim, type Summary } from '../run';
 import type { Counts } from '../batch';
 import { loadSettings, type SettingName } from '../settings';
-import { stderrLogger, withClient, type CliIO } from './io';
+import { interruptExitCode, stderrLogger, withClient, type CliIO, type InterruptSignal } from './io';
 
 export interface RunFlags {
   json?: boolean;
@@ -44,7 +44,15 @@ export async function runCommand(flags: RunFlags, io: CliIO): Promise<number> {
   const settings = loadSettings(io.env, settingOverrides(flags));
   return withClient(settings, async (client) => {
     const abort = new AbortController();
-    const removeInterrupt = io.onInterrupt(() => abort.abort());
+    const logger = stderrLogger(io);
+    let interruptedBy: InterruptSignal | undefined;
+    // The run stops starting pages and settles what is in flight; the first signal names the exit code.
+    const removeInterrupt = io.onInterrupt((signal) => {
+      if (interruptedBy) return;
+      interruptedBy = signal;
+      logger.warn(`interrupted (${signal}): starting no new pages, settling the pages in flight`);
+      abort.abort();
+    });
     const showProgress = io.isTTY && !flags.json;
     const bar = showProgress ? new SingleBar({ format: 'reclaiming [{bar}] {value}/{total} scanned | {eta_formatted} left', hideCursor: true }) : undefined;
     try {
@@ -52,13 +60,17 @@ export async function runCommand(flags: RunFlags, io: CliIO): Promise<number> {
       const summary = await runReclaim({
         client,
         settings,
-        logger: stderrLogger(io),
+        logger,
         signal: abort.signal,
         onProgress: bar ? (counts: Readonly<Counts>) => bar.update(counts.scanned) : undefined,
       });
       bar?.stop();
-      io.stdout(flags.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
-      return 0;
+      // A signal that came after the run had covered the PEL or spent its budget changed nothing: exit 0.
+      const by = summary.stopReason === 'interrupted' ? interruptedBy : undefined;
+      io.stdout(flags.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary, by));
+      if (!by) return 0;
+      io.stderr(`stream-reclaimer: interrupted (${by}): pages in flight were settled, the rest stays pending for the next run\n`);
+      return interruptExitCode(by);
     } finally {
       bar?.stop();
       removeInterrupt();
@@ -71,7 +83,8 @@ async function pendingCount(client: Parameters<Parameters<typeof withClient>[1]>
   return Number(reply[0]) || 0;
 }
 
-export function formatSummary(s: Summary): string {
+/** Human summary; `by` names the signal that interrupted the run, when the CLI knows it. */
+export function formatSummary(s: Summary, by?: InterruptSignal): string {
   const rows: [string, string | number][] = [
     ['scanned', s.scanned],
     ['claimed', s.claimed],
@@ -82,8 +95,14 @@ export function formatSummary(s: Summary): string {
     ['skipped', s.skipped],
     ['deregistered', s.deregistered],
     ['duration', `${(s.durationMs / 1000).toFixed(2)} s`],
-    ['complete', s.complete ? 'yes' : 'no — the budget ran out; the next run resumes'],
+    ['complete', completeText(s, by)],
   ];
   const head = `${s.dryRun ? 'DRY RUN (nothing changed) — ' : ''}stream ${s.stream}, group ${s.group}\n`;
   return head + rows.map(([k, v]) => `  ${k.padEnd(14)} ${v}`).join('\n') + '\n';
+}
+
+function completeText(s: Summary, by: InterruptSignal | undefined): string {
+  if (s.stopReason === 'covered') return 'yes';
+  const why = s.stopReason === 'interrupted' ? `interrupted${by ? ` (${by})` : ''}` : 'the budget ran out';
+  return `no — ${why}; the next run resumes`;
 }

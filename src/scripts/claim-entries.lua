@@ -14,6 +14,10 @@ Reply: { claimed, orphaned, skipped }
   claimed  = { { id, deliveries, { field, value, ... } }, ... }
   orphaned = { id, ... }   gone from the stream; no longer pending
   skipped  = { id, ... }   still in the stream, but not idle any more or no longer pending
+
+What can fail, and what then: the stream missing or of another type, or the group missing,
+fails the first XCLAIM, before any write. Later XCLAIMs name the same key and group, and XCLAIM
+and XACK are never refused for memory; a wide entry's body only travels in the reply.
 ]]
 local stream, group, consumer, minIdle = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
 local CHUNK = 500 -- keeps unpack() far below Lua's C-stack limit

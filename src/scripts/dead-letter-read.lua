@@ -14,6 +14,10 @@ Reply: { { status, fields }, ... } one per entry:
   status 1 fence holds, fields = { field, value, ... } (the record's original part)
   status 2 orphaned (gone from the stream; acknowledged), fields = {}
   status 0 skipped (fence failed), fields = {}
+
+What can fail, and what then: the stream or group failing the first XPENDING, before any write.
+Its only write is XACK, never refused for memory; the record itself is written by the client
+(no Lua argument limit there).
 ]]
 local stream, group = KEYS[1], ARGV[1]
 

@@ -11,6 +11,9 @@ ARGV[3]   idle threshold, ms: deleted only when the consumer's idle time is grea
 ARGV[4]   protected consumer name, never deleted
 
 Reply: 1 deleted; 0 kept (not found, has pending entries, not idle long enough, or protected)
+
+What can fail, and what then: the stream or group failing XINFO CONSUMERS, before the one
+write. XGROUP DELCONSUMER of a consumer just found cannot fail and is never refused for memory.
 ]]
 local stream, group, name, threshold, protected = KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 if name == protected then return 0 end

@@ -24,15 +24,32 @@ ARGV[8]  scan start: '-', '(<id>' (6.2+), or an inclusive ID (6.0)
 ARGV[9]  page size
 ARGV[10] 'idle' to filter with XPENDING IDLE (6.2+), 'filter' to filter here (6.0)
 
-Reply: { scanned, claimed, processed, deadLettered, orphaned, last }
-  last = the last ID the XPENDING page returned, or '' when the PEL is covered
+Reply: { scanned, claimed, processed, deadLettered, orphaned, last, failed, deferred }
+  last     = the last ID the XPENDING page returned, or '' when the PEL is covered
+  failed   = entries left pending because a write failed after this script's first write
+             (cannot happen on Redis's documented semantics; counted rather than assumed)
+  deferred = { { id, consumer, deliveries, idle ms, reason, error }, ... } entries to
+             dead-letter whose record is too long for one call from Lua: left pending, not
+             acknowledged; the caller writes them in a MULTI (src/wide.ts)
+
+What can fail, and what then:
+- the stream is missing or not a stream, the group is missing: the first XPENDING; nothing written.
+- the prefix lacks the stream's hash tag (cluster): checked first; nothing written.
+- the dead-letter key holds another type: checked before any write; error
+  'WRONGTYPE dead-letter key ...'; nothing written.
+- a hash key holds another type: that HSET fails alone (pcall, before it changes anything); the
+  entry is dead-lettered with reason processing-error, dlq.error naming the key; the rest settles.
+- maxmemory (noeviction): Redis refuses only a script's first write (HSET/XADD); that reply is
+  returned as this script's error with nothing written. XACK is never refused.
+- an entry too wide for one call: HSET is sliced; a record too long for one XADD is deferred.
 ]]
 local stream, dlq, group = KEYS[1], KEYS[2], ARGV[1]
 local minIdle, maxDeliveries = tonumber(ARGV[2]), tonumber(ARGV[3])
 local prefix, keyField, at = ARGV[4], ARGV[5], ARGV[6]
 local start, count, mode = ARGV[8], tonumber(ARGV[9]), ARGV[10]
--- Locals: the loop over the page below is the hot path of a large backlog.
-local call, unpack = redis.call, unpack
+-- Locals: the loop over the page below is the hot path of a large backlog, and a global read
+-- in a script costs a metamethod call (Redis protects the globals table).
+local call, pcall, unpack, type, sub, min = redis.call, redis.pcall, unpack, type, string.sub, math.min
 
 local function tag(key)
   local open = string.find(key, '{', 1, true)
@@ -97,14 +114,36 @@ local function keyFor(id, fields)
   return nil
 end
 
-local scanned, claimed, processed, deadLettered, orphaned = n, 0, 0, 0, 0
+local scanned, claimed, processed, deadLettered, orphaned, failed = n, 0, 0, 0, 0, 0
+local deferred, wrote, refused = {}, false, nil
 
-local function deadLetter(row, fields, reason)
-  local meta = { 'dlq.stream', stream, 'dlq.id', row[1], 'dlq.group', group, 'dlq.consumer', row[2],
-    'dlq.deliveries', row[4], 'dlq.idle_ms', row[3], 'dlq.reason', reason, 'dlq.error', '', 'dlq.at', at }
-  for _, v in ipairs(meta) do fields[#fields + 1] = v end
-  call('XADD', dlq, '*', unpack(fields))
+if n > 0 and not isStreamOrNone(dlq) then
+  return redis.error_reply('WRONGTYPE dead-letter key holds another type (expected a stream)')
+end
+
+-- A guarded write's outcome: nil when it succeeded, else its error. An error that is not the
+-- entry's own (its hash key's type) can only come before this script's first write (maxmemory
+-- refuses only a first write): it becomes the script's error, with nothing changed.
+-- (pcall is called inline by the callers: forwarding a vararg list would copy it once more.)
+local function outcome(reply)
+  if type(reply) == 'table' and reply['err'] ~= nil then
+    if not wrote and sub(reply['err'], 1, 9) ~= 'WRONGTYPE' then refused = reply end
+    return reply['err']
+  end
+  wrote = true
+  return nil
+end
+
+-- 'ack' when recorded, 'deferred' when too long for one call (the caller records it), 'failed'.
+local function deadLetter(row, fields, reason, err)
+  if not fitsOneCall(#fields + 18) then
+    deferred[#deferred + 1] = { row[1], row[2], row[4], row[3], reason, err }
+    return 'deferred'
+  end
+  appendMeta(fields, stream, row[1], group, row[2], row[4], row[3], reason, err, at)
+  if outcome(pcall('XADD', dlq, '*', unpack(fields))) ~= nil then return 'failed' end
   deadLettered = deadLettered + 1
+  return 'ack'
 end
 
 local acks = {}
@@ -112,32 +151,48 @@ for i = 1, n do
   local row = rows[i]
   local id = row[1]
   local fields = body(id)
+  local result = 'ack'
   if fields == nil then
     orphaned = orphaned + 1
   elseif row[4] >= maxDeliveries then
-    deadLetter(row, fields, 'max-deliveries')
+    result = deadLetter(row, fields, 'max-deliveries', '')
   else
     claimed = claimed + 1
     local key = keyFor(id, fields)
     if key == nil then
-      deadLetter(row, fields, 'missing-key-field')
-    elseif #fields <= 1000 then
-      call('HSET', key, unpack(fields))
-      processed = processed + 1
+      result = deadLetter(row, fields, 'missing-key-field', '')
     else
-      -- Lua's unpack limit: write a very wide entry in slices.
-      for from = 1, #fields, 1000 do
-        call('HSET', key, unpack(fields, from, math.min(from + 999, #fields)))
+      -- Inline, not a function: this is the hot path (about 5% of the script's cost per call).
+      local err, last = nil, #fields
+      local reply = pcall('HSET', key, unpack(fields, 1, last <= 1000 and last or 1000))
+      if type(reply) == 'table' then
+        err = outcome(reply)
+      else
+        wrote = true
+        -- A very wide entry, in slices (Lua's call limit); the first slice proved the key a hash.
+        for from = 1001, last, 1000 do
+          call('HSET', key, unpack(fields, from, min(from + 999, last)))
+        end
+        processed = processed + 1
       end
-      processed = processed + 1
+      if err ~= nil and refused == nil and sub(err, 1, 9) == 'WRONGTYPE' then
+        result = deadLetter(row, fields, 'processing-error', 'hash key `' .. key .. '` cannot be written: ' .. err)
+      elseif err ~= nil then
+        result = 'failed'
+      end
     end
   end
-  acks[i] = id
+  if refused ~= nil then return refused end
+  if result == 'ack' then
+    acks[#acks + 1] = id
+  elseif result == 'failed' then
+    failed = failed + 1
+  end
 end
-for from = 1, n, 500 do
-  call('XACK', stream, group, unpack(acks, from, math.min(from + 499, n)))
+for from = 1, #acks, 500 do
+  call('XACK', stream, group, unpack(acks, from, math.min(from + 499, #acks)))
 end
 
 local last = ''
 if #page == count then last = page[#page][1] end
-return { scanned, claimed, processed, deadLettered, orphaned, last }
+return { scanned, claimed, processed, deadLettered, orphaned, last, failed, deferred }

@@ -11,7 +11,20 @@ ARGV[2]   consumer name the reclaimer claims as
 ARGV[3..] per entry: id, expected deliveries, key index into KEYS (0 = ack only),
           field count n, then n values (name, value, ...)
 
-Reply: { status, ... } one per entry: 1 written and acked, 0 skipped (fence failed)
+Reply: { statuses, errors } one of each per entry (src/scripts.ts names the statuses):
+  1 written and acked, 0 skipped (fence failed),
+  3 its hash key holds another type: nothing written, not acked, errors[i] = Redis's error
+    (the caller dead-letters it with reason processing-error),
+  4 failed: its write failed after this script's first write (left pending; not expected)
+  errors[i] is '' for every other status.
+
+What can fail, and what then:
+- the stream is not a stream, the group is missing: the first XPENDING; nothing written.
+- a hash key of another type: its first HSET fails before changing anything (pcall); status 3.
+- maxmemory (noeviction): only a script's first write is refused (an HSET; XACK never is): that
+  error is returned with nothing written.
+- a very wide entry: HSET in slices of 1,000 values (Lua's call limit); the first slice proves
+  the key a hash, so a later slice cannot fail.
 ]]
 local stream, group, consumer = KEYS[1], ARGV[1], ARGV[2]
 local CHUNK = 1000
@@ -21,22 +34,33 @@ local function fenced(id, deliveries)
   return row ~= nil and row[2] == consumer and row[4] == deliveries
 end
 
-local statuses, i = {}, 3
+local statuses, errors, wrote, i = {}, {}, false, 3
 while i <= #ARGV do
   local id, deliveries = ARGV[i], tonumber(ARGV[i + 1])
   local keyIndex, n = tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
-  local first = i + 4
+  local first, last = i + 4, i + 3 + n
+  local status, err = 0, ''
   if fenced(id, deliveries) then
-    if keyIndex > 0 then
-      for from = first, first + n - 1, CHUNK do
-        redis.call('HSET', KEYS[keyIndex], unpack(ARGV, from, math.min(from + CHUNK - 1, first + n - 1)))
+    status = 1
+    if keyIndex > 0 and n > 0 then
+      local reply = redis.pcall('HSET', KEYS[keyIndex], unpack(ARGV, first, math.min(first + CHUNK - 1, last)))
+      if isError(reply) then
+        local own = string.sub(reply['err'], 1, 9) == 'WRONGTYPE'
+        if not own and not wrote then return reply end
+        status, err = own and 3 or 4, reply['err']
+      else
+        for from = first + CHUNK, last, CHUNK do
+          redis.call('HSET', KEYS[keyIndex], unpack(ARGV, from, math.min(from + CHUNK - 1, last)))
+        end
       end
     end
-    redis.call('XACK', stream, group, id)
-    statuses[#statuses + 1] = 1
-  else
-    statuses[#statuses + 1] = 0
+    if status == 1 then
+      redis.call('XACK', stream, group, id)
+      wrote = true
+    end
   end
+  statuses[#statuses + 1] = status
+  errors[#errors + 1] = err
   i = first + n
 end
-return statuses
+return { statuses, errors }

@@ -17,6 +17,8 @@ export interface CliResult {
 export interface CliProcess {
   child: ChildProcess;
   done: Promise<CliResult>;
+  /** Resolves once stderr has shown `pattern` (a progress cue to act on); rejects if the CLI exits first. */
+  stderrShows(pattern: RegExp): Promise<void>;
 }
 
 /** Spawns `bin/stream-reclaimer.js` with exactly `env` (plus PATH); output is logged when done. */
@@ -34,7 +36,18 @@ export function spawnCli(args: string[], env: Record<string, string>, log?: Outp
       resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
     });
   });
-  return { child, done };
+  const stderrShows = (pattern: RegExp): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!pattern.test(stderr)) return;
+        child.stderr?.off('data', check);
+        resolve();
+      };
+      child.stderr?.on('data', check);
+      check();
+      void done.then(() => (pattern.test(stderr) ? resolve() : reject(new Error(`the CLI exited before stderr showed ${pattern}:\n${stderr}`))));
+    });
+  return { child, done, stderrShows };
 }
 
 export const runCli = (args: string[], env: Record<string, string>, log?: OutputSink): Promise<CliResult> => spawnCli(args, env, log).done;

@@ -7,7 +7,9 @@
  * `RECLAIM_STRATEGY` forces a scan strategy in testSettings. Only test code reads these.
  */
 import { Cluster } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import type { RedisClient } from '../../src/connection';
+import { trackConnections, type Connections } from './connections';
 import { startCluster } from './redis-cluster';
 import { startRedis } from './redis-server';
 
@@ -37,4 +39,36 @@ export async function startTarget(): Promise<TestTarget> {
 export async function allKeys(redis: TestClient): Promise<string[]> {
   const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
   return (await Promise.all(nodes.map((n) => n.keys('*')))).flat();
+}
+
+/** Every key with its DUMP, as hex (a stream's DUMP includes its groups and their PELs). */
+export async function snapshotKeys(redis: TestClient): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const key of (await allKeys(redis)).sort()) out.set(key, ((await redis.dumpBuffer(key)) as Buffer).toString('hex'));
+  return out;
+}
+
+/** Sets maxmemory on every master (0 lifts it); noeviction, so writes are refused, not evicted. */
+export async function setMaxmemory(redis: TestClient, bytes: number): Promise<void> {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  await Promise.all(nodes.map((n) => n.config('SET', 'maxmemory-policy', 'noeviction', 'maxmemory', String(bytes))));
+}
+
+/**
+ * Starts the target before the file's tests, handing it to `started` (the file keeps its own
+ * variables), and stops it after them, closing every product connection they opened through the
+ * connections returned.
+ */
+export function useTarget(started: (target: TestTarget) => void): Connections {
+  let target: TestTarget | undefined;
+  const connections = trackConnections();
+  beforeAll(async () => {
+    target = await startTarget();
+    started(target);
+  });
+  afterAll(async () => {
+    connections.closeAll();
+    await target?.stop();
+  });
+  return connections;
 }

@@ -1,25 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/connection';
 import type { Entry, Processor } from '../../src/process';
 import { runReclaim } from '../../src/run';
 import type { Settings } from '../../src/settings';
 import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, testSettings, tweet } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
-import { startTarget, type TestClient, type TestTarget } from '../helpers/target';
-import { trackConnections } from '../helpers/connections';
+import { useTarget, type TestClient, type TestTarget } from '../helpers/target';
 
 let server: TestTarget;
 let redis: TestClient;
-const connections = trackConnections();
-
-beforeAll(async () => {
-  server = await startTarget();
-  redis = server.client();
-});
-afterAll(async () => {
-  connections.closeAll();
-  await server?.stop();
-});
+const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
 
 const client = (settings: Settings): Promise<RedisClient> => connections.open(settings);
 

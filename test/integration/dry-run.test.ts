@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type RedisClient } from '../../src/connection';
 import { runReclaim } from '../../src/run';
 import { testSettings } from '../helpers/backlog';
-import { allKeys, startTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { snapshotKeys, startTarget, type TestClient, type TestTarget } from '../helpers/target';
 import { expectedCounts, seedMixed } from '../helpers/scenario';
 
 let server: TestTarget;
@@ -18,12 +18,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Every key with its DUMP (the stream's DUMP includes its groups and their PELs). */
-async function snapshot(): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const key of (await allKeys(redis)).sort()) out.set(key, ((await redis.dumpBuffer(key)) as Buffer).toString('hex'));
-  return out;
-}
+const snapshot = (): Promise<Map<string, string>> => snapshotKeys(redis);
 
 describe('--dry-run', () => {
   it('leaves Redis byte-for-byte unchanged and reports the counts a real run then produces', async () => {

@@ -1,90 +1,109 @@
 /**
  * The built Functions app with APPLICATIONINSIGHTS_CONNECTION_STRING set: functions/telemetry.ts
  * registers Azure Monitor first, and a timer run's spans and metrics reach the ingestion
- * endpoint (a local stand-in) by the end of the invocation. Plus the Entra ingestion options.
+ * endpoint (a local stand-in) by the end of the invocation; at app terminate the run in flight
+ * stops first and its span is still exported. Plus the Entra ingestion options.
  */
 import { ManagedIdentityCredential } from '@azure/identity';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { azureMonitorOptions } from '../../functions/telemetry';
 import { provideAppSettings } from '../../src/demo/functions-app';
 import { loadFunctionsApp, type FunctionsApp } from '../../src/demo/worker-standin';
+import type { Summary } from '../../src/run';
 import { addEntries, createGroup, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
+import { startIngestion, type Ingestion } from '../helpers/ingestion';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
 
 const main = resolve(JSON.parse(readFileSync('package.json', 'utf8')).main as string);
 let server: RedisServer;
-let ingestion: Server;
-let endpoint: string;
-const bodies: string[] = [];
+let ingestion: Ingestion;
 let app: FunctionsApp | undefined;
+const stream = uniqueName('stream');
+const group = uniqueName('group');
+/** Called on each log line of the app (set by a test to act at a point of the run). */
+let onLog: (message: string) => void = () => undefined;
 
 beforeAll(async () => {
   if (!existsSync(main)) execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
   server = await startRedis();
-  // The exporter only posts over https: a self-signed certificate, trusted by this test process only.
-  const dir = mkdtempSync(join(tmpdir(), 'ingestion-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
-  const tls = { key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) };
-  rmSync(dir, { recursive: true, force: true });
-  process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
-  ingestion = createServer(tls, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (d: Buffer) => chunks.push(d));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      bodies.push((req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString());
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ itemsReceived: 0, itemsAccepted: 0, errors: [] }));
-    });
+  ingestion = await startIngestion();
+  await createGroup(server.client(), stream, group);
+  provideAppSettings({
+    REDIS_HOST: server.host,
+    REDIS_TLS: 'false',
+    STREAM_NAME: stream,
+    STREAM_CONSUMER_GROUP_NAME: group,
+    BATCH_SIZE: '10',
+    APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString,
   });
-  await new Promise<void>((done) => ingestion.listen(0, '127.0.0.1', done));
-  endpoint = `https://127.0.0.1:${(ingestion.address() as AddressInfo).port}/`;
+  app = await loadFunctionsApp(main, { onLog: (log) => onLog(log.message) });
 });
 afterAll(async () => {
   await app?.terminate();
-  await new Promise((done) => ingestion?.close(done));
+  await ingestion?.close();
   await server?.stop();
 });
 
+/** An idle backlog of `n` entries of a crashed consumer in the app's stream. */
+async function backlog(n: number): Promise<void> {
+  const redis = server.client();
+  await addEntries(redis, stream, Array.from({ length: n }, (_, i) => tweet(i)));
+  await readAsConsumer(redis, stream, group, 'crashed', n, { idleMs: 600_000 });
+}
+
+/** The properties of every exported `reclaim <stream>` span (the distro sends them as dependencies). */
+function runSpans(): Record<string, string>[] {
+  const envelopes = ingestion.bodies.flatMap((b) => (b.trimStart().startsWith('[') ? (JSON.parse(b) as unknown[]) : b.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown)));
+  return envelopes
+    .map((e) => (e as { data?: { baseData?: { name?: string; properties?: Record<string, string> } } }).data?.baseData)
+    .filter((d) => d?.name === `reclaim ${stream}`)
+    .map((d) => d?.properties ?? {});
+}
+
+/** Waits for the ingestion stand-in to receive what the exporter has handed to its HTTP client (10 s at most). */
+async function received(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !condition(); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
 describe('Azure Monitor in the Functions app', () => {
   it('exports the run span and the metrics of a timer invocation to the ingestion endpoint', async () => {
-    const stream = uniqueName('stream');
-    const group = uniqueName('group');
-    const redis = server.client();
-    await addEntries(redis, stream, Array.from({ length: 30 }, (_, i) => tweet(i)));
-    await createGroup(redis, stream, group);
-    await readAsConsumer(redis, stream, group, 'crashed', 30, { idleMs: 600_000 });
-    // The distro's own usage statistics go to a Microsoft endpoint, unreachable here.
-    process.env.APPLICATIONINSIGHTS_STATSBEAT_DISABLED = 'true';
-    provideAppSettings({
-      REDIS_HOST: server.host,
-      REDIS_TLS: 'false',
-      STREAM_NAME: stream,
-      STREAM_CONSUMER_GROUP_NAME: group,
-      APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=${endpoint}`,
-    });
-    app = await loadFunctionsApp(main);
-    expect(app.hooks.get('postInvocation')).toHaveLength(1);
+    await backlog(30);
+    expect(app?.hooks.get('postInvocation')).toHaveLength(1);
+    // One hook: the order of shutdown is in code (functions/worker.ts), not in registration order.
+    expect(app?.hooks.get('appTerminate')).toHaveLength(1);
 
-    await expect(app.invokeTimer('reclaim')).resolves.toMatchObject({ processed: 30 });
-    await app.terminate();
-    app = undefined;
+    await expect(app?.invokeTimer('reclaim')).resolves.toMatchObject({ processed: 30, stopReason: 'covered' });
 
-    // Shutdown hands the last batch to the HTTP client; give the stand-in a moment to receive it.
-    for (let i = 0; i < 100 && !bodies.join('\n').includes(`reclaim ${stream}`); i++) await new Promise((r) => setTimeout(r, 100));
-    const all = bodies.join('\n');
-    expect(all).toContain(`reclaim ${stream}`);
+    // Flushed when the invocation ended (postInvocation), before any shutdown.
+    await received(() => runSpans().length > 0 && ingestion.bodies.join('\n').includes('reclaimer.group.pending'));
+    expect(runSpans()).toEqual([expect.objectContaining({ 'reclaimer.processed': '30', 'reclaimer.stop_reason': 'covered' })]);
+    const all = ingestion.bodies.join('\n');
     expect(all).toContain(`process ${stream}`);
     expect(all).toContain('reclaimer.messages');
     expect(all).toContain('reclaimer.group.pending');
+  });
+
+  it('at app terminate, stops the run in flight before shutting telemetry down: its span is exported', async () => {
+    await backlog(2_000);
+    const running = app as FunctionsApp;
+    // The host shuts the worker down as soon as the run has started.
+    let terminating: Promise<void> | undefined;
+    onLog = (message) => {
+      if (message.startsWith('run started')) terminating ??= running.terminate();
+    };
+
+    const summary = (await running.invokeTimer('reclaim')) as Summary;
+    await terminating;
+    app = undefined;
+
+    expect(summary).toMatchObject({ complete: false, stopReason: 'interrupted' });
+    // Exported only if the run ended while the exporter still took spans: telemetry shut down after.
+    const interrupted = (): Record<string, string>[] => runSpans().filter((p) => p['reclaimer.stop_reason'] === 'interrupted');
+    await received(() => interrupted().length > 0);
+    expect(interrupted()).toEqual([expect.objectContaining({ 'reclaimer.processed': String(summary.processed) })]);
   });
 });
 

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provideAppSettings } from '../../src/demo/functions-app';
-import { loadFunctionsApp, type FunctionsApp } from '../../src/demo/worker-standin';
+import { loadFunctionsApp, type CapturedLog, type FunctionsApp } from '../../src/demo/worker-standin';
 import type { Summary } from '../../src/run';
 import { addEntries, createGroup, pendingOf, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
 import { freePort, startRedis, type RedisServer } from '../helpers/redis-server';
@@ -36,9 +36,9 @@ afterAll(async () => {
 });
 
 /** A fresh worker process's view: app settings in the environment, then the built app loaded. */
-async function worker(env: Record<string, string>): Promise<FunctionsApp> {
+async function worker(env: Record<string, string>, onLog?: (log: CapturedLog) => void): Promise<FunctionsApp> {
   provideAppSettings({ REDIS_HOST: server.host, REDIS_TLS: 'false', REDIS_PASSWORD: PASSWORD, ...env });
-  const app = await loadFunctionsApp(main);
+  const app = await loadFunctionsApp(main, { onLog });
   apps.push(app);
   return app;
 }
@@ -56,6 +56,9 @@ describe('registration', () => {
     const bindings = Object.values(app.functions.get('reclaim')?.metadata.bindings ?? {});
     expect(bindings).toHaveLength(1);
     expect(bindings[0]).toMatchObject({ type: 'timerTrigger', direction: 'in', schedule: '%RECLAIM_SCHEDULE%' });
+    // One hook, whatever else registers: it stops the runs, closes the client, then shuts
+    // telemetry down. The worker runs hooks in registration order, so two hooks (telemetry's,
+    // registered first) would shut the exporter down before the runs had stopped.
     expect(app.hooks.get('appTerminate')).toHaveLength(1);
   });
 });
@@ -83,6 +86,33 @@ describe('invoking the timer function', () => {
     expect(allLogs(app)).toMatch(/past due/);
     expect(app.logs.some((l) => l.level === 'warning' || l.level === 'error')).toBe(false);
     expect(allLogs(app)).not.toContain(PASSWORD);
+  });
+});
+
+describe('app terminate during a run', () => {
+  it('stops the run, which logs its summary and that the host is shutting down; the invocation does not fail', async () => {
+    const env = { ...names(), BATCH_SIZE: '10' };
+    const { STREAM_NAME: stream, STREAM_CONSUMER_GROUP_NAME: group } = env;
+    await addEntries(redis, stream, Array.from({ length: 500 }, (_, i) => tweet(i)));
+    await createGroup(redis, stream, group);
+    await readAsConsumer(redis, stream, group, 'crashed', 500, { idleMs: 600_000 });
+    // The host shuts the worker down as soon as the run has started: no timing window.
+    let terminating: Promise<void> | undefined;
+    const app: FunctionsApp = await worker(env, (log) => {
+      if (log.message.startsWith('run started')) terminating ??= app.terminate();
+    });
+
+    const summary = (await app.invokeTimer('reclaim')) as Summary;
+    await terminating;
+
+    expect(summary).toMatchObject({ stream, group, complete: false, stopReason: 'interrupted', failed: 0 });
+    expect(await pendingOf(redis, stream, group)).toHaveLength(500 - summary.processed);
+    const summaryLines = app.logs.filter((l) => l.category === 'user' && l.message.startsWith('{'));
+    expect(summaryLines.map((l) => JSON.parse(l.message))).toEqual([summary]);
+    const warnings = app.logs.filter((l) => l.level === 'warning').map((l) => l.message);
+    expect(warnings).toEqual([expect.stringMatching(/^reclaim: the host is shutting down \(app terminate\)/)]);
+    expect(allLogs(app)).not.toMatch(/budget/);
+    expect(app.logs.some((l) => l.level === 'error')).toBe(false);
   });
 });
 

@@ -1,25 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/connection';
 import { runReclaim } from '../../src/run';
 import type { Settings } from '../../src/settings';
 import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, tweet, type Fields } from '../helpers/backlog';
 import { DLQ_META, readDeadLetters } from '../helpers/dlq';
-import { startTarget, type TestClient, type TestTarget } from '../helpers/target';
-import { trackConnections } from '../helpers/connections';
+import { useTarget, type TestClient, type TestTarget } from '../helpers/target';
 import { createConsumer } from '../helpers/server-version';
 
 let server: TestTarget;
 let redis: TestClient;
-const connections = trackConnections();
-
-beforeAll(async () => {
-  server = await startTarget();
-  redis = server.client();
-});
-afterAll(async () => {
-  connections.closeAll();
-  await server?.stop();
-});
+const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
 
 async function setup(env: Record<string, string> = {}): Promise<{ settings: Settings; client: RedisClient }> {
   const settings = testSettings(server, env);

@@ -113,6 +113,7 @@ describe('a run over a mixed backlog', () => {
       'reclaimer.skipped': 0,
       'reclaimer.deregistered': 0,
       'reclaimer.complete': true,
+      'reclaimer.stop_reason': 'covered',
       'reclaimer.dry_run': false,
       'reclaimer.duration_ms': summary.durationMs,
     });

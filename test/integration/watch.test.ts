@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/index';
-import type { CliIO } from '../../src/cli/io';
+import type { CliIO, InterruptSignal } from '../../src/cli/io';
 import { watchCommand } from '../../src/cli/watch';
 import { addEntries, createGroup, pendingOf, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
@@ -25,7 +25,7 @@ afterAll(async () => server?.stop());
 function testIO(env: Record<string, string>): CliIO & { out: string[]; err: string[]; interrupt: () => void } {
   const out: string[] = [];
   const err: string[] = [];
-  let handler: (() => void) | undefined;
+  let handler: ((signal: InterruptSignal) => void) | undefined;
   return {
     out,
     err,
@@ -37,7 +37,7 @@ function testIO(env: Record<string, string>): CliIO & { out: string[]; err: stri
       handler = h;
       return () => (handler = undefined);
     },
-    interrupt: () => handler?.(),
+    interrupt: () => handler?.('SIGINT'),
   };
 }
 

@@ -1,13 +1,17 @@
 /**
- * Property: random interleavings of producing, consumer reads, acks, crashes (optionally
- * poisoning: delivery count at MAX_DELIVERIES), XDEL, XTRIM and reclaimer runs, against a real
- * server, compared after every step with a simple model (exact PEL, dead-letter set, hashes,
- * run counts). At the end every consumer crashes, a last run completes, and the invariant holds.
+ * Property: random interleavings of producing (some entries too wide for one Lua call), consumer
+ * reads, acks, crashes (optionally poisoning: delivery count at MAX_DELIVERIES), XDEL, XTRIM,
+ * foreign keys (a string at an entry's hash name; a string at the dead-letter name while it
+ * holds no record) and reclaimer runs, against a real server, compared after every step with a
+ * simple model (exact PEL, dead-letter set, hashes, run counts; a run with a foreign dead-letter
+ * key fails and changes nothing). At the end every consumer crashes, the dead-letter name is
+ * freed, a last run completes, and the invariant holds.
  */
 import fc from 'fast-check';
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type RedisClient } from '../../src/connection';
+import { WrongTypeError } from '../../src/errors';
 import { runReclaim } from '../../src/run';
 import type { Settings } from '../../src/settings';
 import { createGroup, pendingOf, setPending, testSettings } from '../helpers/backlog';
@@ -21,7 +25,9 @@ const MAX = 3;
 const CONSUMERS = ['c0', 'c1', 'c2'] as const;
 
 type Action =
-  | { t: 'produce'; keyed: boolean[] }
+  | { t: 'produce'; items: { keyed: boolean; wide: boolean }[] }
+  | { t: 'foreign-hash'; pick: number }
+  | { t: 'foreign-dlq'; on: boolean }
   | { t: 'read'; c: number; count: number }
   | { t: 'ack'; c: number; count: number }
   | { t: 'crash'; c: number; poison: boolean }
@@ -30,7 +36,16 @@ type Action =
   | { t: 'reclaim' };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
-  { arbitrary: fc.record({ t: fc.constant('produce' as const), keyed: fc.array(fc.boolean(), { minLength: 1, maxLength: 6 }) }), weight: 3 },
+  {
+    arbitrary: fc.record({
+      t: fc.constant('produce' as const),
+      // One entry in ten is wide: 4,000 fields, a record past one Lua call (src/wide.ts).
+      items: fc.array(fc.record({ keyed: fc.boolean(), wide: fc.nat(9).map((n) => n === 0) }), { minLength: 1, maxLength: 6 }),
+    }),
+    weight: 3,
+  },
+  { arbitrary: fc.record({ t: fc.constant('foreign-hash' as const), pick: fc.nat() }), weight: 1 },
+  { arbitrary: fc.record({ t: fc.constant('foreign-dlq' as const), on: fc.boolean() }), weight: 1 },
   { arbitrary: fc.record({ t: fc.constant('read' as const), c: fc.nat(2), count: fc.integer({ min: 1, max: 5 }) }), weight: 3 },
   { arbitrary: fc.record({ t: fc.constant('ack' as const), c: fc.nat(2), count: fc.integer({ min: 1, max: 4 }) }), weight: 2 },
   { arbitrary: fc.record({ t: fc.constant('crash' as const), c: fc.nat(2), poison: fc.boolean() }), weight: 2 },
@@ -42,6 +57,8 @@ const action: fc.Arbitrary<Action> = fc.oneof(
 interface ModelEntry {
   fields: Fields;
   keyed: boolean;
+  /** A string sits at its hash name: a run dead-letters it (processing-error). */
+  foreign: boolean;
   state: 'undelivered' | 'pending' | 'consumer-acked' | 'hashed' | 'dead-lettered' | 'gone';
   owner?: string;
   deliveries: number;
@@ -67,18 +84,31 @@ afterAll(async () => {
   console.log(`[property] reclaimer runs=${runs} steps=${steps}`);
 });
 
+const WIDE = Array.from({ length: 4_000 }, (_, i) => [`w${i}`, String(i)]).flat();
+
 /** Interprets one action on the server and the model, and checks they agree. */
-async function step(s: Settings, model: Map<string, ModelEntry>, a: Action): Promise<void> {
+async function step(s: Settings, model: Map<string, ModelEntry>, world: { dlqForeign: boolean }, a: Action): Promise<void> {
   const { streamName: stream, groupName: group } = s;
   const inOrder = (): [string, ModelEntry][] => [...model].sort(([x], [y]) => compareIds(x, y));
   const freshOf = (c: string): string[] => inOrder().filter(([, e]) => e.state === 'pending' && e.owner === c && !e.idle).map(([id]) => id);
   if (a.t === 'produce') {
-    for (const keyed of a.keyed) {
+    for (const { keyed, wide } of a.items) {
       const n = seq++;
-      const fields = keyed ? ['k', `k${n}`, 'n', String(n)] : ['n', String(n)];
+      const fields = [...(keyed ? ['k', `k${n}`, 'n', String(n)] : ['n', String(n)]), ...(wide ? WIDE : [])];
       const id = String(await redis.xadd(stream, '*', ...fields));
-      model.set(id, { fields, keyed, state: 'undelivered', deliveries: 0, idle: false, deleted: false });
+      model.set(id, { fields, keyed, foreign: false, state: 'undelivered', deliveries: 0, idle: false, deleted: false });
     }
+  } else if (a.t === 'foreign-hash') {
+    const open = inOrder().filter(([, e]) => e.keyed && !e.foreign && (e.state === 'undelivered' || e.state === 'pending'));
+    if (open.length === 0) return;
+    const [, e] = open[a.pick % open.length] as [string, ModelEntry];
+    await redis.set(`${s.hashKeyPrefix}${String(e.fields[1])}`, 'foreign');
+    e.foreign = true;
+  } else if (a.t === 'foreign-dlq') {
+    // Only while it holds no record: overwriting records is not a state Redis drifts into.
+    if (a.on && !world.dlqForeign && (await redis.exists(s.deadLetterStream)) === 0) await redis.set(s.deadLetterStream, 'foreign');
+    if (!a.on && world.dlqForeign) await redis.del(s.deadLetterStream);
+    world.dlqForeign = (await redis.type(s.deadLetterStream)) === 'string';
   } else if (a.t === 'read') {
     const c = CONSUMERS[a.c] as string;
     const reply = (await redis.xreadgroup('GROUP', group, c, 'COUNT', a.count, 'STREAMS', stream, '>')) as [string, [string, string[]][]][] | null;
@@ -117,6 +147,12 @@ async function step(s: Settings, model: Map<string, ModelEntry>, a: Action): Pro
     for (const [, e] of live.slice(0, Math.max(0, live.length - a.keep))) e.deleted = true;
   } else {
     runs++;
+    if (world.dlqForeign) {
+      // Fails before any write, naming the key; the checks below show nothing changed.
+      await expect(runReclaim({ client, settings: s })).rejects.toThrow(WrongTypeError);
+      await expect(runReclaim({ client, settings: s })).rejects.toThrow(`\`${s.deadLetterStream}\``);
+      return checkAgreement(s, model, inOrder, world);
+    }
     const summary = await runReclaim({ client, settings: s });
     const want = { scanned: 0, claimed: 0, processed: 0, deadLettered: 0, orphaned: 0, failed: 0, skipped: 0 };
     for (const [, e] of inOrder()) {
@@ -130,23 +166,34 @@ async function step(s: Settings, model: Map<string, ModelEntry>, a: Action): Pro
         Object.assign(e, { state: 'dead-lettered', owner: undefined });
       } else {
         want.claimed++;
-        if (e.keyed) want.processed++;
+        const hashed = e.keyed && !e.foreign;
+        if (hashed) want.processed++;
         else want.deadLettered++;
-        Object.assign(e, { state: e.keyed ? 'hashed' : 'dead-lettered', owner: undefined, deliveries: e.deliveries + 1 });
+        Object.assign(e, { state: hashed ? 'hashed' : 'dead-lettered', owner: undefined, deliveries: e.deliveries + 1 });
       }
     }
     expect(summary).toMatchObject({ ...want, complete: true });
   }
+  await checkAgreement(s, model, inOrder, world);
+}
 
+async function checkAgreement(
+  s: Settings,
+  model: Map<string, ModelEntry>,
+  inOrder: () => [string, ModelEntry][],
+  world: { dlqForeign: boolean },
+): Promise<void> {
+  const { streamName: stream, groupName: group } = s;
   // The server agrees with the model: the PEL exactly, and the dead-letter set exactly.
   const pel = (await pendingOf(redis, stream, group)).map(([id, owner, , deliveries]) => [id, owner, deliveries]);
   const wantPel = inOrder().filter(([, e]) => e.state === 'pending').map(([id, e]) => [id, e.owner, e.deliveries]);
   expect(pel).toEqual(wantPel);
   // Records are in dead-lettering order, not entry order; and each entry has at most one.
-  const dead = (await readDeadLetters(redis, s.deadLetterStream)).map((r) => r.meta['dlq.id'] as string).sort(compareIds);
+  const dead = world.dlqForeign ? [] : (await readDeadLetters(redis, s.deadLetterStream)).map((r) => r.meta['dlq.id'] as string).sort(compareIds);
   expect(dead).toEqual(inOrder().filter(([, e]) => e.state === 'dead-lettered').map(([id]) => id));
   for (const [id, e] of model) {
-    if (e.keyed) expect(await redis.exists(`${s.hashKeyPrefix}${String(e.fields[1])}`), id).toBe(e.state === 'hashed' ? 1 : 0);
+    const key = `${s.hashKeyPrefix}${String(e.fields[1])}`;
+    if (e.keyed) expect(await redis.type(key), id).toBe(e.foreign ? 'string' : e.state === 'hashed' ? 'hash' : 'none');
   }
 }
 
@@ -157,9 +204,11 @@ describe('random interleavings against a model', () => {
         const s = testSettings(server, { HASH_KEY_FIELD: 'k', MAX_DELIVERIES: String(MAX) });
         await createGroup(redis, s.streamName, s.groupName);
         const model = new Map<string, ModelEntry>();
-        for (const a of [...actions, ...CONSUMERS.map((_, c) => ({ t: 'crash' as const, c, poison: false })), { t: 'reclaim' as const }]) {
+        const world = { dlqForeign: false };
+        const finale: Action[] = [...CONSUMERS.map((_, c) => ({ t: 'crash' as const, c, poison: false })), { t: 'foreign-dlq', on: false }, { t: 'reclaim' }];
+        for (const a of [...actions, ...finale]) {
           steps++;
-          await step(s, model, a);
+          await step(s, model, world, a);
         }
         const entries = new Map([...model].map(([id, e]) => [id, e.fields]));
         const deleted = new Set([...model].filter(([, e]) => e.deleted).map(([id]) => id));

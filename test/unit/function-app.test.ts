@@ -64,8 +64,4 @@ describe('package.json', () => {
     expect(scripts.start).toBe('func start');
     expect(scripts.prestart).toMatch(/build/);
   });
-  it('.funcignore keeps what the host needs', () => {
-    const ignored = readFileSync('.funcignore', 'utf8').split('\n').map((l) => l.trim());
-    for (const needed of ['dist', 'dist/functions', 'host.json', 'package.json']) expect(ignored).not.toContain(needed);
-  });
 });

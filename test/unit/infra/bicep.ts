@@ -139,6 +139,31 @@ export function resources(root: Node): Resource[] {
     });
 }
 
+export interface Module extends Declaration {
+  /** The module path: a file relative to the declaring one. */
+  readonly path: string;
+  /** The module body object (inside `if (...)` when there is one). */
+  readonly body: Node | undefined;
+  /** The condition of `= if (...)`, when there is one. */
+  readonly condition: Node | undefined;
+}
+
+export function modules(root: Node): Module[] {
+  return named(root)
+    .filter((n) => n.type === 'module_declaration')
+    .map((node) => {
+      const parts = named(node);
+      const value = parts.at(-1);
+      return {
+        name: parts[0]?.text ?? '',
+        path: stringValue(parts[1]) ?? '',
+        body: bodyOf(value),
+        condition: value?.type === 'if_statement' ? named(value)[0] : undefined,
+        node,
+      };
+    });
+}
+
 export const resourcesOfType = (root: Node, type: string): Resource[] =>
   resources(root).filter((r) => r.type.toLowerCase().startsWith(`${type.toLowerCase()}@`));
 

@@ -7,7 +7,8 @@ const files = bicepFiles();
 
 describe('infra/*.bicep syntax (tree-sitter Bicep grammar)', () => {
   it('finds the templates: main.bicep and every module under infra/app', () => {
-    for (const f of ['main', 'app/function', 'app/redis', 'app/monitoring', 'app/storage', 'app/rbac', 'app/network']) {
+    const modules = ['function', 'redis', 'monitoring', 'storage', 'rbac', 'network', 'identity', 'alerts', 'keyvault-access'];
+    for (const f of ['main', ...modules.map((m) => `app/${m}`)]) {
       expect(files).toContain(path.join('infra', `${f}.bicep`));
     }
   });

@@ -35,10 +35,9 @@ const RULES: Record<string, Rule> = {
       'properties.clusteringPolicy': 'OSSCluster',
     },
   ),
-  'function app: HTTPS only, TLS 1.2, no FTP': requireValues('Microsoft.Web/sites', {
+  'function app: HTTPS only, TLS 1.2': requireValues('Microsoft.Web/sites', {
     'properties.httpsOnly': 'true',
     'properties.siteConfig.minTlsVersion': '1.2',
-    'properties.siteConfig.ftpsState': 'Disabled',
   }),
   'no secret in any output': (f) =>
     outputs(f.root)

@@ -110,7 +110,7 @@ describe('app settings: what the code reads = what the Bicep writes', () => {
     expect(unsetParameters({ file: 'snippet', root: tree.rootNode }, { a: { value: '1' } })).toEqual(['c']);
   });
 
-  it('azd wiring: subscription scope, env tag, service tag matching azure.yaml, built entry point', async () => {
+  it('azd wiring: subscription scope, service tag matching azure.yaml, the packaged zip deployed as it is', async () => {
     const main = await loadBicep('infra/main.bicep');
     const scope = main.root.namedChildren.find((n) => n?.type === 'target_scope_assignment');
     expect(stringValue(scope?.namedChildren[0] ?? undefined)).toBe('subscription');
@@ -121,6 +121,11 @@ describe('app settings: what the code reads = what the Bicep writes', () => {
     expect(tags?.text).toContain("'azd-service-name': 'reclaimer'");
     const pkg = JSON.parse(readFileSync(path.join(INFRA, '..', 'package.json'), 'utf8'));
     expect(pkg.main).toBe('dist/functions/index.js');
-    expect(yaml).toContain('test -f dist/functions/index.js');
+    expect(pkg.scripts.package).toBe('node scripts/package.mjs');
+    // The service block: azd uploads the zip `npm run package` wrote (a `dist` ending in .zip is not
+    // re-zipped), runs no npm command itself (custom), and asks for no build on Azure.
+    const service = /^ {2}reclaimer:\n((?: {4}.*\n)+)/m.exec(yaml)?.[1] ?? '';
+    for (const line of ['language: custom', 'dist: dist/deploy.zip', 'remoteBuild: false']) expect(service).toContain(`    ${line}\n`);
+    expect(service.match(/run: .*npm run package/g)).toHaveLength(2); // posix and windows prepackage hooks
   });
 });

@@ -1,0 +1,75 @@
+/**
+ * Entries too wide for one call from Lua. Lua hands at most about 8,000 values to one command
+ * (lib/record.lua), so a script cannot XADD a dead-letter record of a 4,000-field entry, nor
+ * replay one. The scripts leave such entries untouched and report them; here the client writes
+ * them instead, in one MULTI: the XADD (no argument limit outside Lua), then a commit script
+ * that applies the same fence and acknowledges, or deletes the record again when the fence
+ * fails. Nothing runs between the two, so a record exists exactly when its entry was
+ * acknowledged by that step, as on the scripted path. (WATCH cannot stand in for the fence:
+ * XACK and XCLAIM do not touch a watched stream.)
+ */
+import { createHash } from 'node:crypto';
+import { COMMIT_SCRIPTS, deadLetter, type DeadLetterRequest, type DeadLetterStatus, type RedisClient, type ReplayStatus } from './scripts';
+import { recordMeta } from './record';
+
+type Value = string | Buffer | number;
+
+/** Runs `write` then the commit script in one MULTI; returns the script's reply, or throws the write's error. */
+async function writeThenCommit(client: RedisClient, write: [string, ...Value[]], commit: [string, ...Value[]]): Promise<unknown> {
+  const replies = await client
+    .multi()
+    .call(...write)
+    .eval(...(commit as [string, number, ...Value[]]))
+    .exec()
+    .catch((error: Error & { previousErrors?: Error[] }) => {
+      // EXECABORT (maxmemory refuses the XADD when queued): nothing ran; name the cause.
+      throw new Error([error.message, ...(error.previousErrors ?? []).map((e) => e.message)].join(' '));
+    });
+  const [[writeError], [commitError, reply]] = replies as [[Error | null, unknown], [Error | null, unknown]];
+  if (commitError) throw commitError;
+  if (reply === -1) throw writeError ?? new Error(`${write[0]} to \`${String(write[1])}\` did not append the entry`);
+  return reply;
+}
+
+const COMMIT_STATUS = { 0: 'skipped', 1: 'dead-lettered', 2: 'orphaned' } as const;
+
+/** Dead-letters one wide entry (fenced as `request` says); the record is its fields plus the metadata. */
+export async function deadLetterWide(
+  client: RedisClient,
+  keys: { stream: string; deadLetter: string },
+  group: string,
+  request: DeadLetterRequest,
+  at: number,
+): Promise<DeadLetterStatus> {
+  const [entry] = (await client.xrangeBuffer(keys.stream, request.id, request.id)) as [Buffer, Buffer[]][];
+  if (entry === undefined) {
+    // Gone: the script acknowledges it as an orphan under the same fence.
+    const [status] = await deadLetter(client, keys, { group, at, requests: [request] });
+    return status === 'too-wide' || status === undefined ? 'failed' : status;
+  }
+  const record = [...entry[1], ...recordMeta({ stream: keys.stream, group, at, ...request })];
+  const reply = await writeThenCommit(
+    client,
+    ['XADD', keys.deadLetter, '*', ...record],
+    [COMMIT_SCRIPTS.deadLetterCommit, 2, keys.stream, keys.deadLetter, group, request.id, request.expectOwner,
+      request.expectDeliveries, request.minIdleMs, record.length, String(at)],
+  );
+  return COMMIT_STATUS[reply as keyof typeof COMMIT_STATUS] ?? 'failed';
+}
+
+/** Replays one wide record: its original fields go back on `source`, the record is deleted. */
+export async function replayWide(
+  client: RedisClient,
+  keys: { deadLetter: string; source: string },
+  recordId: string,
+  original: readonly Buffer[],
+): Promise<ReplayStatus> {
+  const digest = createHash('sha1');
+  for (const value of original) digest.update(`${value.length}:`).update(value);
+  const reply = await writeThenCommit(
+    client,
+    ['XADD', keys.source, '*', ...original],
+    [COMMIT_SCRIPTS.replayCommit, 2, keys.deadLetter, keys.source, recordId, digest.digest('hex')],
+  );
+  return reply === 0 ? 'gone' : { newId: String(reply) };
+}
