@@ -51,7 +51,11 @@ export async function snapshotKeys(redis: TestClient): Promise<Map<string, strin
 /** Sets maxmemory on every master (0 lifts it); noeviction, so writes are refused, not evicted. */
 export async function setMaxmemory(redis: TestClient, bytes: number): Promise<void> {
   const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
-  await Promise.all(nodes.map((n) => n.config('SET', 'maxmemory-policy', 'noeviction', 'maxmemory', String(bytes))));
+  // One parameter per CONFIG SET: several in one call need 7.0.
+  await Promise.all(nodes.map(async (n) => {
+    await n.config('SET', 'maxmemory-policy', 'noeviction');
+    await n.config('SET', 'maxmemory', String(bytes));
+  }));
 }
 
 /**

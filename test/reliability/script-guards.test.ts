@@ -16,6 +16,7 @@ import { deadLetterWide } from '../../src/wide';
 import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, testSettings } from '../helpers/backlog';
 import { trackConnections } from '../helpers/connections';
 import { setMaxmemory, snapshotKeys, startTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { serverAtLeast } from '../helpers/server-version';
 
 let server: TestTarget;
 let redis: TestClient;
@@ -65,7 +66,7 @@ describe('a dead-letter key that turns into another type during a run', () => {
     const before = await snapshotKeys(redis);
     const page = { group: settings.groupName, minIdleMs: 0, maxDeliveries: settings.maxDeliveries, hashPrefix: settings.hashKeyPrefix, keyField: '' };
     await expect(
-      reclaimPage(client, keysOf(settings), { ...page, at: 1, checkSlot: server.cluster, start: '-', count: 10, serverIdleFilter: true }),
+      reclaimPage(client, keysOf(settings), { ...page, at: 1, checkSlot: server.cluster, start: '-', count: 10, serverIdleFilter: serverAtLeast(6, 2) }),
     ).rejects.toThrow(/WRONGTYPE dead-letter key/);
     await expect(deadLetter(client, keysOf(settings), { group: settings.groupName, at: 1, requests: ids.map((id) => request(settings, id)) })).rejects.toThrow(
       /WRONGTYPE dead-letter key/,
