@@ -40,13 +40,16 @@ async function settingsOffSeed(c: RedisCluster, admin: Cluster, env: Record<stri
   throw new Error('no stream name off the seed node in 100 tries');
 }
 
-/** Seeds a backlog and waits until the stream's replica has it (a SIGKILL loses what it has not). */
+/**
+ * Seeds a backlog and waits until the stream's replica has it (a SIGKILL loses what it has not).
+ * WAIT counts the writes of its own connection: it is sent on the connection that seeded.
+ */
 async function seed(c: RedisCluster, admin: Cluster, s: Settings, n: number): Promise<{ master: number; backlog: Awaited<ReturnType<typeof seedBacklog>> }> {
   const backlog = await seedBacklog(admin as unknown as Redis, s, n);
   const master = await c.ownerOf(Number(await admin.cluster('KEYSLOT', s.streamName)));
-  const node = c.node(master).client();
-  expect(await node.wait(1, 10_000)).toBe(1);
-  node.disconnect();
+  const seeder = admin.nodes('master').find((node) => node.options.port === master);
+  if (!seeder) throw new Error(`the cluster client has no connection to the stream's master 127.0.0.1:${master}`);
+  expect(await seeder.wait(1, 10_000)).toBe(1);
   return { master, backlog };
 }
 
