@@ -5,8 +5,8 @@
  * a run that finds nothing (a few round trips).
  */
 import type Redis from 'ioredis';
-import { functionsMainFile, provideAppSettings } from '../src/demo/functions-app';
-import { loadFunctionsApp } from '../src/demo/worker-standin';
+import { functionsMainFile, provideAppSettings } from '../src/local/functions-app';
+import { loadFunctionsApp } from '../src/local/worker-standin';
 
 const INVOCATIONS = 200;
 

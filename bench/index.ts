@@ -12,10 +12,10 @@
  */
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { connect, type RedisClient } from '../src/connection';
-import { findRedisServer, freePort, startDemoRedis } from '../src/demo/redis-server';
-import { runReclaim } from '../src/run';
-import { loadSettings, type Settings } from '../src/settings';
+import { connect, type RedisClient } from '../src/redis/connection';
+import { findRedisServer, freePort, startDemoRedis } from '../src/local/redis-server';
+import { runReclaim } from '../src/reclaim/run';
+import { loadSettings, type Settings } from '../src/config/settings';
 import { baselineRun } from './baseline';
 import { measureHandler } from './handler';
 import { GROUP, measureMedian, warmUp, type Result } from './measure';

@@ -8,12 +8,12 @@
  * figure goes in the closing note of the change, the target being a cost under 3%.
  */
 import { performance } from 'node:perf_hooks';
-import { connect } from '../src/connection';
-import { zeroCounts } from '../src/batch';
-import { instrumentRun, setInstrumentationEnabled } from '../src/instrumentation';
-import { buildKeys } from '../src/keys';
-import { createHashWriter, type Processor } from '../src/process';
-import { runReclaim } from '../src/run';
+import { connect } from '../src/redis/connection';
+import { zeroCounts } from '../src/reclaim/batch';
+import { instrumentRun, setInstrumentationEnabled } from '../src/telemetry/instrumentation';
+import { buildKeys } from '../src/redis/keys';
+import { createHashWriter, type Processor } from '../src/reclaim/process';
+import { runReclaim } from '../src/reclaim/run';
 import { addEntries, createGroup, readAsConsumer, testSettings, tweet } from '../test/helpers/backlog';
 import { startRedis } from '../test/helpers/redis-server';
 

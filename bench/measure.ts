@@ -3,8 +3,8 @@
  * record throughput, peak memory and the CPU both processes spent per entry.
  */
 import type Redis from 'ioredis';
-import type { Summary } from '../src/run';
-import type { Settings } from '../src/settings';
+import type { Summary } from '../src/reclaim/run';
+import type { Settings } from '../src/config/settings';
 import { startSampler } from './sampler';
 import seedLua from './seed-backlog.lua';
 

@@ -5,9 +5,9 @@
  * runs retry those entries.
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { runReclaim, type Summary } from '../src/run';
-import type { Settings } from '../src/settings';
-import type { LogFields, Logger } from '../src/telemetry';
+import { runReclaim, type Summary } from '../src/reclaim/run';
+import type { Settings } from '../src/config/settings';
+import type { LogFields, Logger } from '../src/telemetry/logger';
 import { FUNCTION_TIMEOUT_MS, runBudgetMs } from './budget';
 import { discardClientAfter, getWorker, safeError, tracked, workerSettings } from './worker';
 

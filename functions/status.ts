@@ -6,8 +6,8 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { MissingGroupError, RedisAuthError, RedisUnavailableError } from '../src/errors';
-import type { Settings } from '../src/settings';
-import { collectStats, DEFAULT_REASON_SAMPLE } from '../src/stats';
+import type { Settings } from '../src/config/settings';
+import { collectStats, DEFAULT_REASON_SAMPLE } from '../src/ops/stats';
 import { discardClientAfter, getWorker, safeError, workerSettings } from './worker';
 
 export async function statusHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {

@@ -5,9 +5,9 @@
  * `functions/status.ts` reuses it through `getWorker()`.
  */
 import { app } from '@azure/functions';
-import { connect, type RedisClient } from '../src/connection';
+import { connect, type RedisClient } from '../src/redis/connection';
 import { RedisAuthError, RedisUnavailableError, redact } from '../src/errors';
-import { loadSettings, type Settings } from '../src/settings';
+import { loadSettings, type Settings } from '../src/config/settings';
 import { shutdownTelemetry } from './telemetry';
 
 export interface Worker {

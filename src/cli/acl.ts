@@ -4,10 +4,10 @@
  * server, or given offline), with the literal `><password>` where the password goes.
  */
 import type { Command } from 'commander';
-import { aclSetuserCommand, DEFAULT_ACL_USER, parseRedisVersion, widenedNames, type AclServer } from '../acl';
-import { serverVersion } from '../connection';
+import { aclSetuserCommand, DEFAULT_ACL_USER, parseRedisVersion, widenedNames, type AclServer } from '../ops/acl';
+import { serverVersion } from '../redis/connection';
 import { UsageError } from '../errors';
-import { loadSettings } from '../settings';
+import { loadSettings } from '../config/settings';
 import { settingOverrides } from './run';
 import { withClient, type CliIO } from './io';
 

@@ -5,12 +5,12 @@
  */
 import type { Command } from 'commander';
 import Redis from 'ioredis';
-import { provideAppSettings, functionsMainFile } from '../demo/functions-app';
-import { findRedisServer, RedisServerMissingError, startDemoRedis, type DemoRedis } from '../demo/redis-server';
-import { deadLetters, formatDeadLetters, formatHashes, formatPel, pelByConsumer } from '../demo/report';
-import { DEMO, seedBacklog, type SeedReport } from '../demo/seed';
-import { loadFunctionsApp, type CapturedLog } from '../demo/worker-standin';
-import type { Summary } from '../run';
+import { provideAppSettings, functionsMainFile } from '../local/functions-app';
+import { findRedisServer, RedisServerMissingError, startDemoRedis, type DemoRedis } from '../local/redis-server';
+import { deadLetters, formatDeadLetters, formatHashes, formatPel, pelByConsumer } from '../local/report';
+import { DEMO, seedBacklog, type SeedReport } from '../local/seed';
+import { loadFunctionsApp, type CapturedLog } from '../local/worker-standin';
+import type { Summary } from '../reclaim/run';
 import type { CliIO } from './io';
 import { formatSummary } from './run';
 

@@ -1,10 +1,10 @@
 /** `stream-reclaimer dlq list|replay|purge`: look at, replay and delete dead-letter records. */
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { parseDuration, recordToJson, replayRecords, selectRecords, type DeadLetterRecord } from '../dlq';
-import { countPurge, planPurge, purge } from '../dlq-purge';
+import { parseDuration, recordToJson, replayRecords, selectRecords, type DeadLetterRecord } from '../ops/dlq';
+import { countPurge, planPurge, purge } from '../ops/dlq-purge';
 import { UsageError } from '../errors';
-import { loadSettings, type Settings } from '../settings';
+import { loadSettings, type Settings } from '../config/settings';
 import { withClient, type CliIO } from './io';
 import { settingOverrides } from './run';
 import { formatMs, parseCount, table } from './stats';

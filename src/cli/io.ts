@@ -1,9 +1,9 @@
 /** What a CLI command may touch of its process, injectable so commands run in-process in tests. */
 import { constants } from 'node:os';
 import { SettingsError, UsageError } from '../errors';
-import type { Logger, LogFields } from '../telemetry';
-import { connect, type RedisClient } from '../connection';
-import { processEnvironment, type Settings } from '../settings';
+import type { Logger, LogFields } from '../telemetry/logger';
+import { connect, type RedisClient } from '../redis/connection';
+import { processEnvironment, type Settings } from '../config/settings';
 
 export interface CliIO {
   stdout: (text: string) => void;

@@ -1,9 +1,9 @@
 /** `stream-reclaimer run [--json] [--dry-run]`: one run, summary as text or one JSON line. */
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { runReclaim, type Summary } from '../run';
-import type { Counts } from '../batch';
-import { loadSettings, type SettingName } from '../settings';
+import { runReclaim, type Summary } from '../reclaim/run';
+import type { Counts } from '../reclaim/batch';
+import { loadSettings, type SettingName } from '../config/settings';
 import { interruptExitCode, stderrLogger, withClient, type CliIO, type InterruptSignal } from './io';
 
 export interface RunFlags {

@@ -1,8 +1,8 @@
 /** `stream-reclaimer stats [--json]`: the group at a glance, as a table or one JSON object. */
 import type { Command } from 'commander';
 import { UsageError } from '../errors';
-import { loadSettings } from '../settings';
-import { collectStats, DEFAULT_REASON_SAMPLE, type GroupStats } from '../stats';
+import { loadSettings } from '../config/settings';
+import { collectStats, DEFAULT_REASON_SAMPLE, type GroupStats } from '../ops/stats';
 import { withClient, type CliIO } from './io';
 import { settingOverrides } from './run';
 

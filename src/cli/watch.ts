@@ -5,10 +5,10 @@
  * computed after a run ends, so occurrences that pass during a long run are skipped.
  */
 import type { Command } from 'commander';
-import { functionsMainFile, provideAppSettings } from '../demo/functions-app';
-import { loadFunctionsApp } from '../demo/worker-standin';
-import { nextRuns } from '../schedule';
-import { loadSettings } from '../settings';
+import { functionsMainFile, provideAppSettings } from '../local/functions-app';
+import { loadFunctionsApp } from '../local/worker-standin';
+import { nextRuns } from '../config/schedule';
+import { loadSettings } from '../config/settings';
 import type { CliIO } from './io';
 
 export interface WatchOptions {

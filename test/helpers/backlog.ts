@@ -1,7 +1,7 @@
 /** Builds consumer-group states for tests: crashed consumers' idle backlogs, live fresh entries. */
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis as Single } from 'ioredis';
-import { loadSettings, type Settings } from '../../src/settings';
+import { loadSettings, type Settings } from '../../src/config/settings';
 
 /** A test-side client: a plain server's, or a Cluster client on a cluster target. */
 type Redis = Single | Cluster;

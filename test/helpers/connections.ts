@@ -1,6 +1,6 @@
 /** The product connections a test file opens, closed together in its afterAll. */
-import { connect, type RedisClient } from '../../src/connection';
-import type { Settings } from '../../src/settings';
+import { connect, type RedisClient } from '../../src/redis/connection';
+import type { Settings } from '../../src/config/settings';
 
 export interface Connections {
   /** `connect(settings)`, kept to be closed. */

@@ -3,7 +3,7 @@
  * scripted sequence of tokens or failures, a manual clock with timers, and a recording logger.
  */
 import type { AccessToken } from '@azure/identity';
-import type { LogFields, Logger } from '../../src/telemetry';
+import type { LogFields, Logger } from '../../src/telemetry/logger';
 
 /** `header.payload.sig`, base64url, unsigned: enough for the client, which never verifies. */
 export function fakeJwt(claims: Record<string, unknown>): string {

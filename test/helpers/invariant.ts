@@ -6,7 +6,7 @@
  * delivered to the group are simply still in the stream.
  */
 import type { Cluster, Redis as Single } from 'ioredis';
-import type { Settings } from '../../src/settings';
+import type { Settings } from '../../src/config/settings';
 import { readDeadLetters, type DeadLetterRecord } from './dlq';
 
 /** A plain server's client, or a Cluster client on a cluster target. */

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { freePort } from '../../src/demo/redis-server';
+import { freePort } from '../../src/local/redis-server';
 
 export { freePort };
 

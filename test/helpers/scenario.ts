@@ -3,7 +3,7 @@ import type { Cluster, Redis as Single } from 'ioredis';
 
 /** A plain server's client, or a Cluster client on a cluster target. */
 type Redis = Single | Cluster;
-import type { Settings } from '../../src/settings';
+import type { Settings } from '../../src/config/settings';
 import { addEntries, createGroup, readAsConsumer, setPending } from './backlog';
 
 export interface Scenario {

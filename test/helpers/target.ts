@@ -8,7 +8,7 @@
  */
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
-import type { RedisClient } from '../../src/connection';
+import type { RedisClient } from '../../src/redis/connection';
 import { trackConnections, type Connections } from './connections';
 import { startCluster } from './redis-cluster';
 import { startRedis } from './redis-server';

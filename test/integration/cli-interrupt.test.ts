@@ -8,7 +8,7 @@
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatSummary } from '../../src/cli/run';
-import type { Summary } from '../../src/run';
+import type { Summary } from '../../src/reclaim/run';
 import { addEntries, createGroup, pendingOf, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
 import { ensureBuilt } from '../helpers/build';
 import { runCli, spawnCli } from '../helpers/cli';

@@ -5,12 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from 'ioredis';
-import type { RedisClient } from '../../src/connection';
-import { buildKeys } from '../../src/keys';
-import { createHashWriter, type Processor } from '../../src/process';
-import { runReclaim } from '../../src/run';
-import type { Settings } from '../../src/settings';
-import type { Logger } from '../../src/telemetry';
+import type { RedisClient } from '../../src/redis/connection';
+import { buildKeys } from '../../src/redis/keys';
+import { createHashWriter, type Processor } from '../../src/reclaim/process';
+import { runReclaim } from '../../src/reclaim/run';
+import type { Settings } from '../../src/config/settings';
+import type { Logger } from '../../src/telemetry/logger';
 import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
 import { startCluster, type RedisCluster } from '../helpers/redis-cluster';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { RedisClient } from '../../src/connection';
-import type { Entry, Processor } from '../../src/process';
-import { runReclaim } from '../../src/run';
-import type { Settings } from '../../src/settings';
+import type { RedisClient } from '../../src/redis/connection';
+import type { Entry, Processor } from '../../src/reclaim/process';
+import { runReclaim } from '../../src/reclaim/run';
+import type { Settings } from '../../src/config/settings';
 import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, testSettings, tweet } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
 import { useTarget, type TestClient, type TestTarget } from '../helpers/target';

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Redis from 'ioredis';
-import { connect, type RedisClient } from '../../src/connection';
-import { deregisterIdleConsumers, listConsumers, type DeregisterSettings } from '../../src/deregister';
-import { deleteIdleConsumer } from '../../src/scripts';
+import { connect, type RedisClient } from '../../src/redis/connection';
+import { deregisterIdleConsumers, listConsumers, type DeregisterSettings } from '../../src/reclaim/deregister';
+import { deleteIdleConsumer } from '../../src/redis/scripts';
 import { addEntries, createGroup, readAsConsumer, setPending, testSettings, tweet, uniqueName } from '../helpers/backlog';
 import { redisCli } from '../helpers/operator';
 import { startRedis, type RedisServer } from '../helpers/redis-server';

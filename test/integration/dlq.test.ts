@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Redis, { Cluster } from 'ioredis';
-import { connect } from '../../src/connection';
-import { replayRecords, type DeadLetterRecord } from '../../src/dlq';
+import { connect } from '../../src/redis/connection';
+import { replayRecords, type DeadLetterRecord } from '../../src/ops/dlq';
 import { KeySlotError } from '../../src/errors';
-import { runReclaim } from '../../src/run';
+import { runReclaim } from '../../src/reclaim/run';
 import { addEntries, createGroup, readAsConsumer, testSettings, uniqueName, type Fields } from '../helpers/backlog';
 import { cliEnv, redisCli, runCli } from '../helpers/operator';
 import { startRedis, type RedisServer } from '../helpers/redis-server';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type RedisClient } from '../../src/connection';
-import { runReclaim } from '../../src/run';
+import { connect, type RedisClient } from '../../src/redis/connection';
+import { runReclaim } from '../../src/reclaim/run';
 import { testSettings } from '../helpers/backlog';
 import { snapshotKeys, startTarget, type TestClient, type TestTarget } from '../helpers/target';
 import { expectedCounts, seedMixed } from '../helpers/scenario';

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Redis from 'ioredis';
-import type { ConnectionLimits, RedisClient } from '../../src/connection';
-import { connectWithEntra } from '../../src/entra';
+import type { ConnectionLimits, RedisClient } from '../../src/redis/connection';
+import { connectWithEntra } from '../../src/redis/entra';
 import { RedisAuthError } from '../../src/errors';
 import { testSettings } from '../helpers/backlog';
 import { fakeJwt, ManualClock, RecordingLogger, ScriptedCredential, until } from '../helpers/fake-entra';

@@ -8,10 +8,10 @@
 import type { Cluster } from 'ioredis';
 import type Redis from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connect } from '../../src/connection';
+import { connect } from '../../src/redis/connection';
 import { NodeUnavailableError } from '../../src/errors';
-import { runReclaim } from '../../src/run';
-import type { Settings } from '../../src/settings';
+import { runReclaim } from '../../src/reclaim/run';
+import type { Settings } from '../../src/config/settings';
 import { testSettings, uniqueName } from '../helpers/backlog';
 import { trackConnections } from '../helpers/connections';
 import { checkInvariant } from '../helpers/invariant';

@@ -8,9 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provideAppSettings } from '../../src/demo/functions-app';
-import { loadFunctionsApp, type CapturedLog, type FunctionsApp } from '../../src/demo/worker-standin';
-import type { Summary } from '../../src/run';
+import { provideAppSettings } from '../../src/local/functions-app';
+import { loadFunctionsApp, type CapturedLog, type FunctionsApp } from '../../src/local/worker-standin';
+import type { Summary } from '../../src/reclaim/run';
 import { addEntries, createGroup, pendingOf, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
 import { freePort, startRedis, type RedisServer } from '../helpers/redis-server';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RedisClient } from '../../src/connection';
-import { runReclaim } from '../../src/run';
-import type { Settings } from '../../src/settings';
+import type { RedisClient } from '../../src/redis/connection';
+import { runReclaim } from '../../src/reclaim/run';
+import type { Settings } from '../../src/config/settings';
 import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, tweet, type Fields } from '../helpers/backlog';
 import { DLQ_META, readDeadLetters } from '../helpers/dlq';
 import { useTarget, type TestClient, type TestTarget } from '../helpers/target';

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Redis from 'ioredis';
-import { nextId, scanPage, type PendingEntry, type ScanStrategy } from '../../src/scan';
+import { nextId, scanPage, type PendingEntry, type ScanStrategy } from '../../src/reclaim/scan';
 import { addEntries, createGroup, readAsConsumer, testSettings, tweet } from '../helpers/backlog';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
 import { serverAtLeast } from '../helpers/server-version';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Redis from 'ioredis';
-import { connect } from '../../src/connection';
-import { runReclaim } from '../../src/run';
+import { connect } from '../../src/redis/connection';
+import { runReclaim } from '../../src/reclaim/run';
 import { addEntries, createGroup, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
 import { cliEnv, redisCli, runCli } from '../helpers/operator';
 import { startRedis, type RedisServer } from '../helpers/redis-server';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadFunctionsApp, type FunctionsApp } from '../../src/demo/worker-standin';
+import { loadFunctionsApp, type FunctionsApp } from '../../src/local/worker-standin';
 import { addEntries, createGroup, readAsConsumer, testSettings, tweet } from '../helpers/backlog';
 import { redisCli } from '../helpers/operator';
 import { startRedis, type RedisServer } from '../helpers/redis-server';

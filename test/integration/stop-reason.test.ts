@@ -4,9 +4,9 @@
  * page). Each incomplete run leaves the rest pending, untouched, for the next run.
  */
 import { describe, expect, it } from 'vitest';
-import type { RedisClient } from '../../src/connection';
-import { runReclaim, type RunOptions } from '../../src/run';
-import type { Settings } from '../../src/settings';
+import type { RedisClient } from '../../src/redis/connection';
+import { runReclaim, type RunOptions } from '../../src/reclaim/run';
+import type { Settings } from '../../src/config/settings';
 import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, tweet } from '../helpers/backlog';
 import { useTarget, type TestClient, type TestTarget } from '../helpers/target';
 

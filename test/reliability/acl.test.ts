@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Settings } from '../../src/settings';
+import type { Settings } from '../../src/config/settings';
 import { testSettings } from '../helpers/backlog';
 import { ensureBuilt } from '../helpers/build';
 import { checkInvariant } from '../helpers/invariant';

@@ -9,9 +9,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WrongTypeError } from '../../src/errors';
-import { runReclaim } from '../../src/run';
-import type { Settings } from '../../src/settings';
-import { selectRecords, replayRecords } from '../../src/dlq';
+import { runReclaim } from '../../src/reclaim/run';
+import type { Settings } from '../../src/config/settings';
+import { selectRecords, replayRecords } from '../../src/ops/dlq';
 import { addEntries, createGroup, readAsConsumer, setPending, testSettings, uniqueName, type Fields } from '../helpers/backlog';
 import { trackConnections } from '../helpers/connections';
 import { readDeadLetters } from '../helpers/dlq';
@@ -53,7 +53,7 @@ async function expectInvariant(settings: Settings, entries: Map<string, Fields>,
   expect(report.violations).toEqual([]);
 }
 
-/** [label, fast path, untagged dead-letter stream (cluster only: write, then ack; src/settle-split.ts)] */
+/** [label, fast path, untagged dead-letter stream (cluster only: write, then ack; src/reclaim/settle-split.ts)] */
 const paths: [string, boolean, boolean][] = [
   ['fast path', true, false],
   ['general path', false, false],

@@ -5,12 +5,12 @@
  */
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, createClient, DEFAULT_LIMITS, open as openClient, type ConnectionLimits, type RedisClient } from '../../src/connection';
+import { connect, createClient, DEFAULT_LIMITS, open as openClient, type ConnectionLimits, type RedisClient } from '../../src/redis/connection';
 import { RedisUnavailableError } from '../../src/errors';
-import { buildKeys } from '../../src/keys';
-import { createHashWriter, type Processor } from '../../src/process';
-import { runReclaim, type Summary } from '../../src/run';
-import type { Settings } from '../../src/settings';
+import { buildKeys } from '../../src/redis/keys';
+import { createHashWriter, type Processor } from '../../src/reclaim/process';
+import { runReclaim, type Summary } from '../../src/reclaim/run';
+import type { Settings } from '../../src/config/settings';
 import { testSettings } from '../helpers/backlog';
 import { ensureBuilt } from '../helpers/build';
 import { checkInvariant } from '../helpers/invariant';

@@ -7,10 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RedisClient } from '../../src/connection';
+import type { RedisClient } from '../../src/redis/connection';
 import { MissingGroupError, WrongTypeError } from '../../src/errors';
-import { runReclaim } from '../../src/run';
-import type { Settings } from '../../src/settings';
+import { runReclaim } from '../../src/reclaim/run';
+import type { Settings } from '../../src/config/settings';
 import { addEntries, createGroup, readAsConsumer, setPending, testSettings } from '../helpers/backlog';
 import { ensureBuilt } from '../helpers/build';
 import { readDeadLetters } from '../helpers/dlq';

@@ -4,10 +4,10 @@
  */
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RedisClient } from '../../src/connection';
-import { buildKeys } from '../../src/keys';
-import { createHashWriter, type Processor } from '../../src/process';
-import { runReclaim, type Summary } from '../../src/run';
+import type { RedisClient } from '../../src/redis/connection';
+import { buildKeys } from '../../src/redis/keys';
+import { createHashWriter, type Processor } from '../../src/reclaim/process';
+import { runReclaim, type Summary } from '../../src/reclaim/run';
 import { testSettings } from '../helpers/backlog';
 import { checkInvariant, type Fields } from '../helpers/invariant';
 import { startRedis, type RedisServer } from '../helpers/redis-server';

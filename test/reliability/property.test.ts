@@ -10,10 +10,10 @@
 import fc from 'fast-check';
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type RedisClient } from '../../src/connection';
+import { connect, type RedisClient } from '../../src/redis/connection';
 import { WrongTypeError } from '../../src/errors';
-import { runReclaim } from '../../src/run';
-import type { Settings } from '../../src/settings';
+import { runReclaim } from '../../src/reclaim/run';
+import type { Settings } from '../../src/config/settings';
 import { createGroup, pendingOf, setPending, testSettings } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
 import { checkInvariant, compareIds, type Fields } from '../helpers/invariant';
@@ -39,7 +39,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   {
     arbitrary: fc.record({
       t: fc.constant('produce' as const),
-      // One entry in ten is wide: 4,000 fields, a record past one Lua call (src/wide.ts).
+      // One entry in ten is wide: 4,000 fields, a record past one Lua call (src/redis/wide.ts).
       items: fc.array(fc.record({ keyed: fc.boolean(), wide: fc.nat(9).map((n) => n === 0) }), { minLength: 1, maxLength: 6 }),
     }),
     weight: 3,

@@ -2,17 +2,17 @@
  * Each script, called directly, against a state that would fail one of its writes after an
  * earlier one: it must fail before its first write (Redis unchanged, DUMP before = after), or
  * settle the failing entry alone. Also the MULTI path for records too long for one Lua call
- * (src/wide.ts): its fence, its undo, and a failing XADD inside it. Real server or cluster.
+ * (src/redis/wide.ts): its fence, its undo, and a failing XADD inside it. Real server or cluster.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RedisClient } from '../../src/connection';
-import { replayRecords, selectRecords } from '../../src/dlq';
+import type { RedisClient } from '../../src/redis/connection';
+import { replayRecords, selectRecords } from '../../src/ops/dlq';
 import { WrongTypeError } from '../../src/errors';
-import { reclaimPage } from '../../src/reclaim-page';
-import { runReclaim } from '../../src/run';
-import { deadLetter, type DeadLetterRequest } from '../../src/scripts';
-import type { Settings } from '../../src/settings';
-import { deadLetterWide } from '../../src/wide';
+import { reclaimPage } from '../../src/redis/reclaim-page';
+import { runReclaim } from '../../src/reclaim/run';
+import { deadLetter, type DeadLetterRequest } from '../../src/redis/scripts';
+import type { Settings } from '../../src/config/settings';
+import { deadLetterWide } from '../../src/redis/wide';
 import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, testSettings } from '../helpers/backlog';
 import { trackConnections } from '../helpers/connections';
 import { setMaxmemory, snapshotKeys, startTarget, type TestClient, type TestTarget } from '../helpers/target';
@@ -83,7 +83,7 @@ describe('a dead-letter key that turns into another type during a run', () => {
   });
 });
 
-describe('the MULTI for a wide record (src/wide.ts)', () => {
+describe('the MULTI for a wide record (src/redis/wide.ts)', () => {
   it('writes the record and acks when the fence holds; once only, however often it is asked', async () => {
     const { settings, client, ids } = await overDelivered([wideFields()]);
     const id = ids[0] as string;

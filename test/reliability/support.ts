@@ -3,8 +3,8 @@
  * process, and a collector of every output, error and log line (scanned for secrets).
  */
 import type Redis from 'ioredis';
-import type { Settings } from '../../src/settings';
-import type { Logger, LogFields } from '../../src/telemetry';
+import type { Settings } from '../../src/config/settings';
+import type { Logger, LogFields } from '../../src/telemetry/logger';
 import { addEntries, createGroup, pendingOf, readAsConsumer, setPending } from '../helpers/backlog';
 import type { Fields } from '../helpers/invariant';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aclKeys, aclRule, aclSetuserCommand, parseRedisVersion, quoteArg, widenedNames, type AclServer, type AclSettings } from '../../src/acl';
+import { aclKeys, aclRule, aclSetuserCommand, parseRedisVersion, quoteArg, widenedNames, type AclServer, type AclSettings } from '../../src/ops/acl';
 
 const base: AclSettings = { streamName: 'orders', deadLetterStream: 'orders:dlq', hashKeyPrefix: 'orders:', redisCluster: false, deregisterIdleMs: undefined };
 const redis = (major: number, minor: number): AclServer => ({ name: 'redis', version: [major, minor, 0] });

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import type { RedisClient } from '../../src/connection';
-import { reauthenticate, startTokenRefresh } from '../../src/entra';
-import { refreshDelayMs, retryDelayMs, tokenUsername } from '../../src/entra-token';
+import type { RedisClient } from '../../src/redis/connection';
+import { reauthenticate, startTokenRefresh } from '../../src/redis/entra';
+import { refreshDelayMs, retryDelayMs, tokenUsername } from '../../src/redis/entra-token';
 import { fakeJwt, ManualClock, RecordingLogger, ScriptedCredential, until } from '../helpers/fake-entra';
 
 const MIN = 60_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildKeys, hashTag } from '../../src/keys';
-import { compareIds, nextId } from '../../src/scan';
+import { buildKeys, hashTag } from '../../src/redis/keys';
+import { compareIds, nextId } from '../../src/reclaim/scan';
 
 describe('hashTag', () => {
   it('follows the Redis Cluster rule: first { to the next }, non-empty', () => {

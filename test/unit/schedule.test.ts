@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SettingsError } from '../../src/errors';
-import { nextRuns, validateSchedule } from '../../src/schedule';
-import { loadSettings } from '../../src/settings';
+import { nextRuns, validateSchedule } from '../../src/config/schedule';
+import { loadSettings } from '../../src/config/settings';
 
 const iso = (dates: Date[]): string[] => dates.map((d) => d.toISOString());
 

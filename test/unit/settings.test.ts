@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SettingsError } from '../../src/errors';
-import { DEFAULTS, loadSettings, SETTING_NAMES } from '../../src/settings';
+import { DEFAULTS, loadSettings, SETTING_NAMES } from '../../src/config/settings';
 
 const base = { REDIS_HOST: 'cache.example:6380', STREAM_NAME: '{orders}:stream', STREAM_CONSUMER_GROUP_NAME: 'workers' };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadSettings, telemetrySettings } from '../../src/settings';
+import { loadSettings, telemetrySettings } from '../../src/config/settings';
 
 describe('telemetry settings', () => {
   it('reads the connection string and the Entra client ID from the authentication string or AZURE_CLIENT_ID', () => {

@@ -86,11 +86,11 @@ describe('alerts: on what the app sends, thresholds as documented parameters', (
     alerts = await loadBicep('infra/app/alerts.bicep');
   });
 
-  it('each metric a rule queries is an instrument of src/metrics.ts; the request is the registered timer', () => {
+  it('each metric a rule queries is an instrument of src/telemetry/metrics.ts; the request is the registered timer', () => {
     const text = queries(alerts).join('\n');
     const metrics = [...text.matchAll(/customMetrics\s*\|\s*where name == "([^"]+)"/g)].map((m) => m[1]);
     expect(metrics).toEqual(['reclaimer.group.oldest_pending_idle', 'reclaimer.dead_letter.length']);
-    const instruments = read('src/metrics.ts');
+    const instruments = read('src/telemetry/metrics.ts');
     for (const name of metrics) expect(instruments, name).toContain(`'${name}'`);
     // Dimensions come from the attributes every point carries (docs/observability.md).
     expect(text).toContain('customDimensions["messaging.destination.name"]');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULTS, SETTING_NAMES } from '../../../src/settings';
+import { DEFAULTS, SETTING_NAMES } from '../../../src/config/settings';
 import {
   appSettingNames, type BicepFile, INFRA, loadAllBicep, loadBicep, parameters, parseBicep, propertyPath, stringValue,
 } from './bicep';

@@ -1,0 +1,90 @@
+/**
+ * What every setting must look like: its default, its check, and the words an error uses for
+ * what is expected. The keys of CHECKS are every environment variable this product reads;
+ * only src/config/settings.ts reads them.
+ */
+import { z } from 'zod';
+import { validateSchedule } from './schedule';
+
+/** Defaults of the optional settings, as the raw strings an operator would write. */
+export const DEFAULTS = Object.freeze({
+  REDIS_PASSWORD: '',
+  REDIS_USERNAME: '',
+  REDIS_TLS_CA_FILE: '',
+  REDIS_AUTH: 'password',
+  REDIS_CLUSTER: 'false',
+  AZURE_CLIENT_ID: '',
+  MONITORING_CONSUMER_NAME: 'reclaimer',
+  MIN_IDLE_TIME_SEC: '60',
+  MAX_DELIVERIES: '5',
+  HASH_KEY_FIELD: '',
+  BATCH_SIZE: '100',
+  CONCURRENCY: '16',
+  MAX_RUN_SEC: '240',
+  RECLAIM_SCHEDULE: '*/20 * * * * *',
+  DEREGISTER_IDLE_SEC: '',
+  DRY_RUN: 'false',
+  RECLAIM_STRATEGY: 'auto',
+  APPLICATIONINSIGHTS_CONNECTION_STRING: '',
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: '',
+} as const);
+
+export type Check = { schema: z.ZodType; expected: string; secret?: boolean };
+
+const text = z.string();
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+const numberAtLeast = (min: number, int: boolean): z.ZodType =>
+  z
+    .string()
+    .regex(int ? /^\d+$/ : /^\d+(\.\d+)?$/)
+    .transform(Number)
+    .pipe(z.number().min(min));
+const positiveSeconds = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/)
+  .transform(Number)
+  .pipe(z.number().positive());
+const name = z.string().min(1).max(1024);
+
+/** What each setting must look like; the map's keys are every setting this product reads. */
+export const CHECKS = {
+  REDIS_HOST: { schema: name, expected: '`host:port`, `host` or an absolute unix-socket path' },
+  REDIS_PASSWORD: { schema: text, expected: 'a password', secret: true },
+  REDIS_USERNAME: { schema: text, expected: 'an ACL user name' },
+  REDIS_TLS: { schema: bool, expected: '`true` or `false`' },
+  REDIS_TLS_CA_FILE: { schema: text, expected: 'a PEM file path' },
+  REDIS_AUTH: { schema: z.enum(['password', 'entra']), expected: '`password` or `entra`' },
+  REDIS_CLUSTER: { schema: bool, expected: '`true` or `false`' },
+  AZURE_CLIENT_ID: { schema: text, expected: 'a managed identity client ID' },
+  STREAM_NAME: { schema: name, expected: 'the stream key' },
+  STREAM_CONSUMER_GROUP_NAME: { schema: name, expected: 'the consumer group name' },
+  MONITORING_CONSUMER_NAME: { schema: name, expected: 'a consumer name' },
+  MIN_IDLE_TIME_SEC: { schema: numberAtLeast(0, false), expected: 'a number >= 0' },
+  MAX_DELIVERIES: { schema: numberAtLeast(1, true), expected: 'an integer >= 1' },
+  DEAD_LETTER_STREAM: { schema: name, expected: 'a stream key' },
+  HASH_KEY_PREFIX: { schema: text, expected: 'a key prefix' },
+  HASH_KEY_FIELD: { schema: text, expected: 'an entry field name' },
+  BATCH_SIZE: { schema: numberAtLeast(1, true).pipe(z.number().max(10_000)), expected: 'an integer from 1 to 10000' },
+  CONCURRENCY: { schema: numberAtLeast(1, true).pipe(z.number().max(1_000)), expected: 'an integer from 1 to 1000' },
+  MAX_RUN_SEC: { schema: positiveSeconds, expected: 'a number > 0' },
+  RECLAIM_SCHEDULE: {
+    schema: z.string().refine((s) => validateSchedule(s) === undefined),
+    expected: 'a 6-field NCRONTAB expression (seconds first), like `*/20 * * * * *`',
+  },
+  DEREGISTER_IDLE_SEC: { schema: positiveSeconds, expected: 'a number > 0, or empty for off' },
+  DRY_RUN: { schema: bool, expected: '`true` or `false`' },
+  RECLAIM_STRATEGY: {
+    schema: z.enum(['auto', 'redis6.0', 'redis6.2', 'redis7']),
+    expected: '`auto`, `redis6.0`, `redis6.2` or `redis7`',
+  },
+  APPLICATIONINSIGHTS_CONNECTION_STRING: { schema: text, expected: 'a connection string', secret: true },
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: {
+    schema: z.string().regex(/^Authorization=AAD(;ClientId=[^;]*)?$|^ClientId=[^;]*;Authorization=AAD$/i),
+    expected: '`Authorization=AAD` or `Authorization=AAD;ClientId=<client id>`',
+  },
+} satisfies Record<string, Check>;
+
+export type SettingName = keyof typeof CHECKS;
+/** Every environment variable this product reads (the infra test compares it with the Bicep). */
+export const SETTING_NAMES = Object.freeze(Object.keys(CHECKS) as SettingName[]);
+export const REQUIRED: readonly SettingName[] = ['REDIS_HOST', 'STREAM_NAME', 'STREAM_CONSUMER_GROUP_NAME'];

@@ -1,0 +1,181 @@
+/**
+ * Settings: the only module that reads `process.env`. Every problem is collected and reported
+ * together, before any Redis command is sent; a secret's value never appears in a message.
+ */
+import { SettingsError } from '../errors';
+import { CHECKS, DEFAULTS, REQUIRED, type Check, type SettingName } from './settings-schema';
+
+export { DEFAULTS, SETTING_NAMES, type SettingName } from './settings-schema';
+
+export type AuthMode = 'password' | 'entra';
+export type StrategyName = 'auto' | 'redis6.0' | 'redis6.2' | 'redis7';
+
+/** One reclaimer's configuration, parsed from app settings (environment variables). */
+export interface Settings {
+  /** Host name or IP of the server (empty when `redisPath` is set). From `REDIS_HOST`. */
+  readonly redisHost: string;
+  /** TCP port; 6379 when `REDIS_HOST` names none. */
+  readonly redisPort: number;
+  /** Absolute unix-socket path when `REDIS_HOST` is one. */
+  readonly redisPath: string | undefined;
+  /** Password (access key). Never logged. From `REDIS_PASSWORD`. */
+  readonly redisPassword: string | undefined;
+  /** ACL user name. From `REDIS_USERNAME`. */
+  readonly redisUsername: string | undefined;
+  /** TLS on or off; on by default except for a unix socket. From `REDIS_TLS`. */
+  readonly redisTls: boolean;
+  /** PEM file of a private CA. From `REDIS_TLS_CA_FILE`. */
+  readonly redisTlsCaFile: string | undefined;
+  /** `password` or `entra` (managed identity token). From `REDIS_AUTH`. */
+  readonly redisAuth: AuthMode;
+  /** Use the Redis Cluster protocol. From `REDIS_CLUSTER`. */
+  readonly redisCluster: boolean;
+  /** Client ID of a user-assigned managed identity for `entra`. From `AZURE_CLIENT_ID`. */
+  readonly azureClientId: string | undefined;
+  /** The stream key. From `STREAM_NAME`. */
+  readonly streamName: string;
+  /** The consumer group. From `STREAM_CONSUMER_GROUP_NAME`. */
+  readonly groupName: string;
+  /** Consumer name the reclaimer claims as. From `MONITORING_CONSUMER_NAME`. */
+  readonly consumerName: string;
+  /** Idle time, in ms, before an entry may be reclaimed. From `MIN_IDLE_TIME_SEC`. */
+  readonly minIdleMs: number;
+  /** Deliveries after which an entry is dead-lettered. From `MAX_DELIVERIES`. */
+  readonly maxDeliveries: number;
+  /** Dead-letter stream key. From `DEAD_LETTER_STREAM`. */
+  readonly deadLetterStream: string;
+  /** Prefix of the hash keys written. From `HASH_KEY_PREFIX`. */
+  readonly hashKeyPrefix: string;
+  /** Entry field whose value names the hash; empty means the entry ID. From `HASH_KEY_FIELD`. */
+  readonly hashKeyField: string;
+  /** Entries per PEL page and per claim. From `BATCH_SIZE`. */
+  readonly batchSize: number;
+  /** Most entries processed at once. From `CONCURRENCY`. */
+  readonly concurrency: number;
+  /** Time budget of one run, in ms. From `MAX_RUN_SEC`. */
+  readonly maxRunMs: number;
+  /** NCRONTAB schedule (6 fields, seconds first). From `RECLAIM_SCHEDULE`. */
+  readonly schedule: string;
+  /** Delete consumers idle longer than this (ms) with nothing pending; off when undefined. */
+  readonly deregisterIdleMs: number | undefined;
+  /** Report what would be done, change nothing. From `DRY_RUN`. */
+  readonly dryRun: boolean;
+  /** Scan/claim strategy; `auto` reads the server version. From `RECLAIM_STRATEGY`. */
+  readonly strategy: StrategyName;
+  /** Azure Monitor connection string; telemetry export is on when set. */
+  readonly appInsightsConnectionString: string | undefined;
+  /** `Authorization=AAD;ClientId=…`: Entra ID ingestion of telemetry. From `APPLICATIONINSIGHTS_AUTHENTICATION_STRING`. */
+  readonly appInsightsAuthenticationString: string | undefined;
+}
+
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** The process environment: the CLI hands it to its commands, the only other reader of it. */
+export const processEnvironment = (): Env => process.env;
+
+/** Parse and validate settings; throws one SettingsError listing every problem. */
+export function loadSettings(env: Env = process.env, overrides: Partial<Record<SettingName, string>> = {}): Settings {
+  const problems: string[] = [];
+  const raw = (key: SettingName): string => {
+    const value = overrides[key] ?? env[key];
+    return value === undefined || value.trim() === '' ? '' : value.trim();
+  };
+  const read = <T>(key: SettingName, fallback?: string): T | undefined => {
+    const given = raw(key);
+    const value = given === '' ? (fallback ?? (DEFAULTS as Record<string, string>)[key] ?? '') : given;
+    if (value === '') {
+      if (REQUIRED.includes(key)) problems.push(`Expected \`${key}\` to be set (${CHECKS[key].expected}), got nothing`);
+      return undefined;
+    }
+    const check: Check = CHECKS[key];
+    const parsed = check.schema.safeParse(value);
+    if (parsed.success) return parsed.data as T;
+    const shown = check.secret ? '<hidden>' : value;
+    problems.push(`Expected \`${key}\` to be ${check.expected}, got \`${shown}\``);
+    return undefined;
+  };
+
+  const host = parseHost(read<string>('REDIS_HOST'), problems);
+  const stream = read<string>('STREAM_NAME') ?? '';
+  const settings: Settings = {
+    redisHost: host.host,
+    redisPort: host.port,
+    redisPath: host.path,
+    redisPassword: read<string>('REDIS_PASSWORD') || undefined,
+    redisUsername: read<string>('REDIS_USERNAME') || undefined,
+    redisTls: read<boolean>('REDIS_TLS', host.path ? 'false' : 'true') ?? false,
+    redisTlsCaFile: read<string>('REDIS_TLS_CA_FILE') || undefined,
+    redisAuth: read<AuthMode>('REDIS_AUTH') ?? 'password',
+    redisCluster: read<boolean>('REDIS_CLUSTER') ?? false,
+    azureClientId: read<string>('AZURE_CLIENT_ID') || undefined,
+    streamName: stream,
+    groupName: read<string>('STREAM_CONSUMER_GROUP_NAME') ?? '',
+    consumerName: read<string>('MONITORING_CONSUMER_NAME') ?? '',
+    minIdleMs: Math.round((read<number>('MIN_IDLE_TIME_SEC') ?? 0) * 1000),
+    maxDeliveries: read<number>('MAX_DELIVERIES') ?? 1,
+    deadLetterStream: read<string>('DEAD_LETTER_STREAM', `${stream}:dlq`) ?? '',
+    hashKeyPrefix: read<string>('HASH_KEY_PREFIX', `${stream}:`) ?? '',
+    hashKeyField: read<string>('HASH_KEY_FIELD') ?? '',
+    batchSize: read<number>('BATCH_SIZE') ?? 1,
+    concurrency: read<number>('CONCURRENCY') ?? 1,
+    maxRunMs: Math.round((read<number>('MAX_RUN_SEC') ?? 1) * 1000),
+    schedule: read<string>('RECLAIM_SCHEDULE') ?? '',
+    deregisterIdleMs: mapDefined(read<number>('DEREGISTER_IDLE_SEC'), (s) => Math.round(s * 1000)),
+    dryRun: read<boolean>('DRY_RUN') ?? false,
+    strategy: read<StrategyName>('RECLAIM_STRATEGY') ?? 'auto',
+    appInsightsConnectionString: read<string>('APPLICATIONINSIGHTS_CONNECTION_STRING') || undefined,
+    appInsightsAuthenticationString: read<string>('APPLICATIONINSIGHTS_AUTHENTICATION_STRING') || undefined,
+  };
+  if (settings.redisAuth === 'entra' && settings.redisPassword) {
+    problems.push('Expected `REDIS_PASSWORD` to be empty when `REDIS_AUTH` is `entra`, got a password');
+  }
+  if (stream && settings.deadLetterStream === stream) {
+    problems.push(`Expected \`DEAD_LETTER_STREAM\` to differ from \`STREAM_NAME\`, got \`${stream}\``);
+  }
+  if (problems.length > 0) throw new SettingsError(problems);
+  return Object.freeze(settings);
+}
+
+const mapDefined = <T, U>(v: T | undefined, f: (v: T) => U): U | undefined => (v === undefined ? undefined : f(v));
+
+function parseHost(value: string | undefined, problems: string[]): { host: string; port: number; path?: string } {
+  if (value === undefined) return { host: '', port: 6379 };
+  if (value.startsWith('/')) return { host: '', port: 0, path: value };
+  const match = /^(?:\[([^\]]+)\]|([^:/\s]+))(?::(\d{1,5}))?$/.exec(value);
+  const port = match?.[3] === undefined ? 6379 : Number(match[3]);
+  if (!match || port < 1 || port > 65535) {
+    problems.push(`Expected \`REDIS_HOST\` to be ${CHECKS.REDIS_HOST.expected}, got \`${value}\``);
+    return { host: '', port: 6379 };
+  }
+  return { host: match[1] ?? match[2] ?? '', port };
+}
+
+/** A short, secret-free description of where the server is, for messages. */
+export function describeTarget(s: Pick<Settings, 'redisHost' | 'redisPort' | 'redisPath'>): string {
+  return s.redisPath ?? `${s.redisHost}:${s.redisPort}`;
+}
+
+/** What the function app's telemetry setup needs, read before the app (and its settings) load. */
+export interface TelemetrySettings {
+  /** Azure Monitor connection string; export is off when undefined. */
+  connectionString: string | undefined;
+  /** Entra ID (managed identity) ingestion: the identity's client ID, or '' for a system-assigned one. */
+  entraClientId: string | undefined;
+}
+
+/**
+ * Telemetry settings alone: telemetry starts before anything else, so it cannot wait for (or fail
+ * with) the full settings; a bad authentication string leaves Entra ingestion off (the app's
+ * settings check then reports it).
+ */
+export function telemetrySettings(env: Env = process.env): TelemetrySettings {
+  const value = (key: SettingName): string => env[key]?.trim() ?? '';
+  const auth = value('APPLICATIONINSIGHTS_AUTHENTICATION_STRING');
+  const parts = new Map(auth.split(';').map((p) => [p.split('=')[0]?.trim().toLowerCase() ?? '', p.slice(p.indexOf('=') + 1).trim()]));
+  const entra = parts.get('authorization')?.toUpperCase() === 'AAD';
+  return {
+    connectionString: value('APPLICATIONINSIGHTS_CONNECTION_STRING') || undefined,
+    entraClientId: entra ? parts.get('clientid') || value('AZURE_CLIENT_ID') : undefined,
+  };
+}

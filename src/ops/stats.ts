@@ -1,0 +1,115 @@
+/**
+ * The group at a glance (`stats`, GET /api/status). Cost is bounded on huge groups: XINFO
+ * GROUPS/CONSUMERS, the XPENDING summary, one one-entry XPENDING range for the oldest entry
+ * (no IDLE option, so Redis 6.0 works), two XLENs and one XREVRANGE … COUNT sample of the
+ * dead-letter stream. Nothing scans the PEL or a stream.
+ */
+import { mapRedisError } from '../errors';
+import { parseRecord } from './dlq';
+import type { RedisClient } from '../redis/scripts';
+import { describeTarget, type Settings } from '../config/settings';
+
+export const DEFAULT_REASON_SAMPLE = 100;
+
+/** Field names are a public contract (DESIGN §3, docs/operations.md): add, never rename. */
+export interface ConsumerStats {
+  name: string;
+  /** Entries delivered to it and not yet acknowledged. */
+  pending: number;
+  /** ms since its last attempted interaction (read, claim). */
+  idleMs: number;
+  /** ms since its last successful interaction; null where the server lacks it (< 7.2) or it never had one. */
+  inactiveMs: number | null;
+}
+
+export interface GroupStats {
+  stream: string;
+  group: string;
+  /** Entries in the stream (XLEN). */
+  streamLength: number;
+  /** Size of the group's PEL. */
+  pending: number;
+  /** ID of the oldest pending entry (lowest ID); null when nothing is pending. */
+  oldestPendingId: string | null;
+  /** Idle time of that entry; null when nothing is pending. */
+  oldestIdleMs: number | null;
+  /** Entries not yet delivered to the group; null where the server cannot tell (< 7.0, or after deletions). */
+  lag: number | null;
+  lastDeliveredId: string;
+  deadLetterStream: string;
+  /** Records in the dead-letter stream (XLEN). */
+  deadLetters: number;
+  /** Count per `dlq.reason` among the newest `deadLetterSample` records. */
+  deadLetterReasons: Record<string, number>;
+  /** How many of the newest records the reasons were counted from. */
+  deadLetterSample: number;
+  consumers: ConsumerStats[];
+}
+
+type Flat = (string | number | null | Flat)[];
+
+/** RESP2 map (flat name/value list) to a lookup. */
+function asMap(row: Flat): Map<string, Flat[number]> {
+  const map = new Map<string, Flat[number]>();
+  for (let i = 0; i + 1 < row.length; i += 2) map.set(String(row[i]), row[i + 1] as Flat[number]);
+  return map;
+}
+
+const num = (v: Flat[number] | undefined): number | null => (typeof v === 'number' ? v : v === null || v === undefined ? null : Number(v));
+
+export async function collectStats(
+  client: RedisClient,
+  settings: Pick<Settings, 'streamName' | 'groupName' | 'deadLetterStream' | 'redisHost' | 'redisPort' | 'redisPath' | 'redisPassword'>,
+  options: { sample?: number } = {},
+): Promise<GroupStats> {
+  const { streamName: stream, groupName: group, deadLetterStream: dlq } = settings;
+  const sample = options.sample ?? DEFAULT_REASON_SAMPLE;
+  try {
+    const groups = ((await client.call('XINFO', 'GROUPS', stream)) as Flat[]).map(asMap);
+    const info = groups.find((g) => String(g.get('name')) === group);
+    if (!info) throw new Error(`NOGROUP no consumer group named ${group}`);
+    const [consumers, summary, streamLength, deadLetters, newest] = await Promise.all([
+      client.call('XINFO', 'CONSUMERS', stream, group) as Promise<Flat[]>,
+      client.call('XPENDING', stream, group) as Promise<[number, string | null, string | null, unknown]>,
+      client.xlen(stream),
+      client.xlen(dlq),
+      sample > 0 ? client.xrevrangeBuffer(dlq, '+', '-', 'COUNT', sample) : Promise.resolve([]),
+    ]);
+    const oldestPendingId = summary[1] ?? null;
+    // The oldest entry may be acked between the two calls; then its idle time is unknown (null).
+    const oldest = oldestPendingId
+      ? ((await client.call('XPENDING', stream, group, oldestPendingId, oldestPendingId, 1)) as [string, string, number, number][])[0]
+      : undefined;
+    const reasons: Record<string, number> = {};
+    for (const [id, items] of newest as [Buffer, Buffer[]][]) {
+      const reason = parseRecord(id.toString(), items)?.reason ?? '(not a dead-letter record)';
+      reasons[reason] = (reasons[reason] ?? 0) + 1;
+    }
+    return {
+      stream,
+      group,
+      streamLength,
+      pending: Number(summary[0]),
+      oldestPendingId,
+      oldestIdleMs: oldest ? Number(oldest[2]) : null,
+      lag: num(info.get('lag')),
+      lastDeliveredId: String(info.get('last-delivered-id')),
+      deadLetterStream: dlq,
+      deadLetters,
+      deadLetterReasons: reasons,
+      deadLetterSample: newest.length,
+      consumers: consumers.map(asMap).map((c) => {
+        const inactive = num(c.get('inactive'));
+        return {
+          name: String(c.get('name')),
+          pending: num(c.get('pending')) ?? 0,
+          idleMs: num(c.get('idle')) ?? 0,
+          // 7.2+ reports -1 for a consumer that never had a successful interaction.
+          inactiveMs: inactive === null || inactive < 0 ? null : inactive,
+        };
+      }),
+    };
+  } catch (error) {
+    throw mapRedisError(error, { target: describeTarget(settings), stream, group, secrets: [settings.redisPassword] });
+  }
+}

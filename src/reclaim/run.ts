@@ -1,0 +1,189 @@
+/**
+ * One run for one stream + group: page through the PEL and hand each page to the batch stage,
+ * a few pages in flight, until the PEL is covered or the time budget is spent.
+ */
+import { deregisterIdleConsumers } from './deregister';
+import { handleBatch, zeroCounts, type BatchContext, type Counts } from './batch';
+import { serverVersion, type RedisClient } from '../redis/connection';
+import { mapRedisError } from '../errors';
+import { rideFailovers } from '../redis/failover';
+import { buildKeys } from '../redis/keys';
+import { createLimiter } from './limit';
+import { pipelinePages } from './pipeline';
+import { runFastPath } from './fast-path';
+import { instrumentRun, type RunTelemetry } from '../telemetry/instrumentation';
+import { createHashWriter, HASH_WRITER, type Processor } from './process';
+import { chooseStrategy, scanPage, type ScanStrategy } from './scan';
+import { describeTarget, type Settings } from '../config/settings';
+import { stopCondition, type StopReason } from './stop';
+import { silentLogger, type Logger } from '../telemetry/logger';
+
+export interface Summary extends Counts {
+  stream: string;
+  group: string;
+  deregistered: number;
+  durationMs: number;
+  complete: boolean;
+  /** Why the run stopped: `covered` exactly when `complete`; else `budget` or `interrupted`. */
+  stopReason: StopReason;
+  dryRun: boolean;
+}
+
+export interface RunOptions {
+  client: RedisClient;
+  settings: Settings;
+  /** Defaults to the hash writer. */
+  processor?: Processor;
+  /** Clock in epoch ms; tests inject one to spend the budget deterministically. */
+  now?: () => number;
+  logger?: Logger;
+  /** Called after each page is settled, with the counts so far (progress display). */
+  onProgress?: (counts: Readonly<Counts>) => void;
+  /** Stops starting new pages (like a spent budget, but reported as `interrupted`); work in flight finishes. */
+  signal?: AbortSignal;
+  /**
+   * Let the hash writer settle whole pages server-side (default true). It is used only with
+   * the built-in hash writer, outside dry runs, and on a cluster only when the keys share a slot.
+   */
+  fastPath?: boolean;
+}
+
+/** Pages in flight on the general path: scanning the next page overlaps settling the previous. */
+const PAGES_IN_FLIGHT = 2;
+/** Fast-path scripts in flight: enough that the server never waits for a round trip. */
+const FAST_SCRIPTS_IN_FLIGHT = 3;
+
+export function runReclaim(options: RunOptions): Promise<Summary> {
+  // Traces and metrics (src/telemetry/instrumentation.ts); the API's no-op unless an SDK is registered.
+  return instrumentRun(options.client, options.settings, (telemetry) => reclaim(options, telemetry));
+}
+
+async function reclaim(options: RunOptions, telemetry: RunTelemetry): Promise<Summary> {
+  const { settings } = options;
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? silentLogger;
+  const started = now();
+  // On a cluster, commands wait out a failover within the budget (src/redis/failover.ts).
+  const { client, release } = rideFailovers(options.client, { deadline: started + settings.maxRunMs, now, logger });
+  try {
+    return await reclaimWith(client, options, telemetry, { now, logger, started });
+  } finally {
+    release();
+  }
+}
+
+async function reclaimWith(
+  client: RedisClient,
+  options: RunOptions,
+  telemetry: RunTelemetry,
+  { now, logger, started }: { now: () => number; logger: Logger; started: number },
+): Promise<Summary> {
+  const { settings } = options;
+  const keys = buildKeys(settings);
+  const counts = zeroCounts();
+  const errorContext = {
+    target: describeTarget(settings),
+    stream: settings.streamName,
+    group: settings.groupName,
+    deadLetter: settings.deadLetterStream,
+    secrets: [settings.redisPassword],
+  };
+
+  let strategy: ScanStrategy;
+  try {
+    await assertGroupExists(client, settings);
+    strategy = chooseStrategy(settings.strategy, await serverVersion(client));
+  } catch (error) {
+    throw mapRedisError(error, errorContext);
+  }
+
+  const ctx: BatchContext = {
+    client,
+    keys,
+    group: settings.groupName,
+    consumer: settings.consumerName,
+    dryRun: settings.dryRun,
+    now,
+    maxDeliveries: settings.maxDeliveries,
+    minIdleMs: settings.minIdleMs,
+    hashKeyField: settings.hashKeyField,
+    checkSlot: settings.redisCluster,
+    processor: options.processor ?? createHashWriter(keys, settings.hashKeyField),
+    limit: createLimiter(settings.concurrency),
+    logger,
+  };
+
+  const fast =
+    options.fastPath !== false &&
+    HASH_WRITER in ctx.processor &&
+    !settings.dryRun &&
+    (keys.sameSlot || !settings.redisCluster);
+  logger.info('run started', { stream: keys.stream, group: settings.groupName, strategy, path: fast ? 'fast' : 'general', dryRun: settings.dryRun });
+  if (settings.redisCluster && !keys.sameSlot) {
+    // Scripts touch one slot only: settling falls back to write-then-ack (src/reclaim/settle-split.ts).
+    logger.warn('stream, dead-letter stream and hash key prefix do not share one hash tag: settling is at-least-once (write, then ack); see docs/servers.md', {
+      stream: keys.stream,
+      deadLetterStream: keys.deadLetter,
+      hashKeyPrefix: keys.hashPrefix,
+    });
+  }
+  const { stop, reason } = stopCondition({ now, started, maxRunMs: settings.maxRunMs }, options.signal);
+  let complete: boolean;
+  try {
+    if (fast) {
+      ({ complete } = await runFastPath(ctx, {
+        strategy,
+        pageSize: settings.batchSize,
+        depth: Math.min(settings.concurrency, FAST_SCRIPTS_IN_FLIGHT),
+        stop,
+        page: async (work) => {
+          await telemetry.batch(settings.batchSize, counts, work);
+          options.onProgress?.(counts);
+        },
+      }));
+    } else {
+      ({ complete } = await pipelinePages({
+        workers: PAGES_IN_FLIGHT,
+        stop,
+        scan: (cursor) =>
+          scanPage(client, strategy, { stream: keys.stream, group: settings.groupName, minIdleMs: settings.minIdleMs, count: settings.batchSize, cursor }),
+        handle: async (entries) => {
+          await telemetry.batch(entries.length, counts, (own) => handleBatch(ctx, entries, own));
+          options.onProgress?.(counts);
+        },
+      }));
+    }
+  } catch (error) {
+    throw mapRedisError(error, errorContext);
+  }
+  let deregistered = 0;
+  try {
+    deregistered = await deregisterIdleConsumers(client, settings);
+  } catch (error) {
+    throw mapRedisError(error, errorContext);
+  }
+
+  return {
+    stream: settings.streamName,
+    group: settings.groupName,
+    ...counts,
+    deregistered,
+    durationMs: Math.max(0, Math.round(now() - started)),
+    complete,
+    stopReason: reason(complete),
+    dryRun: settings.dryRun,
+  };
+}
+
+/**
+ * Before any write: XINFO GROUPS fails on a missing stream (or another type); a missing group
+ * and a dead-letter key of another type are checked here. (Each script checks the dead-letter
+ * key again before its first write, in case it changes during the run.)
+ */
+async function assertGroupExists(client: RedisClient, settings: Settings): Promise<void> {
+  const groups = (await client.call('XINFO', 'GROUPS', settings.streamName)) as unknown[][];
+  const names = groups.map((g) => String(g[g.indexOf('name') + 1]));
+  if (!names.includes(settings.groupName)) throw new Error(`NOGROUP no consumer group named ${settings.groupName}`);
+  const dlqType = await client.type(settings.deadLetterStream);
+  if (dlqType !== 'stream' && dlqType !== 'none') throw new Error(`WRONGTYPE dead-letter key holds another type (${dlqType})`);
+}

@@ -1,0 +1,159 @@
+/**
+ * One ioredis client (or Cluster) configured from settings: TLS, credentials, and bounded
+ * timeouts and retries, so a run against a dead server fails fast instead of hanging.
+ */
+import { readFileSync } from 'node:fs';
+import Redis, { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { mapRedisError } from '../errors';
+import { registerScripts, type RedisClient } from './scripts';
+import { describeTarget, type Settings } from '../config/settings';
+
+export type { RedisClient };
+
+/** Timeouts and retry bounds; tests may shorten them. */
+export interface ConnectionLimits {
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  /** Reconnect attempts after a dropped connection before giving up. */
+  reconnectAttempts: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<ConnectionLimits> = Object.freeze({
+  connectTimeoutMs: 5_000,
+  commandTimeoutMs: 30_000,
+  reconnectAttempts: 3,
+});
+
+type ConnectionSettings = Pick<
+  Settings,
+  'redisHost' | 'redisPort' | 'redisPath' | 'redisPassword' | 'redisUsername' | 'redisTls' | 'redisTlsCaFile' | 'redisAuth' | 'redisCluster'
+>;
+
+export function redisOptions(settings: ConnectionSettings, limits: ConnectionLimits = DEFAULT_LIMITS): RedisOptions {
+  return {
+    ...(settings.redisPath ? { path: settings.redisPath } : { host: settings.redisHost, port: settings.redisPort }),
+    username: settings.redisUsername,
+    password: settings.redisPassword,
+    tls: settings.redisTls
+      ? {
+          servername: settings.redisPath ? undefined : settings.redisHost,
+          ca: settings.redisTlsCaFile ? readFileSync(settings.redisTlsCaFile) : undefined,
+        }
+      : undefined,
+    connectionName: 'stream-reclaimer',
+    lazyConnect: true,
+    connectTimeout: limits.connectTimeoutMs,
+    // commandTimeout is applied by open() once connected: ioredis leaves the timer of its own
+    // AUTH / ready check armed after a failed connect, which would hold the process open.
+    // A command waits for at most one reconnect. Commands in flight when a connection drops are
+    // sent again once it is back (ioredis's default): every script is fenced or idempotent, so a
+    // repeat is harmless; at worst a re-sent general-path claim spends one more delivery.
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => (times > limits.reconnectAttempts ? null : Math.min(100 * 2 ** times, 2_000)),
+    reconnectOnError: () => false,
+  };
+}
+
+/** Builds the client without connecting. */
+export function createClient(settings: ConnectionSettings, limits: ConnectionLimits = DEFAULT_LIMITS): RedisClient {
+  const options = redisOptions(settings, limits);
+  let client: RedisClient;
+  if (settings.redisCluster) {
+    const { host: _host, port: _port, path: _path, retryStrategy: _retry, ...nodeOptions } = options;
+    const clusterOptions: ClusterOptions = {
+      redisOptions: { ...nodeOptions, lazyConnect: false },
+      lazyConnect: true,
+      // Azure Managed Redis announces node names that must be used as-is for TLS SNI.
+      dnsLookup: (address, callback) => callback(null, address),
+      // Resharding: a multi-key script (stream + DLQ/hash keys) gets TRYAGAIN while its slot is
+      // half-migrated; ioredis retries it after retryDelayOnTryAgain via a random node (so each
+      // retry may also cost a MOVED), all within maxRedirections. 64 covers ~3 s of migration.
+      // MOVED/ASK are followed at once (retryDelayOnMoved 0), ASK with ASKING.
+      maxRedirections: 64,
+      retryDelayOnMoved: 0,
+      retryDelayOnClusterDown: 200,
+      retryDelayOnTryAgain: 100,
+      slotsRefreshTimeout: limits.connectTimeoutMs,
+      clusterRetryStrategy: (times) => (times > limits.reconnectAttempts ? null : Math.min(100 * 2 ** times, 2_000)),
+    };
+    client = new Cluster([{ host: settings.redisHost, port: settings.redisPort }], clusterOptions);
+  } else {
+    client = new Redis(options);
+  }
+  // Errors surface through the commands that fail; an unhandled 'error' event would crash the process.
+  client.on('error', () => undefined);
+  registerScripts(client);
+  return client;
+}
+
+/** Connects and proves the credentials work (PING), mapping failures to clear errors. */
+export async function connect(
+  settings: ConnectionSettings & Pick<Settings, 'streamName' | 'groupName'>,
+  limits: ConnectionLimits = DEFAULT_LIMITS,
+): Promise<RedisClient> {
+  if (settings.redisAuth === 'entra') {
+    const { connectWithEntra } = await import('./entra');
+    return connectWithEntra(settings, limits);
+  }
+  const client = createClient(settings, limits);
+  await open(client, settings, limits);
+  return client;
+}
+
+/** Opens a created client; on failure disconnects it and throws a mapped, secret-free error. */
+export async function open(
+  client: RedisClient,
+  settings: ConnectionSettings & Pick<Settings, 'streamName' | 'groupName'>,
+  limits: ConnectionLimits = DEFAULT_LIMITS,
+): Promise<void> {
+  // ioredis rejects connect() with a generic "Connection is closed"; the socket error says why.
+  let cause: unknown;
+  const remember = (error: unknown): void => {
+    cause ??= error;
+  };
+  client.on('error', remember);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    const ms = limits.connectTimeoutMs * (limits.reconnectAttempts + 2);
+    timer = setTimeout(() => reject(new Error(`connect ETIMEDOUT: no answer within ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([client.connect().then(() => client.ping()), deadline]);
+    applyCommandTimeout(client, limits.commandTimeoutMs);
+  } catch (error) {
+    client.disconnect();
+    const generic = error instanceof Error && /Connection is closed|max retries/i.test(error.message);
+    throw mapRedisError(generic && cause ? cause : error, {
+      target: describeTarget(settings),
+      stream: settings.streamName,
+      group: settings.groupName,
+      secrets: [settings.redisPassword],
+    });
+  } finally {
+    clearTimeout(timer);
+    client.off('error', remember);
+  }
+}
+
+function applyCommandTimeout(client: RedisClient, ms: number): void {
+  if (client instanceof Cluster) {
+    // In place: the connection pool keeps a reference to redisOptions for nodes it opens later.
+    client.options.redisOptions = Object.assign(client.options.redisOptions ?? {}, { commandTimeout: ms });
+    for (const node of client.nodes('all')) node.options.commandTimeout = ms;
+  } else {
+    client.options.commandTimeout = ms;
+  }
+}
+
+export type ServerFlavor = { name: 'redis' | 'valkey'; version: [number, number, number] };
+
+/** Reads the server's name and version from INFO server (any node of a cluster). */
+export async function serverVersion(client: RedisClient): Promise<ServerFlavor> {
+  const node = client instanceof Cluster ? (client.nodes('master')[0] ?? client) : client;
+  const info = await (node as Redis).info('server');
+  const valkey = /^valkey_version:(\S+)/m.exec(info);
+  const redis = /^redis_version:(\S+)/m.exec(info);
+  const text = valkey?.[1] ?? redis?.[1] ?? '0.0.0';
+  const [major = 0, minor = 0, patch = 0] = text.split('.').map((n) => Number.parseInt(n, 10) || 0);
+  return { name: valkey ? 'valkey' : 'redis', version: [major, minor, patch] };
+}

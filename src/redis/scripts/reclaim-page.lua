@@ -1,0 +1,198 @@
+--[[
+reclaim-page: the built-in hash writer's fast path. Scans one page of the PEL and settles it in
+the same atomic step: entries at the delivery limit are dead-lettered, the other idle entries
+are written to their hash and acknowledged, those without the key field are dead-lettered,
+those gone from the stream are acknowledged as orphans. Because the scan and the writes are one
+atomic step, no other run can take an entry in between: no XCLAIM and no fence are needed, and
+an entry's data never leaves the server.
+
+Hash keys are derived here (prefix .. key value): they cannot be passed as KEYS because the key
+values are only known once the entries are read. When ARGV[7] is '1' (cluster), the script
+first checks that the prefix carries the stream's hash tag, so every derived key is in the
+stream's slot; the caller (src/redis/keys.ts) checks the same before choosing this path.
+
+KEYS[1]  the stream
+KEYS[2]  the dead-letter stream (same slot as the stream)
+ARGV[1]  consumer group
+ARGV[2]  minimum idle time, ms
+ARGV[3]  MAX_DELIVERIES
+ARGV[4]  hash key prefix
+ARGV[5]  key field name ('' = the entry ID names the hash)
+ARGV[6]  dlq.at, epoch ms
+ARGV[7]  '1' to check the prefix's hash tag (cluster), else '0'
+ARGV[8]  scan start: '-', '(<id>' (6.2+), or an inclusive ID (6.0)
+ARGV[9]  page size
+ARGV[10] 'idle' to filter with XPENDING IDLE (6.2+), 'filter' to filter here (6.0)
+
+Reply: { scanned, claimed, processed, deadLettered, orphaned, last, failed, deferred }
+  last     = the last ID the XPENDING page returned, or '' when the PEL is covered
+  failed   = entries left pending because a write failed after this script's first write
+             (cannot happen on Redis's documented semantics; counted rather than assumed)
+  deferred = { { id, consumer, deliveries, idle ms, reason, error }, ... } entries to
+             dead-letter whose record is too long for one call from Lua: left pending, not
+             acknowledged; the caller writes them in a MULTI (src/redis/wide.ts)
+
+What can fail, and what then:
+- the stream is missing or not a stream, the group is missing: the first XPENDING; nothing written.
+- the prefix lacks the stream's hash tag (cluster): checked first; nothing written.
+- the dead-letter key holds another type: checked before any write; error
+  'WRONGTYPE dead-letter key ...'; nothing written.
+- a hash key holds another type: that HSET fails alone (pcall, before it changes anything); the
+  entry is dead-lettered with reason processing-error, dlq.error naming the key; the rest settles.
+- maxmemory (noeviction): Redis refuses only a script's first write (HSET/XADD); that reply is
+  returned as this script's error with nothing written. XACK is never refused.
+- an entry too wide for one call: HSET is sliced; a record too long for one XADD is deferred.
+]]
+local stream, dlq, group = KEYS[1], KEYS[2], ARGV[1]
+local minIdle, maxDeliveries = tonumber(ARGV[2]), tonumber(ARGV[3])
+local prefix, keyField, at = ARGV[4], ARGV[5], ARGV[6]
+local start, count, mode = ARGV[8], tonumber(ARGV[9]), ARGV[10]
+-- Locals: the loop over the page below is the hot path of a large backlog, and a global read
+-- in a script costs a metamethod call (Redis protects the globals table).
+local call, pcall, unpack, type, sub, min = redis.call, redis.pcall, unpack, type, string.sub, math.min
+
+local function tag(key)
+  local open = string.find(key, '{', 1, true)
+  if not open then return nil end
+  local close = string.find(key, '}', open + 1, true)
+  if not close or close == open + 1 then return nil end
+  return string.sub(key, open + 1, close - 1)
+end
+if ARGV[7] == '1' and (tag(stream) == nil or tag(prefix) ~= tag(stream)) then
+  return redis.error_reply('ERR reclaim-page: hash key prefix does not carry the stream hash tag')
+end
+
+local page, rows
+if mode == 'idle' then
+  page = call('XPENDING', stream, group, 'IDLE', minIdle, start, '+', count)
+  rows = page
+else
+  page = call('XPENDING', stream, group, start, '+', count)
+  rows = {}
+  for _, row in ipairs(page) do
+    if row[3] >= minIdle then rows[#rows + 1] = row end
+  end
+end
+local n = #rows
+
+-- A crashed consumer's backlog is mostly contiguous in the stream: one ranged read over the
+-- page is far cheaper than a lookup per ID (each seeks into a listpack node). Both lists are in
+-- ID order, so the window is walked alongside the page; an ID the walk does not meet (others'
+-- entries interleaved) is found in a map built only then, and one the window did not reach,
+-- when it was cut short, is looked up on its own.
+local window, windowFull = {}, false
+if n > 0 then
+  -- Twice the page: room for a backlog interleaved with others' entries, bounded for huge ones.
+  local limit = n * 2
+  window = call('XRANGE', stream, rows[1][1], rows[n][1], 'COUNT', limit)
+  windowFull = #window == limit
+end
+local nextInWindow, bodies = 1, nil
+local function body(id)
+  local entry = window[nextInWindow]
+  if entry ~= nil and entry[1] == id then
+    nextInWindow = nextInWindow + 1
+    return entry[2]
+  end
+  if bodies == nil then
+    bodies = {}
+    for _, e in ipairs(window) do bodies[e[1]] = e[2] end
+  end
+  local fields = bodies[id]
+  if fields == nil and windowFull then
+    local found = call('XRANGE', stream, id, id)[1]
+    if found then fields = found[2] end
+  end
+  return fields
+end
+
+local function keyFor(id, fields)
+  if keyField == '' then return prefix .. id end
+  for i = 1, #fields - 1, 2 do
+    if fields[i] == keyField then return prefix .. fields[i + 1] end
+  end
+  return nil
+end
+
+local scanned, claimed, processed, deadLettered, orphaned, failed = n, 0, 0, 0, 0, 0
+local deferred, wrote, refused = {}, false, nil
+
+if n > 0 and not isStreamOrNone(dlq) then
+  return redis.error_reply('WRONGTYPE dead-letter key holds another type (expected a stream)')
+end
+
+-- A guarded write's outcome: nil when it succeeded, else its error. An error that is not the
+-- entry's own (its hash key's type) can only come before this script's first write (maxmemory
+-- refuses only a first write): it becomes the script's error, with nothing changed.
+-- (pcall is called inline by the callers: forwarding a vararg list would copy it once more.)
+local function outcome(reply)
+  if type(reply) == 'table' and reply['err'] ~= nil then
+    if not wrote and sub(reply['err'], 1, 9) ~= 'WRONGTYPE' then refused = reply end
+    return reply['err']
+  end
+  wrote = true
+  return nil
+end
+
+-- 'ack' when recorded, 'deferred' when too long for one call (the caller records it), 'failed'.
+local function deadLetter(row, fields, reason, err)
+  if not fitsOneCall(#fields + 18) then
+    deferred[#deferred + 1] = { row[1], row[2], row[4], row[3], reason, err }
+    return 'deferred'
+  end
+  appendMeta(fields, stream, row[1], group, row[2], row[4], row[3], reason, err, at)
+  if outcome(pcall('XADD', dlq, '*', unpack(fields))) ~= nil then return 'failed' end
+  deadLettered = deadLettered + 1
+  return 'ack'
+end
+
+local acks = {}
+for i = 1, n do
+  local row = rows[i]
+  local id = row[1]
+  local fields = body(id)
+  local result = 'ack'
+  if fields == nil then
+    orphaned = orphaned + 1
+  elseif row[4] >= maxDeliveries then
+    result = deadLetter(row, fields, 'max-deliveries', '')
+  else
+    claimed = claimed + 1
+    local key = keyFor(id, fields)
+    if key == nil then
+      result = deadLetter(row, fields, 'missing-key-field', '')
+    else
+      -- Inline, not a function: this is the hot path (about 5% of the script's cost per call).
+      local err, last = nil, #fields
+      local reply = pcall('HSET', key, unpack(fields, 1, last <= 1000 and last or 1000))
+      if type(reply) == 'table' then
+        err = outcome(reply)
+      else
+        wrote = true
+        -- A very wide entry, in slices (Lua's call limit); the first slice proved the key a hash.
+        for from = 1001, last, 1000 do
+          call('HSET', key, unpack(fields, from, min(from + 999, last)))
+        end
+        processed = processed + 1
+      end
+      if err ~= nil and refused == nil and sub(err, 1, 9) == 'WRONGTYPE' then
+        result = deadLetter(row, fields, 'processing-error', 'hash key `' .. key .. '` cannot be written: ' .. err)
+      elseif err ~= nil then
+        result = 'failed'
+      end
+    end
+  end
+  if refused ~= nil then return refused end
+  if result == 'ack' then
+    acks[#acks + 1] = id
+  elseif result == 'failed' then
+    failed = failed + 1
+  end
+end
+for from = 1, #acks, 500 do
+  call('XACK', stream, group, unpack(acks, from, math.min(from + 499, #acks)))
+end
+
+local last = ''
+if #page == count then last = page[#page][1] end
+return { scanned, claimed, processed, deadLettered, orphaned, last, failed, deferred }

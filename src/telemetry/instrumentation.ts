@@ -1,0 +1,196 @@
+/**
+ * Traces and metrics of a run, through `@opentelemetry/api` only: whoever embeds the core (the
+ * function app, the CLI with `--otlp`, a test) registers an SDK; without one every call here is
+ * the API's no-op. Names, attributes and units are documented in docs/observability.md.
+ *
+ * Attributes carry names (stream, group), counts and error class names only: never a field value
+ * of a message, an entry ID or a secret. Exception messages are redacted of the run's secrets.
+ */
+import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import type { Counts } from '../reclaim/batch';
+import { redact } from '../errors';
+import { instruments, readHealth, type Instruments } from './metrics';
+import type { RedisClient } from '../redis/scripts';
+import type { Settings } from '../config/settings';
+import type { StopReason } from '../reclaim/stop';
+
+/** Instrumentation scope of the tracer and the meter. */
+export const SCOPE = 'stream-reclaimer';
+
+/** Per-run hooks handed to the run loop. */
+export interface RunTelemetry {
+  /** Runs one page under a batch span; `work` counts into its own fresh counts, merged afterwards. */
+  batch(size: number, shared: Counts, work: (counts: Counts) => Promise<void>): Promise<void>;
+}
+
+/** The minimal result the run wrapper reads (run.ts `Summary`). */
+export interface RunResult {
+  readonly durationMs: number;
+  readonly complete: boolean;
+  readonly stopReason: StopReason;
+}
+
+let enabled = true;
+/** Benchmark baseline only (bench/instrumentation.ts): bypass every call into the API. */
+export function setInstrumentationEnabled(on: boolean): void {
+  enabled = on;
+}
+
+const PASSTHROUGH: RunTelemetry = Object.freeze({ batch: (_size: number, shared: Counts, work: (c: Counts) => Promise<void>) => work(shared) });
+
+/** Secrets of the current run, carried in the context so child spans can redact with them. */
+const SECRETS = createContextKey('stream-reclaimer.secrets');
+
+type Target = Pick<Settings, 'streamName' | 'groupName' | 'deadLetterStream' | 'dryRun' | 'redisPassword' | 'appInsightsConnectionString'>;
+
+/** OTel messaging attributes naming the stream and group (semconv). */
+export function messagingAttributes(stream: string, group: string): Attributes {
+  return { 'messaging.system': 'redis', 'messaging.destination.name': stream, 'messaging.consumer.group.name': group };
+}
+
+/** `camelCase` summary fields as `reclaimer.snake_case`, numbers and booleans only (never a string). */
+export function countAttributes(values: object): Attributes {
+  const out: Attributes = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (typeof value !== 'number' && typeof value !== 'boolean') continue;
+    out[`reclaimer.${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`] = value;
+  }
+  return out;
+}
+
+/** The error's class name, the value of `error.type`. */
+export function errorType(error: unknown): string {
+  if (error instanceof Error) return error.name && error.name !== 'Error' ? error.name : error.constructor.name;
+  return typeof error;
+}
+
+/** Records an error on a span: redacted message and stack, status ERROR, `error.type`. */
+export function recordError(span: Span, error: unknown): void {
+  const secrets = (context.active().getValue(SECRETS) as readonly (string | undefined)[] | undefined) ?? [];
+  const type = errorType(error);
+  const message = redact(error instanceof Error ? error.message : String(error), secrets);
+  const stack = error instanceof Error && error.stack ? redact(error.stack, secrets) : undefined;
+  span.recordException({ name: type, message, stack });
+  span.setStatus({ code: SpanStatusCode.ERROR, message });
+  span.setAttribute('error.type', type);
+}
+
+/** A span around `work`, ended when it settles; errors are recorded and rethrown. */
+async function inSpan<T>(name: string, kind: SpanKind, attributes: Attributes, work: (span: Span) => Promise<T>): Promise<T> {
+  return trace.getTracer(SCOPE).startActiveSpan(name, { kind, attributes }, async (span) => {
+    try {
+      return await work(span);
+    } catch (error) {
+      recordError(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/**
+ * The run span `reclaim <stream>`, the run duration histogram, the outcome counters (per batch,
+ * so a run that fails midway still counts what it did), and the group-health gauges read at the end.
+ */
+export async function instrumentRun<R extends RunResult>(
+  client: RedisClient,
+  settings: Target,
+  work: (telemetry: RunTelemetry) => Promise<R>,
+): Promise<R> {
+  if (!enabled) return work(PASSTHROUGH);
+  const base = messagingAttributes(settings.streamName, settings.groupName);
+  const meters = instruments();
+  const totals: Record<string, number> = {};
+  const started = performance.now();
+  const telemetry: RunTelemetry = {
+    // The last page of a scan may be empty: no span for a page with nothing in it.
+    batch: (size, shared, batchWork) => (size === 0 ? batchWork(shared) : traceBatch(base, meters, settings.dryRun, size, [shared, totals], batchWork)),
+  };
+  const secrets = [settings.redisPassword, settings.appInsightsConnectionString];
+  const attributes = { ...base, 'messaging.operation.type': 'process', 'messaging.operation.name': 'reclaim', 'reclaimer.dry_run': settings.dryRun };
+  return context.with(context.active().setValue(SECRETS, secrets), () =>
+    inSpan(`reclaim ${settings.streamName}`, SpanKind.INTERNAL, attributes, async (span) => {
+      let result: R;
+      try {
+        // No SDK (a non-recording span, no meter): the pages skip the wrapper entirely.
+        result = await work(span.isRecording() || meters ? telemetry : PASSTHROUGH);
+      } catch (error) {
+        span.setAttributes(countAttributes(totals));
+        meters?.duration.record((performance.now() - started) / 1000, { ...base, 'error.type': errorType(error) });
+        throw error;
+      }
+      span.setAttributes(countAttributes(result));
+      // A word from a fixed set, so it may be a string attribute (countAttributes takes no strings).
+      span.setAttribute('reclaimer.stop_reason', result.stopReason);
+      meters?.duration.record(result.durationMs / 1000, { ...base, 'reclaimer.complete': result.complete });
+      if (meters) await recordHealth(client, settings, meters, base, span);
+      return result;
+    }),
+  );
+}
+
+async function traceBatch(
+  base: Attributes,
+  meters: Instruments | undefined,
+  dryRun: boolean,
+  size: number,
+  sinks: readonly [Counts, Record<string, number>],
+  work: (counts: Counts) => Promise<void>,
+): Promise<void> {
+  const attributes = { ...base, 'messaging.operation.type': 'process', 'messaging.operation.name': 'process', 'messaging.batch.message_count': size };
+  // INTERNAL, not the semconv CONSUMER: Azure Monitor turns a CONSUMER span without HTTP
+  // attributes into a request with no name; INTERNAL keeps `process <stream>` readable in the tree.
+  await inSpan(`process ${String(base['messaging.destination.name'])}`, SpanKind.INTERNAL, attributes, async (span) => {
+    // A fresh tally per batch: batches in flight share the run's counts, so a before/after
+    // difference of the shared object would mix them up.
+    const own = Object.fromEntries(Object.keys(sinks[0]).map((k) => [k, 0])) as unknown as Counts;
+    try {
+      await work(own);
+    } finally {
+      for (const sink of sinks) for (const [k, v] of Object.entries(own)) (sink as Record<string, number>)[k] = ((sink as Record<string, number>)[k] ?? 0) + v;
+      span.setAttributes(countAttributes(own));
+      // The fast path learns its page's size only from the script's reply.
+      span.setAttribute('messaging.batch.message_count', own.scanned);
+      // A dry run changes nothing, so it counts no message outcome (its spans still carry the counts).
+      if (meters && !dryRun) meters.countOutcomes(own, base);
+    }
+  });
+}
+
+async function recordHealth(client: RedisClient, settings: Target, meters: Instruments, base: Attributes, span: Span): Promise<void> {
+  try {
+    meters.recordHealth(await readHealth(client, settings), base);
+  } catch (error) {
+    // The run itself succeeded; a failed health read only leaves the gauges at their last value.
+    span.addEvent('reclaimer.health_unavailable', { 'error.type': errorType(error) });
+  }
+}
+
+/** The span `dead_letter <dead-letter stream>` around one dead-letter call (settle.ts). */
+export async function traceDeadLetter<S extends string>(
+  keys: { stream: string; deadLetter: string },
+  group: string,
+  requests: readonly { reason: string }[],
+  send: () => Promise<S[]>,
+): Promise<S[]> {
+  if (!enabled) return send();
+  const attributes: Attributes = {
+    ...messagingAttributes(keys.deadLetter, group),
+    'messaging.operation.type': 'send',
+    'messaging.operation.name': 'dead_letter',
+    'messaging.batch.message_count': requests.length,
+    'reclaimer.source_stream': keys.stream,
+    'reclaimer.dead_letter.reasons': [...new Set(requests.map((r) => r.reason))].sort(),
+  };
+  return inSpan(`dead_letter ${keys.deadLetter}`, SpanKind.PRODUCER, attributes, async (span) => {
+    const statuses = await send();
+    const tally: Record<string, number> = { dead_lettered: 0, orphaned: 0, skipped: 0 };
+    for (const s of statuses) {
+      const key = s.replace(/-/g, '_');
+      tally[key] = (tally[key] ?? 0) + 1;
+    }
+    for (const [k, v] of Object.entries(tally)) span.setAttribute(`reclaimer.${k}`, v);
+    return statuses;
+  });
+}
