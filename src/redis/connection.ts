@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import Redis, { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { mapRedisError } from '../errors';
-import { registerScripts, type RedisClient } from './scripts';
+import { registerScripts } from './scripts';
+import type { RedisClient } from './client';
+import { entraLogin, startTokenRefresh, type EntraDeps } from './entra';
 import { describeTarget, type Settings } from '../config/settings';
 
 export type { RedisClient };
@@ -87,23 +89,36 @@ export function createClient(settings: ConnectionSettings, limits: ConnectionLim
 }
 
 /** Connects and proves the credentials work (PING), mapping failures to clear errors. */
+type OpenSettings = ConnectionSettings & Pick<Settings, 'streamName' | 'groupName'>;
+
 export async function connect(
-  settings: ConnectionSettings & Pick<Settings, 'streamName' | 'groupName'>,
+  settings: OpenSettings & Partial<Pick<Settings, 'azureClientId'>>,
   limits: ConnectionLimits = DEFAULT_LIMITS,
 ): Promise<RedisClient> {
-  if (settings.redisAuth === 'entra') {
-    const { connectWithEntra } = await import('./entra');
-    return connectWithEntra(settings, limits);
-  }
+  if (settings.redisAuth === 'entra') return connectWithEntra(settings, limits);
   const client = createClient(settings, limits);
   await open(client, settings, limits);
+  return client;
+}
+
+/** What `connect()` hands over with `REDIS_AUTH=entra`; `azureClientId` picks a user-assigned identity when set. */
+export type EntraSettings = OpenSettings & Partial<Pick<Settings, 'azureClientId'>>;
+
+/** `REDIS_AUTH=entra` (src/redis/entra.ts): the token as the password, refreshed until the client ends. */
+export async function connectWithEntra(settings: EntraSettings, limits: ConnectionLimits, deps: EntraDeps = {}): Promise<RedisClient> {
+  const { credential, token, username } = await entraLogin(settings.azureClientId, deps);
+  // The token goes in as `redisPassword`, so open()'s error mapping redacts it.
+  const auth = { ...settings, redisUsername: username, redisPassword: token.token };
+  const client = createClient(auth, limits);
+  await open(client, auth, limits);
+  startTokenRefresh(client, credential, token, deps);
   return client;
 }
 
 /** Opens a created client; on failure disconnects it and throws a mapped, secret-free error. */
 export async function open(
   client: RedisClient,
-  settings: ConnectionSettings & Pick<Settings, 'streamName' | 'groupName'>,
+  settings: OpenSettings,
   limits: ConnectionLimits = DEFAULT_LIMITS,
 ): Promise<void> {
   // ioredis rejects connect() with a generic "Connection is closed"; the socket error says why.

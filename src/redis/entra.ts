@@ -1,18 +1,16 @@
 /**
  * `REDIS_AUTH=entra`: authenticate with a Microsoft Entra ID token (managed identity) as the
  * password and the token's object ID as the user name, and re-AUTH every connection before the
- * token expires. A token never appears in a log line or an error message.
+ * token expires. A token never appears in a log line or an error message. The connecting itself
+ * is `connectWithEntra` in connection.ts: this module only gets and refreshes tokens, so it
+ * imports nothing from there (no cycle).
  */
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { Cluster, type Redis } from 'ioredis';
-import { createClient, open, type ConnectionLimits, type RedisClient } from './connection';
-import { redact } from '../errors';
+import type { RedisClient } from './client';
+import { EntraTokenError, redact } from '../errors';
 import { REDIS_SCOPE, refreshDelayMs, retryDelayMs, tokenUsername } from './entra-token';
-import type { Settings } from '../config/settings';
 import { silentLogger, type Logger } from '../telemetry/logger';
-
-/** What `connect()` hands over; `azureClientId` picks a user-assigned identity when set. */
-export type EntraSettings = Parameters<typeof open>[1] & Partial<Pick<Settings, 'azureClientId'>>;
 
 /** Seams for tests: a fake credential, an injected clock and timers, a logger. */
 export interface EntraDeps {
@@ -25,16 +23,26 @@ export interface EntraDeps {
   logger?: Logger;
 }
 
-export async function connectWithEntra(settings: EntraSettings, limits: ConnectionLimits, deps: EntraDeps = {}): Promise<RedisClient> {
-  const credential = deps.credential ?? (await defaultCredential(settings.azureClientId));
-  const token = await fetchToken(credential, []);
-  const username = tokenUsername(token.token);
-  // The token goes in as `redisPassword`, so open()'s error mapping redacts it.
-  const auth = { ...settings, redisUsername: username, redisPassword: token.token };
-  const client = createClient(auth, limits);
-  await open(client, auth, limits);
-  startTokenRefresh(client, credential, token, deps);
-  return client;
+/** The first token of a connection, with the credential that refreshes it and the user name it names. */
+export interface EntraLogin {
+  credential: Pick<TokenCredential, 'getToken'>;
+  token: AccessToken;
+  username: string;
+}
+
+/** Gets the first token (from `deps.credential`, else the managed identity `clientId` names). */
+export async function entraLogin(clientId: string | undefined, deps: EntraDeps = {}): Promise<EntraLogin> {
+  let credential: Pick<TokenCredential, 'getToken'>;
+  let token: AccessToken;
+  try {
+    credential = deps.credential ?? (await defaultCredential(clientId));
+    token = await fetchToken(credential, []);
+  } catch (error) {
+    // Typed here, where it ends a connect (503 from /api/status, CLI exit 1); a failed refresh
+    // is only logged, with the message as it always read.
+    throw new EntraTokenError(error instanceof Error ? error.message : String(error));
+  }
+  return { credential, token, username: tokenUsername(token.token) };
 }
 
 /** ManagedIdentityCredential for a user-assigned identity, else DefaultAzureCredential (local dev, system identity). */

@@ -2,7 +2,7 @@
  * The Lua scripts, registered once per client with ioredis `defineCommand` (EVALSHA with a
  * fallback to EVAL), and typed wrappers that turn their replies into plain objects.
  */
-import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from './client';
 import claimEntriesLua from './scripts/claim-entries.lua';
 import deadLetterCommitLua from './scripts/dead-letter-commit.lua';
 import deadLetterLua from './scripts/dead-letter.lua';
@@ -14,7 +14,7 @@ import replayCommitLua from './scripts/replay-commit.lua';
 import replayDeadLetterLua from './scripts/replay-dead-letter.lua';
 import settleEntriesLua from './scripts/settle-entries.lua';
 
-export type RedisClient = Redis | Cluster;
+export type { RedisClient };
 type Arg = string | Buffer | number;
 type ScriptFn = (numKeys: number, ...args: Arg[]) => Promise<unknown>;
 

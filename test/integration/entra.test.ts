@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Redis from 'ioredis';
 import type { ConnectionLimits, RedisClient } from '../../src/redis/connection';
-import { connectWithEntra } from '../../src/redis/entra';
+import { connectWithEntra } from '../../src/redis/connection';
 import { RedisAuthError } from '../../src/errors';
 import { testSettings } from '../helpers/backlog';
 import { fakeJwt, ManualClock, RecordingLogger, ScriptedCredential, until } from '../helpers/fake-entra';
