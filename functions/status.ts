@@ -5,9 +5,9 @@
  * instead of an empty 500, and are logged; the message never carries a secret.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { MissingGroupError, RedisAuthError, RedisUnavailableError } from '../src/errors';
 import type { Settings } from '../src/config/settings';
 import { collectStats, DEFAULT_REASON_SAMPLE } from '../src/ops/stats';
+import { statusFor } from './http-status';
 import { discardClientAfter, getWorker, safeError, workerSettings } from './worker';
 
 export async function statusHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -33,13 +33,6 @@ export async function statusHandler(request: HttpRequest, context: InvocationCon
 function sampleOf(text: string | null): number | undefined {
   if (text === null || text === '') return DEFAULT_REASON_SAMPLE;
   return /^\d+$/.test(text) && Number(text) <= 1000 ? Number(text) : undefined;
-}
-
-function statusFor(error: unknown): number {
-  if (error instanceof MissingGroupError) return 404;
-  if (error instanceof RedisUnavailableError || error instanceof RedisAuthError) return 503;
-  // Bad settings (SettingsError) or anything else: the app is misconfigured or broken.
-  return 500;
 }
 
 app.http('status', { methods: ['GET'], authLevel: 'function', route: 'status', handler: statusHandler });

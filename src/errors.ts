@@ -34,7 +34,16 @@ export class NodeUnavailableError extends RedisUnavailableError {
 
 /** Credentials refused (WRONGPASS / NOAUTH / NOPERM). */
 export class RedisAuthError extends Error {
-  override readonly name = 'RedisAuthError';
+  override readonly name: string = 'RedisAuthError';
+}
+
+/**
+ * `REDIS_AUTH=entra`: no Microsoft Entra token could be had for Redis. A kind of credentials
+ * failure, so callers that answer "Redis refused us" (CLI exit 1, `/api/status` 503) need no
+ * case of their own.
+ */
+export class EntraTokenError extends RedisAuthError {
+  override readonly name: string = 'EntraTokenError';
 }
 
 /** The stream or the consumer group does not exist. */
@@ -71,24 +80,32 @@ export interface ReplyContext {
   secrets?: readonly (string | undefined)[];
 }
 
+/** A missing stream or consumer group, found by a reply or by our own check: one message for both. */
+export function missingGroupError(ctx: Pick<ReplyContext, 'target' | 'stream' | 'group'>): MissingGroupError {
+  return new MissingGroupError(
+    `Stream \`${ctx.stream}\` or its consumer group \`${ctx.group}\` does not exist on ${ctx.target} ` +
+      `(create it with XGROUP CREATE ${ctx.stream} ${ctx.group} $ MKSTREAM)`,
+  );
+}
+
+/** A dead-letter key of another type; `detail` says what was found. Nothing was written. */
+export function deadLetterTypeError(ctx: Pick<ReplyContext, 'target'> & { deadLetter: string }, detail: string): WrongTypeError {
+  return new WrongTypeError(
+    `Dead-letter key \`${ctx.deadLetter}\` on ${ctx.target} is not a stream (${detail}); ` +
+      `nothing was written: remove or rename that key, or set \`DEAD_LETTER_STREAM\` to another key`,
+  );
+}
+
 /** Map an error from ioredis or a script to one of ours, with a message naming the cause. */
 export function mapRedisError(error: unknown, ctx: ReplyContext): Error {
-  if (error instanceof SettingsError || error instanceof MissingGroupError || error instanceof WrongTypeError || error instanceof NodeUnavailableError) {
-    return error;
-  }
+  // Already ours, with a message naming the cause: kept as they are (types stay end to end).
+  const typed = [SettingsError, MissingGroupError, WrongTypeError, KeySlotError, RedisAuthError, NodeUnavailableError];
+  if (typed.some((type) => error instanceof type)) return error as Error;
   const raw = redact(error instanceof Error ? error.message : String(error), ctx.secrets);
   const code = (error as { code?: string } | undefined)?.code;
-  if (/^NOGROUP|no such key|NOGROUP/i.test(raw)) {
-    return new MissingGroupError(
-      `Stream \`${ctx.stream}\` or its consumer group \`${ctx.group}\` does not exist on ${ctx.target} ` +
-        `(create it with XGROUP CREATE ${ctx.stream} ${ctx.group} $ MKSTREAM)`,
-    );
-  }
+  if (/^NOGROUP|no such key|NOGROUP/i.test(raw)) return missingGroupError(ctx);
   if (/^WRONGTYPE dead-letter key/.test(raw) && ctx.deadLetter !== undefined) {
-    return new WrongTypeError(
-      `Dead-letter key \`${ctx.deadLetter}\` on ${ctx.target} is not a stream (${raw.replace(/^WRONGTYPE /, '')}); ` +
-        `nothing was written: remove or rename that key, or set \`DEAD_LETTER_STREAM\` to another key`,
-    );
+    return deadLetterTypeError({ target: ctx.target, deadLetter: ctx.deadLetter }, raw.replace(/^WRONGTYPE /, ''));
   }
   if (/^WRONGTYPE/.test(raw)) {
     return new WrongTypeError(`Key \`${ctx.stream}\` on ${ctx.target} is not a stream (${raw})`);

@@ -4,7 +4,7 @@
  * (no IDLE option, so Redis 6.0 works), two XLENs and one XREVRANGE … COUNT sample of the
  * dead-letter stream. Nothing scans the PEL or a stream.
  */
-import { mapRedisError } from '../errors';
+import { mapRedisError, missingGroupError } from '../errors';
 import { parseRecord } from './dlq';
 import type { RedisClient } from '../redis/scripts';
 import { describeTarget, type Settings } from '../config/settings';
@@ -67,7 +67,7 @@ export async function collectStats(
   try {
     const groups = ((await client.call('XINFO', 'GROUPS', stream)) as Flat[]).map(asMap);
     const info = groups.find((g) => String(g.get('name')) === group);
-    if (!info) throw new Error(`NOGROUP no consumer group named ${group}`);
+    if (!info) throw missingGroupError({ target: describeTarget(settings), stream, group });
     const [consumers, summary, streamLength, deadLetters, newest] = await Promise.all([
       client.call('XINFO', 'CONSUMERS', stream, group) as Promise<Flat[]>,
       client.call('XPENDING', stream, group) as Promise<[number, string | null, string | null, unknown]>,
