@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { connect } from '../src/redis/connection';
-import { zeroCounts } from '../src/reclaim/batch';
+import { zeroCounts } from '../src/reclaim/counts';
 import { instrumentRun, setInstrumentationEnabled } from '../src/telemetry/instrumentation';
 import { buildKeys } from '../src/redis/keys';
 import { createHashWriter, type Processor } from '../src/reclaim/process';

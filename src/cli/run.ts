@@ -2,7 +2,7 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { runReclaim, type Summary } from '../reclaim/run';
-import type { Counts } from '../reclaim/batch';
+import type { Counts } from '../reclaim/counts';
 import { loadSettings, type SettingName } from '../config/settings';
 import { interruptExitCode, stderrLogger, withClient, type CliIO, type InterruptSignal } from './io';
 

@@ -1,75 +1,36 @@
 /**
  * One page of the PEL, end to end: dead-letter the over-delivered, claim the rest, dead-letter
- * those that can never be processed, process the others concurrently, settle them.
+ * those that can never be processed, process the others concurrently, settle them. How each
+ * step writes (or, in a dry run, only reads) is the stages' business (src/reclaim/mode.ts).
  */
-import { claim, previewClaim } from './claim';
 import { UnprocessableEntryError } from '../errors';
-import { fieldValue, type Processor } from './process';
+import { fieldValue } from './process';
 import type { PendingEntry } from './scan';
-import type { ClaimedEntry, DeadLetterReason, DeadLetterRequest, DeadLetterStatus, Settlement } from '../redis/scripts';
-import { deadLetterEntries, deadLetterRequest, settle, type SettleContext } from './settle';
+import type { ClaimedEntry, DeadLetterReason, DeadLetterRequest, Settlement } from '../redis/scripts';
+import { tally, type Counts } from './counts';
+import { deadLetterRequest, type Stages } from './stages';
 import type { Logger } from '../telemetry/logger';
 
-export interface Counts {
-  scanned: number;
-  claimed: number;
-  processed: number;
-  deadLettered: number;
-  orphaned: number;
-  failed: number;
-  skipped: number;
-}
-
-export const zeroCounts = (): Counts => ({
-  scanned: 0,
-  claimed: 0,
-  processed: 0,
-  deadLettered: 0,
-  orphaned: 0,
-  failed: 0,
-  skipped: 0,
-});
-
-export interface BatchContext extends SettleContext {
-  /** On a cluster: scripts that derive keys check the hash tag first. */
-  checkSlot: boolean;
+export interface BatchContext {
+  /** The claimer, processor and settler of the run's settling mode (src/reclaim/mode.ts). */
+  stages: Stages;
+  /** This run's consumer: the fence of what it claimed. */
+  consumer: string;
   maxDeliveries: number;
-  minIdleMs: number;
   hashKeyField: string;
-  processor: Processor;
   /** Bounds processor calls across all batches in flight. */
   limit: <T>(task: () => Promise<T>) => Promise<T>;
   logger: Logger;
-}
-
-/** Adds dead-letter outcomes to the counts. */
-export function tally(counts: Counts, statuses: readonly DeadLetterStatus[]): void {
-  for (const s of statuses) {
-    if (s === 'dead-lettered') counts.deadLettered++;
-    else if (s === 'orphaned') counts.orphaned++;
-    else if (s === 'failed') counts.failed++;
-    else counts.skipped++;
-  }
 }
 
 export async function handleBatch(ctx: BatchContext, page: readonly PendingEntry[], counts: Counts): Promise<void> {
   counts.scanned += page.length;
   const overMax = page.filter((e) => e.deliveries >= ctx.maxDeliveries);
   const rest = page.filter((e) => e.deliveries < ctx.maxDeliveries);
-  const claimArgs = { stream: ctx.keys.stream, group: ctx.group, consumer: ctx.consumer, minIdleMs: ctx.minIdleMs };
+  const { claimer, processor, settler } = ctx.stages;
+  tally(counts, await settler.deadLetterScanned(overMax));
 
-  if (ctx.dryRun) {
-    const preview = await previewClaim(ctx.client, ctx.keys.stream, overMax);
-    counts.deadLettered += preview.claimed.length;
-    counts.orphaned += preview.orphaned.length;
-  } else {
-    const requests = overMax.map((e) =>
-      deadLetterRequest(e, 'max-deliveries', { owner: e.consumer, deliveries: e.deliveries, minIdleMs: ctx.minIdleMs }),
-    );
-    tally(counts, await deadLetterEntries(ctx, requests));
-  }
-
-  const reply = ctx.dryRun ? await previewClaim(ctx.client, ctx.keys.stream, rest) : await claim(ctx.client, claimArgs, rest);
+  const reply = await claimer.claim(rest);
   counts.claimed += reply.claimed.length;
   counts.orphaned += reply.orphaned.length;
   counts.skipped += reply.skipped.length;
@@ -87,7 +48,7 @@ export async function handleBatch(ctx: BatchContext, page: readonly PendingEntry
     workable.map((entry) =>
       ctx.limit(async () => {
         try {
-          const write = ctx.dryRun ? undefined : await ctx.processor.process(entry);
+          const write = await processor.process(entry);
           settlements.push({ id: entry.id, deliveries: entry.deliveries, hash: write ?? undefined });
         } catch (error) {
           if (error instanceof UnprocessableEntryError) {
@@ -113,7 +74,7 @@ export async function handleBatch(ctx: BatchContext, page: readonly PendingEntry
       error,
     ),
   );
-  const [deadLettered, settled] = await Promise.all([deadLetterEntries(ctx, requests), settle(ctx, settlements)]);
+  const [deadLettered, settled] = await Promise.all([settler.deadLetter(requests), settler.settle(settlements)]);
   tally(counts, deadLettered);
   // A hash key of another type: nothing was written and the entry stays claimed; retrying
   // cannot help until someone changes that key, so it is dead-lettered now, on the same fence.
@@ -128,5 +89,5 @@ export async function handleBatch(ctx: BatchContext, page: readonly PendingEntry
       unwritable.push(deadLetterRequest(scanned.get(id) as PendingEntry, 'processing-error', { owner: ctx.consumer, deliveries, minIdleMs: 0 }, error));
     }
   }
-  tally(counts, await deadLetterEntries(ctx, unwritable));
+  tally(counts, await settler.deadLetter(unwritable));
 }

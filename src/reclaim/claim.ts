@@ -1,38 +1,12 @@
-/**
- * The claim stage: take ownership of idle entries (only those still idle at this instant), or,
- * in a dry run, look at what a claim would find without changing anything.
- */
+/** The claim stage: take ownership of idle entries, only those still idle at this instant. */
 import type { PendingEntry } from './scan';
-import { claimEntries, type ClaimReply, type RedisClient } from '../redis/scripts';
+import { claimEntries } from '../redis/scripts';
+import type { Claimer, SettleContext } from './stages';
 
-export interface ClaimArgs {
-  stream: string;
-  group: string;
-  consumer: string;
-  minIdleMs: number;
-}
-
-export function claim(client: RedisClient, args: ClaimArgs, entries: readonly PendingEntry[]): Promise<ClaimReply> {
-  if (entries.length === 0) return Promise.resolve({ claimed: [], orphaned: [], skipped: [] });
-  return claimEntries(client, args.stream, { ...args, ids: entries.map((e) => e.id) });
-}
-
-/**
- * Dry run: reads each entry (XRANGE, read-only) and reports what a claim would return; the
- * delivery count shown is the one a claim would produce.
- */
-export async function previewClaim(client: RedisClient, stream: string, entries: readonly PendingEntry[]): Promise<ClaimReply> {
-  const reply: ClaimReply = { claimed: [], orphaned: [], skipped: [] };
-  if (entries.length === 0) return reply;
-  const pipeline = client.pipeline();
-  for (const e of entries) pipeline.xrangeBuffer(stream, e.id, e.id);
-  const results = (await pipeline.exec()) ?? [];
-  entries.forEach((e, i) => {
-    const [error, rows] = results[i] ?? [new Error('no reply')];
-    if (error) throw error;
-    const row = (rows as [Buffer, Buffer[]][])[0];
-    if (row) reply.claimed.push({ id: e.id, deliveries: e.deliveries + 1, fields: row[1] });
-    else reply.orphaned.push(e.id);
-  });
-  return reply;
+export function fencedClaimer(ctx: Pick<SettleContext, 'client' | 'keys' | 'group' | 'consumer'>, minIdleMs: number): Claimer {
+  const args = { group: ctx.group, consumer: ctx.consumer, minIdleMs };
+  return {
+    claim: async (entries: readonly PendingEntry[]) =>
+      entries.length === 0 ? { claimed: [], orphaned: [], skipped: [] } : claimEntries(ctx.client, ctx.keys.stream, { ...args, ids: entries.map((e) => e.id) }),
+  };
 }

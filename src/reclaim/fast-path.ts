@@ -8,10 +8,19 @@
  * and takes the next ones, never one twice. Coverage holds by induction: each script covers
  * its start to its last ID, and its start was reached by a script that had finished.
  */
-import { tally, type BatchContext, type Counts } from './batch';
+import { tally, type Counts } from './counts';
 import { reclaimPage, type DeferredDeadLetter } from '../redis/reclaim-page';
 import { compareIds, nextId, type ScanStrategy } from './scan';
+import type { SettleContext } from './stages';
 import { deadLetterWide } from '../redis/wide';
+
+export interface FastPathContext extends Omit<SettleContext, 'consumer'> {
+  minIdleMs: number;
+  maxDeliveries: number;
+  hashKeyField: string;
+  /** On a cluster: the hash key prefix must carry the stream's hash tag (src/redis/reclaim-page.ts). */
+  checkSlot: boolean;
+}
 
 export interface FastPathOptions {
   strategy: ScanStrategy;
@@ -24,7 +33,7 @@ export interface FastPathOptions {
   page(work: (counts: Counts) => Promise<void>): Promise<void>;
 }
 
-export async function runFastPath(ctx: BatchContext, options: FastPathOptions): Promise<{ complete: boolean }> {
+export async function runFastPath(ctx: FastPathContext, options: FastPathOptions): Promise<{ complete: boolean }> {
   let furthest: string | undefined;
   let covered = false;
   let failure: unknown;
@@ -88,7 +97,7 @@ export async function runFastPath(ctx: BatchContext, options: FastPathOptions): 
 }
 
 /** The fence is the scan's view (the script claims nothing): same owner, count and idleness. */
-function deadLetterDeferred(ctx: BatchContext, d: DeferredDeadLetter): ReturnType<typeof deadLetterWide> {
+function deadLetterDeferred(ctx: FastPathContext, d: DeferredDeadLetter): ReturnType<typeof deadLetterWide> {
   const keys = { stream: ctx.keys.stream, deadLetter: ctx.keys.deadLetter };
   const request = { ...d, expectOwner: d.consumer, expectDeliveries: d.deliveries, minIdleMs: ctx.minIdleMs };
   return deadLetterWide(ctx.client, keys, ctx.group, request, ctx.now());

@@ -2,15 +2,19 @@
  * One run for one stream + group: page through the PEL and hand each page to the batch stage,
  * a few pages in flight, until the PEL is covered or the time budget is spent.
  */
+import { Cluster } from 'ioredis';
 import { deregisterIdleConsumers } from './deregister';
-import { handleBatch, zeroCounts, type BatchContext, type Counts } from './batch';
-import { serverVersion, type RedisClient } from '../redis/connection';
-import { mapRedisError } from '../errors';
+import { handleBatch } from './batch';
+import { zeroCounts, type Counts } from './counts';
+import { serverVersion } from '../redis/connection';
+import type { RedisClient } from '../redis/client';
+import { deadLetterTypeError, mapRedisError, missingGroupError, type ReplyContext } from '../errors';
 import { rideFailovers } from '../redis/failover';
 import { buildKeys } from '../redis/keys';
 import { createLimiter } from './limit';
 import { pipelinePages } from './pipeline';
 import { runFastPath } from './fast-path';
+import { chooseMode, stagesFor } from './mode';
 import { instrumentRun, type RunTelemetry } from '../telemetry/instrumentation';
 import { createHashWriter, HASH_WRITER, type Processor } from './process';
 import { chooseStrategy, scanPage, type ScanStrategy } from './scan';
@@ -91,35 +95,19 @@ async function reclaimWith(
 
   let strategy: ScanStrategy;
   try {
-    await assertGroupExists(client, settings);
+    await assertGroupExists(client, settings, errorContext);
     strategy = chooseStrategy(settings.strategy, await serverVersion(client));
   } catch (error) {
     throw mapRedisError(error, errorContext);
   }
 
-  const ctx: BatchContext = {
-    client,
-    keys,
-    group: settings.groupName,
-    consumer: settings.consumerName,
-    dryRun: settings.dryRun,
-    now,
-    maxDeliveries: settings.maxDeliveries,
-    minIdleMs: settings.minIdleMs,
-    hashKeyField: settings.hashKeyField,
-    checkSlot: settings.redisCluster,
-    processor: options.processor ?? createHashWriter(keys, settings.hashKeyField),
-    limit: createLimiter(settings.concurrency),
-    logger,
-  };
-
-  const fast =
-    options.fastPath !== false &&
-    HASH_WRITER in ctx.processor &&
-    !settings.dryRun &&
-    (keys.sameSlot || !settings.redisCluster);
-  logger.info('run started', { stream: keys.stream, group: settings.groupName, strategy, path: fast ? 'fast' : 'general', dryRun: settings.dryRun });
-  if (settings.redisCluster && !keys.sameSlot) {
+  const processor = options.processor ?? createHashWriter(keys, settings.hashKeyField);
+  // A library caller may hand a Cluster client with REDIS_CLUSTER unset: either one says cluster.
+  const cluster = settings.redisCluster || options.client instanceof Cluster;
+  const mode = chooseMode({ dryRun: settings.dryRun, cluster, sameSlot: keys.sameSlot, fastPathAllowed: options.fastPath !== false && HASH_WRITER in processor });
+  const settleContext = { client, keys, group: settings.groupName, consumer: settings.consumerName, now };
+  logger.info('run started', { stream: keys.stream, group: settings.groupName, strategy, path: mode === 'fast' ? 'fast' : 'general', dryRun: settings.dryRun });
+  if (cluster && !keys.sameSlot) {
     // Scripts touch one slot only: settling falls back to write-then-ack (src/reclaim/settle-split.ts).
     logger.warn('stream, dead-letter stream and hash key prefix do not share one hash tag: settling is at-least-once (write, then ack); see docs/servers.md', {
       stream: keys.stream,
@@ -130,8 +118,9 @@ async function reclaimWith(
   const { stop, reason } = stopCondition({ now, started, maxRunMs: settings.maxRunMs }, options.signal);
   let complete: boolean;
   try {
-    if (fast) {
-      ({ complete } = await runFastPath(ctx, {
+    if (mode === 'fast') {
+      const fastContext = { ...settleContext, minIdleMs: settings.minIdleMs, maxDeliveries: settings.maxDeliveries, hashKeyField: settings.hashKeyField, checkSlot: cluster };
+      ({ complete } = await runFastPath(fastContext, {
         strategy,
         pageSize: settings.batchSize,
         depth: Math.min(settings.concurrency, FAST_SCRIPTS_IN_FLIGHT),
@@ -142,6 +131,14 @@ async function reclaimWith(
         },
       }));
     } else {
+      const ctx = {
+        stages: stagesFor(mode, settleContext, { minIdleMs: settings.minIdleMs, processor }),
+        consumer: settings.consumerName,
+        maxDeliveries: settings.maxDeliveries,
+        hashKeyField: settings.hashKeyField,
+        limit: createLimiter(settings.concurrency),
+        logger,
+      };
       ({ complete } = await pipelinePages({
         workers: PAGES_IN_FLIGHT,
         stop,
@@ -180,10 +177,10 @@ async function reclaimWith(
  * and a dead-letter key of another type are checked here. (Each script checks the dead-letter
  * key again before its first write, in case it changes during the run.)
  */
-async function assertGroupExists(client: RedisClient, settings: Settings): Promise<void> {
+async function assertGroupExists(client: RedisClient, settings: Settings, ctx: ReplyContext & { deadLetter: string }): Promise<void> {
   const groups = (await client.call('XINFO', 'GROUPS', settings.streamName)) as unknown[][];
   const names = groups.map((g) => String(g[g.indexOf('name') + 1]));
-  if (!names.includes(settings.groupName)) throw new Error(`NOGROUP no consumer group named ${settings.groupName}`);
+  if (!names.includes(settings.groupName)) throw missingGroupError(ctx);
   const dlqType = await client.type(settings.deadLetterStream);
-  if (dlqType !== 'stream' && dlqType !== 'none') throw new Error(`WRONGTYPE dead-letter key holds another type (${dlqType})`);
+  if (dlqType !== 'stream' && dlqType !== 'none') throw deadLetterTypeError(ctx, `dead-letter key holds another type (${dlqType})`);
 }

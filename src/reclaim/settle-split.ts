@@ -12,9 +12,8 @@
  *   leave a hash or record for an entry another run settled. That is at-least-once, and the
  *   run says so in its log (src/reclaim/run.ts). Tagged keys (docs/servers.md) avoid all of it.
  */
-import { Cluster } from 'ioredis';
 import { recordMeta } from '../redis/record';
-import type { SettleContext } from './settle';
+import { writingSettler, type SettleContext, type Settler } from './stages';
 import {
   readForDeadLetter,
   settleEntries,
@@ -24,16 +23,19 @@ import {
   type Settlement,
 } from '../redis/scripts';
 
-/** True when settling must take the at-least-once path: a cluster, and keys in several slots. */
-export function splitSlots(ctx: Pick<SettleContext, 'client' | 'keys'>): boolean {
-  return ctx.client instanceof Cluster && !ctx.keys.sameSlot;
+/** The settler of a cluster whose keys lie in several slots (src/reclaim/mode.ts). */
+export function splitSettler(ctx: SettleContext, minIdleMs: number): Settler {
+  return writingSettler(ctx, minIdleMs, {
+    deadLetter: (requests) => deadLetterSplit(ctx, requests),
+    settle: (settlements) => settleSplit(ctx, settlements),
+  });
 }
 
 /**
  * Write each hash, then ack fenced. Per settlement: settled, skipped (fenced out), or the
  * hash key's WRONGTYPE error (nothing written, not acked: the caller dead-letters it).
  */
-export async function settleSplit(ctx: SettleContext, settlements: readonly Settlement[]): Promise<SettleStatus[]> {
+async function settleSplit(ctx: SettleContext, settlements: readonly Settlement[]): Promise<SettleStatus[]> {
   const written = await Promise.all(
     settlements.map(async ({ hash }): Promise<SettleStatus | undefined> => {
       // An empty write is ack-only, as in settle-entries.lua (HSET needs at least one pair).
@@ -59,7 +61,7 @@ export async function settleSplit(ctx: SettleContext, settlements: readonly Sett
 }
 
 /** Fenced read, record, then fenced ack (see the header). */
-export async function deadLetterSplit(ctx: SettleContext, requests: readonly DeadLetterRequest[]): Promise<DeadLetterStatus[]> {
+async function deadLetterSplit(ctx: SettleContext, requests: readonly DeadLetterRequest[]): Promise<DeadLetterStatus[]> {
   const reads = await readForDeadLetter(ctx.client, ctx.keys.stream, { group: ctx.group, requests });
   const statuses: DeadLetterStatus[] = reads.map((r) => (typeof r === 'string' ? r : 'skipped'));
   const at = ctx.now();

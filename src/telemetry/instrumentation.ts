@@ -7,12 +7,11 @@
  * of a message, an entry ID or a secret. Exception messages are redacted of the run's secrets.
  */
 import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
-import type { Counts } from '../reclaim/batch';
+import type { Counts } from '../reclaim/counts';
 import { redact } from '../errors';
 import { instruments, readHealth, type Instruments } from './metrics';
 import type { RedisClient } from '../redis/scripts';
 import type { Settings } from '../config/settings';
-import type { StopReason } from '../reclaim/stop';
 
 /** Instrumentation scope of the tracer and the meter. */
 export const SCOPE = 'stream-reclaimer';
@@ -27,7 +26,8 @@ export interface RunTelemetry {
 export interface RunResult {
   readonly durationMs: number;
   readonly complete: boolean;
-  readonly stopReason: StopReason;
+  /** run.ts's `StopReason`: a word from a fixed set. */
+  readonly stopReason: string;
 }
 
 let enabled = true;

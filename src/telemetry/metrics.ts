@@ -4,7 +4,7 @@
  * (docs/observability.md): add, never rename.
  */
 import { createNoopMeter, metrics, type Attributes, type Counter, type Gauge, type Histogram } from '@opentelemetry/api';
-import type { Counts } from '../reclaim/batch';
+import type { Counts } from '../reclaim/counts';
 import type { RedisClient } from '../redis/scripts';
 import type { Settings } from '../config/settings';
 

@@ -1,0 +1,42 @@
+/**
+ * How a run settles, decided once, here, from the settings, the processor and the keys; the
+ * stages are then handed strategy objects and never test a mode flag again.
+ * - `fast`: the built-in hash writer, keys in one slot (or one server): one script scans and
+ *   settles each page (src/reclaim/fast-path.ts).
+ * - `atomic`: any processor; each write is atomic with its ack (src/reclaim/settle.ts).
+ * - `split`: a cluster whose keys lie in several slots: write, then a fenced ack; at-least-once
+ *   (src/reclaim/settle-split.ts).
+ * - `dry-run`: reads and counts, writes nothing (src/reclaim/dry-run.ts).
+ */
+import { fencedClaimer } from './claim';
+import { dryRunStages } from './dry-run';
+import type { Processor } from './process';
+import { atomicSettler } from './settle';
+import { splitSettler } from './settle-split';
+import type { SettleContext, Stages } from './stages';
+
+export type SettlingMode = 'fast' | 'atomic' | 'split' | 'dry-run';
+
+export interface ModeInputs {
+  dryRun: boolean;
+  /** A Redis Cluster (scripts may touch one slot only). */
+  cluster: boolean;
+  /** The stream, the dead-letter stream and every hash key share one hash tag (src/redis/keys.ts). */
+  sameSlot: boolean;
+  /** The processor is the built-in hash writer, and the caller did not turn the fast path off. */
+  fastPathAllowed: boolean;
+}
+
+export function chooseMode({ dryRun, cluster, sameSlot, fastPathAllowed }: ModeInputs): SettlingMode {
+  if (dryRun) return 'dry-run';
+  const oneSlot = sameSlot || !cluster;
+  if (fastPathAllowed && oneSlot) return 'fast';
+  return oneSlot ? 'atomic' : 'split';
+}
+
+/** The general path's stages for a mode (the fast path has none: its script is all of them). */
+export function stagesFor(mode: Exclude<SettlingMode, 'fast'>, ctx: SettleContext, options: { minIdleMs: number; processor: Processor }): Stages {
+  if (mode === 'dry-run') return dryRunStages(ctx);
+  const settler = mode === 'split' ? splitSettler(ctx, options.minIdleMs) : atomicSettler(ctx, options.minIdleMs);
+  return { claimer: fencedClaimer(ctx, options.minIdleMs), processor: options.processor, settler };
+}
