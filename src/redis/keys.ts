@@ -14,6 +14,15 @@ export function hashTag(key: string | Buffer): string | undefined {
   return text.slice(open + 1, close);
 }
 
+/**
+ * True when `key` carries `stream`'s hash tag, so the cluster puts both in one slot. The one
+ * definition of the rule: the fast path's script is sent only after this check (reclaim-page.ts).
+ */
+export function carriesTagOf(key: string | Buffer, stream: string | Buffer): boolean {
+  const tag = hashTag(stream);
+  return tag !== undefined && hashTag(key) === tag;
+}
+
 export interface Keys {
   readonly stream: string;
   readonly deadLetter: string;
@@ -28,12 +37,8 @@ export interface Keys {
 }
 
 export function buildKeys(settings: Pick<Settings, 'streamName' | 'deadLetterStream' | 'hashKeyPrefix'>): Keys {
-  const streamTag = hashTag(settings.streamName);
   const prefix = Buffer.from(settings.hashKeyPrefix);
-  const sameSlot =
-    streamTag !== undefined &&
-    hashTag(settings.deadLetterStream) === streamTag &&
-    hashTag(settings.hashKeyPrefix) === streamTag;
+  const sameSlot = carriesTagOf(settings.deadLetterStream, settings.streamName) && carriesTagOf(settings.hashKeyPrefix, settings.streamName);
   return Object.freeze({
     stream: settings.streamName,
     deadLetter: settings.deadLetterStream,

@@ -2,6 +2,8 @@
  * The fast path's script (src/redis/scripts/reclaim-page.lua), typed: its arguments from named
  * options, its reply as a plain object.
  */
+import { KeySlotError } from '../errors';
+import { carriesTagOf } from './keys';
 import { callScript, type DeadLetterReason, type RedisClient } from './scripts';
 
 export interface ReclaimPageReply {
@@ -45,7 +47,14 @@ export async function reclaimPage(
     serverIdleFilter: boolean;
   },
 ): Promise<ReclaimPageReply> {
-  const argv: (string | number)[] = [args.group, args.minIdleMs, args.maxDeliveries, args.hashPrefix, args.keyField, args.at, args.checkSlot ? '1' : '0'];
+  // Hash keys are derived inside the script, out of the cluster's sight: on a cluster they must
+  // carry the stream's tag, or a write lands in another slot after the script's first write.
+  if (args.checkSlot && !carriesTagOf(args.hashPrefix, keys.stream)) {
+    throw new KeySlotError(
+      `Hash key prefix \`${args.hashPrefix}\` does not carry the hash tag of stream \`${keys.stream}\`: the fast path needs every key in one cluster slot`,
+    );
+  }
+  const argv: (string | number)[] = [args.group, args.minIdleMs, args.maxDeliveries, args.hashPrefix, args.keyField, args.at];
   argv.push(args.start, args.count, args.serverIdleFilter ? 'idle' : 'filter');
   type Row = [Buffer, Buffer, number, number, Buffer, Buffer];
   const reply = (await callScript(client, 'reclaimPage', [keys.stream, keys.deadLetter], argv)) as [number, number, number, number, number, Buffer, number, Row[]];

@@ -7,9 +7,9 @@ atomic step, no other run can take an entry in between: no XCLAIM and no fence a
 an entry's data never leaves the server.
 
 Hash keys are derived here (prefix .. key value): they cannot be passed as KEYS because the key
-values are only known once the entries are read. When ARGV[7] is '1' (cluster), the script
-first checks that the prefix carries the stream's hash tag, so every derived key is in the
-stream's slot; the caller (src/redis/keys.ts) checks the same before choosing this path.
+values are only known once the entries are read. On a cluster the prefix must carry the
+stream's hash tag, so every derived key is in the stream's slot: the caller checks that before
+sending this script (src/redis/reclaim-page.ts; the rule's one definition is src/redis/keys.ts).
 
 KEYS[1]  the stream
 KEYS[2]  the dead-letter stream (same slot as the stream)
@@ -19,10 +19,9 @@ ARGV[3]  MAX_DELIVERIES
 ARGV[4]  hash key prefix
 ARGV[5]  key field name ('' = the entry ID names the hash)
 ARGV[6]  dlq.at, epoch ms
-ARGV[7]  '1' to check the prefix's hash tag (cluster), else '0'
-ARGV[8]  scan start: '-', '(<id>' (6.2+), or an inclusive ID (6.0)
-ARGV[9]  page size
-ARGV[10] 'idle' to filter with XPENDING IDLE (6.2+), 'filter' to filter here (6.0)
+ARGV[7]  scan start: '-', '(<id>' (6.2+), or an inclusive ID (6.0)
+ARGV[8]  page size
+ARGV[9]  'idle' to filter with XPENDING IDLE (6.2+), 'filter' to filter here (6.0)
 
 Reply: { scanned, claimed, processed, deadLettered, orphaned, last, failed, deferred }
   last     = the last ID the XPENDING page returned, or '' when the PEL is covered
@@ -34,7 +33,7 @@ Reply: { scanned, claimed, processed, deadLettered, orphaned, last, failed, defe
 
 What can fail, and what then:
 - the stream is missing or not a stream, the group is missing: the first XPENDING; nothing written.
-- the prefix lacks the stream's hash tag (cluster): checked first; nothing written.
+- the prefix lacks the stream's hash tag (cluster): the caller refuses before sending.
 - the dead-letter key holds another type: checked before any write; error
   'WRONGTYPE dead-letter key ...'; nothing written.
 - a hash key holds another type: that HSET fails alone (pcall, before it changes anything); the
@@ -46,21 +45,11 @@ What can fail, and what then:
 local stream, dlq, group = KEYS[1], KEYS[2], ARGV[1]
 local minIdle, maxDeliveries = tonumber(ARGV[2]), tonumber(ARGV[3])
 local prefix, keyField, at = ARGV[4], ARGV[5], ARGV[6]
-local start, count, mode = ARGV[8], tonumber(ARGV[9]), ARGV[10]
+local start, count, mode = ARGV[7], tonumber(ARGV[8]), ARGV[9]
 -- Locals: the loop over the page below is the hot path of a large backlog, and a global read
 -- in a script costs a metamethod call (Redis protects the globals table).
 local call, pcall, unpack, type, sub, min = redis.call, redis.pcall, unpack, type, string.sub, math.min
 
-local function tag(key)
-  local open = string.find(key, '{', 1, true)
-  if not open then return nil end
-  local close = string.find(key, '}', open + 1, true)
-  if not close or close == open + 1 then return nil end
-  return string.sub(key, open + 1, close - 1)
-end
-if ARGV[7] == '1' and (tag(stream) == nil or tag(prefix) ~= tag(stream)) then
-  return redis.error_reply('ERR reclaim-page: hash key prefix does not carry the stream hash tag')
-end
 
 local page, rows
 if mode == 'idle' then
