@@ -5,8 +5,9 @@
  * dead-letter stream. Nothing scans the PEL or a stream.
  */
 import { mapRedisError, missingGroupError } from '../errors';
-import { parseRecord } from './dlq';
-import type { RedisClient } from '../redis/scripts';
+import { parseRecord } from '../redis/record';
+import type { RedisClient } from '../redis/client';
+import { flatMap, flatNumber, groupInfo, oldestPending, type Flat } from '../redis/group-health';
 import { describeTarget, type Settings } from '../config/settings';
 
 export const DEFAULT_REASON_SAMPLE = 100;
@@ -46,17 +47,6 @@ export interface GroupStats {
   consumers: ConsumerStats[];
 }
 
-type Flat = (string | number | null | Flat)[];
-
-/** RESP2 map (flat name/value list) to a lookup. */
-function asMap(row: Flat): Map<string, Flat[number]> {
-  const map = new Map<string, Flat[number]>();
-  for (let i = 0; i + 1 < row.length; i += 2) map.set(String(row[i]), row[i + 1] as Flat[number]);
-  return map;
-}
-
-const num = (v: Flat[number] | undefined): number | null => (typeof v === 'number' ? v : v === null || v === undefined ? null : Number(v));
-
 export async function collectStats(
   client: RedisClient,
   settings: Pick<Settings, 'streamName' | 'groupName' | 'deadLetterStream' | 'redisHost' | 'redisPort' | 'redisPath' | 'redisPassword'>,
@@ -65,21 +55,15 @@ export async function collectStats(
   const { streamName: stream, groupName: group, deadLetterStream: dlq } = settings;
   const sample = options.sample ?? DEFAULT_REASON_SAMPLE;
   try {
-    const groups = ((await client.call('XINFO', 'GROUPS', stream)) as Flat[]).map(asMap);
-    const info = groups.find((g) => String(g.get('name')) === group);
+    const info = await groupInfo(client, stream, group);
     if (!info) throw missingGroupError({ target: describeTarget(settings), stream, group });
-    const [consumers, summary, streamLength, deadLetters, newest] = await Promise.all([
+    const [consumers, oldest, streamLength, deadLetters, newest] = await Promise.all([
       client.call('XINFO', 'CONSUMERS', stream, group) as Promise<Flat[]>,
-      client.call('XPENDING', stream, group) as Promise<[number, string | null, string | null, unknown]>,
+      oldestPending(client, stream, group),
       client.xlen(stream),
       client.xlen(dlq),
       sample > 0 ? client.xrevrangeBuffer(dlq, '+', '-', 'COUNT', sample) : Promise.resolve([]),
     ]);
-    const oldestPendingId = summary[1] ?? null;
-    // The oldest entry may be acked between the two calls; then its idle time is unknown (null).
-    const oldest = oldestPendingId
-      ? ((await client.call('XPENDING', stream, group, oldestPendingId, oldestPendingId, 1)) as [string, string, number, number][])[0]
-      : undefined;
     const reasons: Record<string, number> = {};
     for (const [id, items] of newest as [Buffer, Buffer[]][]) {
       const reason = parseRecord(id.toString(), items)?.reason ?? '(not a dead-letter record)';
@@ -89,21 +73,21 @@ export async function collectStats(
       stream,
       group,
       streamLength,
-      pending: Number(summary[0]),
-      oldestPendingId,
-      oldestIdleMs: oldest ? Number(oldest[2]) : null,
-      lag: num(info.get('lag')),
+      pending: oldest.pending,
+      oldestPendingId: oldest.id,
+      oldestIdleMs: oldest.idleMs,
+      lag: flatNumber(info.get('lag')),
       lastDeliveredId: String(info.get('last-delivered-id')),
       deadLetterStream: dlq,
       deadLetters,
       deadLetterReasons: reasons,
       deadLetterSample: newest.length,
-      consumers: consumers.map(asMap).map((c) => {
-        const inactive = num(c.get('inactive'));
+      consumers: consumers.map(flatMap).map((c) => {
+        const inactive = flatNumber(c.get('inactive'));
         return {
           name: String(c.get('name')),
-          pending: num(c.get('pending')) ?? 0,
-          idleMs: num(c.get('idle')) ?? 0,
+          pending: flatNumber(c.get('pending')) ?? 0,
+          idleMs: flatNumber(c.get('idle')) ?? 0,
           // 7.2+ reports -1 for a consumer that never had a successful interaction.
           inactiveMs: inactive === null || inactive < 0 ? null : inactive,
         };

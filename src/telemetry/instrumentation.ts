@@ -9,7 +9,8 @@
 import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import type { Counts } from '../reclaim/counts';
 import { redact } from '../errors';
-import { instruments, readHealth, type Instruments } from './metrics';
+import { instruments, type Instruments } from './metrics';
+import { readHealth } from '../redis/group-health';
 import type { RedisClient } from '../redis/scripts';
 import type { Settings } from '../config/settings';
 

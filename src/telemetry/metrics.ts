@@ -1,12 +1,11 @@
 /**
- * The meter `stream-reclaimer`: instruments, created once per registered MeterProvider, and the
- * group-health reading behind the gauges. Names and units are a public contract
+ * The meter `stream-reclaimer`: instruments, created once per registered MeterProvider. The
+ * gauges' figures are read by src/redis/group-health.ts. Names and units are a public contract
  * (docs/observability.md): add, never rename.
  */
 import { createNoopMeter, metrics, type Attributes, type Counter, type Gauge, type Histogram } from '@opentelemetry/api';
 import type { Counts } from '../reclaim/counts';
-import type { RedisClient } from '../redis/scripts';
-import type { Settings } from '../config/settings';
+import type { Health } from '../redis/group-health';
 
 /** Summary counts that are message outcomes, and their `reclaimer.outcome` value. */
 export const OUTCOMES = {
@@ -16,17 +15,6 @@ export const OUTCOMES = {
   failed: 'failed',
   skipped: 'skipped',
 } as const satisfies Partial<Record<keyof Counts, string>>;
-
-export interface Health {
-  /** Size of the group's PEL. */
-  pending: number;
-  /** Idle time of the oldest pending entry in ms; 0 when nothing is pending. */
-  oldestIdleMs: number;
-  /** Records in the dead-letter stream. */
-  deadLetters: number;
-  /** Consumers of the group (the reclaimer's own included). */
-  consumers: number;
-}
 
 export interface Instruments {
   readonly duration: Histogram;
@@ -83,32 +71,4 @@ function create(meter: ReturnType<typeof metrics.getMeter>): Instruments {
       consumers.record(health.consumers, base);
     },
   };
-}
-
-type Flat = (string | number | null | Flat)[];
-
-/** RESP2 map (flat name/value list) to a lookup; names sit at even positions only. */
-function pairs(row: Flat): Map<string, Flat[number]> {
-  const map = new Map<string, Flat[number]>();
-  for (let i = 0; i + 1 < row.length; i += 2) map.set(String(row[i]), row[i + 1] as Flat[number]);
-  return map;
-}
-
-/**
- * Four cheap reads, sent together: XINFO GROUPS (PEL size, consumers), the XPENDING summary (the
- * oldest ID), a one-entry XPENDING range for its idle time (no IDLE option: Redis 6.0 works), and
- * XLEN of the dead-letter stream. Nothing scans the PEL or a stream.
- */
-export async function readHealth(client: RedisClient, s: Pick<Settings, 'streamName' | 'groupName' | 'deadLetterStream'>): Promise<Health> {
-  const [groups, summary, deadLetters] = await Promise.all([
-    client.call('XINFO', 'GROUPS', s.streamName) as Promise<Flat[]>,
-    client.call('XPENDING', s.streamName, s.groupName) as Promise<[number, string | null, ...unknown[]]>,
-    client.xlen(s.deadLetterStream),
-  ]);
-  const group = groups.map(pairs).find((g) => String(g.get('name')) === s.groupName);
-  const field = (name: string): number => Number(group?.get(name) ?? 0) || 0;
-  const oldestId = summary[1];
-  // The oldest entry may be acked between the two reads: then it counts as 0 (nothing left of it).
-  const oldest = oldestId ? ((await client.call('XPENDING', s.streamName, s.groupName, oldestId, oldestId, 1)) as [string, string, number, number][])[0] : undefined;
-  return { pending: field('pending'), oldestIdleMs: oldest ? Number(oldest[2]) : 0, deadLetters, consumers: field('consumers') };
 }
