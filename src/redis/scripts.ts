@@ -3,6 +3,7 @@
  * fallback to EVAL), and typed wrappers that turn their replies into plain objects.
  */
 import type { RedisClient } from './client';
+import { CONSUMER_DELETED, DEAD_LETTER_STATUS, READ_OK, READ_STATUS, REPLAY_STATUS, SETTLE_STATUS } from './script-status';
 import claimEntriesLua from './scripts/claim-entries.lua';
 import deadLetterCommitLua from './scripts/dead-letter-commit.lua';
 import deadLetterLua from './scripts/dead-letter.lua';
@@ -119,9 +120,6 @@ export async function settleEntries(
   return statuses.map((status, i) => SETTLE_STATUS[status as keyof typeof SETTLE_STATUS] ?? { hashError: String(errors[i]) });
 }
 
-/** settle-entries.lua's codes; 3 (hash key of another type) carries its error. */
-const SETTLE_STATUS = { 0: 'skipped', 1: 'settled', 4: 'failed' } as const;
-
 export type DeadLetterReason = 'max-deliveries' | 'missing-key-field' | 'processing-error';
 
 export interface DeadLetterRequest {
@@ -139,9 +137,6 @@ export interface DeadLetterRequest {
 }
 
 export type DeadLetterStatus = 'dead-lettered' | 'orphaned' | 'skipped' | 'failed';
-
-/** dead-letter.lua's codes. `too-wide`: left pending for the MULTI of src/wide.ts. */
-const DEAD_LETTER_STATUS = { 0: 'skipped', 1: 'dead-lettered', 2: 'orphaned', 3: 'too-wide', 4: 'failed' } as const;
 
 export async function deadLetter(
   client: RedisClient,
@@ -168,7 +163,7 @@ export async function readForDeadLetter(
   const argv: Arg[] = [args.group];
   for (const r of args.requests) argv.push(r.id, r.expectOwner, r.expectDeliveries, r.minIdleMs);
   const reply = (await callScript(client, 'deadLetterRead', [stream], argv)) as [number, Buffer[]][];
-  return reply.map(([status, fields]) => (status === 1 ? { fields } : status === 2 ? 'orphaned' : 'skipped'));
+  return reply.map(([status, fields]) => (status === READ_OK ? { fields } : (READ_STATUS[status as keyof typeof READ_STATUS] ?? 'skipped')));
 }
 
 /**
@@ -176,9 +171,6 @@ export async function readForDeadLetter(
  * `too-wide` (left for the MULTI of src/redis/wide.ts).
  */
 export type ReplayStatus = { newId: string } | 'gone' | 'not-a-record' | 'too-wide';
-
-/** replay-dead-letter.lua's codes besides a new ID. */
-const REPLAY_STATUS = { 0: 'gone', [-1]: 'not-a-record', [-2]: 'too-wide' } as const;
 
 /** Replays dead-letter records of one source stream (same slot as the DLQ; the caller checks). */
 export async function replayDeadLetters(
@@ -196,5 +188,5 @@ export async function deleteIdleConsumer(
   stream: string,
   args: { group: string; consumer: string | Buffer; idleMs: number; protect: string },
 ): Promise<boolean> {
-  return (await callScript(client, 'deleteIdleConsumer', [stream], [args.group, args.consumer, args.idleMs, args.protect])) === 1;
+  return (await callScript(client, 'deleteIdleConsumer', [stream], [args.group, args.consumer, args.idleMs, args.protect])) === CONSUMER_DELETED;
 }

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { COMMIT_SCRIPTS, deadLetter, type DeadLetterRequest, type DeadLetterStatus, type RedisClient, type ReplayStatus } from './scripts';
 import { recordMeta } from './record';
+import { COMMIT_STATUS, COMMIT_WRITE_FAILED, REPLAY_COMMIT_GONE } from './script-status';
 
 type Value = string | Buffer | number;
 
@@ -27,11 +28,9 @@ async function writeThenCommit(client: RedisClient, write: [string, ...Value[]],
     });
   const [[writeError], [commitError, reply]] = replies as [[Error | null, unknown], [Error | null, unknown]];
   if (commitError) throw commitError;
-  if (reply === -1) throw writeError ?? new Error(`${write[0]} to \`${String(write[1])}\` did not append the entry`);
+  if (reply === COMMIT_WRITE_FAILED) throw writeError ?? new Error(`${write[0]} to \`${String(write[1])}\` did not append the entry`);
   return reply;
 }
-
-const COMMIT_STATUS = { 0: 'skipped', 1: 'dead-lettered', 2: 'orphaned' } as const;
 
 /** Dead-letters one wide entry (fenced as `request` says); the record is its fields plus the metadata. */
 export async function deadLetterWide(
@@ -71,5 +70,5 @@ export async function replayWide(
     ['XADD', keys.source, '*', ...original],
     [COMMIT_SCRIPTS.replayCommit, 2, keys.deadLetter, keys.source, recordId, digest.digest('hex')],
   );
-  return reply === 0 ? 'gone' : { newId: String(reply) };
+  return reply === REPLAY_COMMIT_GONE ? 'gone' : { newId: String(reply) };
 }
