@@ -1,5 +1,6 @@
 /** What the demo prints: the PEL by consumer, the hashes written, the dead letters and why. */
 import type Redis from 'ioredis';
+import { parseRecord } from '../redis/record';
 
 export interface ConsumerPel {
   name: string;
@@ -55,19 +56,18 @@ export interface DeadLetter {
   consumer: string;
 }
 
-/** The dead-letter records; metadata is the last nine fields (DESIGN §4). */
+/** The dead-letter records (docs/design.md, "Dead-letter record"); `?` for what is not one. */
 export async function deadLetters(redis: Redis, dlq: string): Promise<DeadLetter[]> {
-  const entries = (await redis.xrange(dlq, '-', '+')) as [string, string[]][];
-  return entries.map(([id, fields]) => {
-    const meta = new Map<string, string>();
-    const tail = fields.slice(-18);
-    for (let i = 0; i + 1 < tail.length; i += 2) meta.set(tail[i] as string, tail[i + 1] as string);
+  const entries = (await redis.xrangeBuffer(dlq, '-', '+')) as [Buffer, Buffer[]][];
+  return entries.map(([rawId, items]) => {
+    const id = rawId.toString();
+    const record = parseRecord(id, items);
     return {
       id,
-      sourceId: meta.get('dlq.id') ?? '?',
-      reason: meta.get('dlq.reason') ?? '?',
-      deliveries: meta.get('dlq.deliveries') ?? '?',
-      consumer: meta.get('dlq.consumer') ?? '?',
+      sourceId: record?.sourceId ?? '?',
+      reason: record?.reason ?? '?',
+      deliveries: record ? String(record.deliveries) : '?',
+      consumer: record?.consumer.toString() ?? '?',
     };
   });
 }

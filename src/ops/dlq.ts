@@ -7,59 +7,16 @@ import { isUtf8 } from 'node:buffer';
 import { Cluster } from 'ioredis';
 import { KeySlotError, UsageError, WrongTypeError } from '../errors';
 import { hashTag } from '../redis/keys';
-import { RECORD_META_FIELDS } from '../redis/record';
+import { parseRecord, type DeadLetterRecord } from '../redis/record';
 import { replayDeadLetters, type RedisClient } from '../redis/scripts';
 import { replayWide } from '../redis/wide';
 // nextId, not XRANGE's exclusive `(`: that needs Redis 6.2, and dead letters live on 6.0 too.
 import { nextId } from '../reclaim/scan';
 
-const META = RECORD_META_FIELDS;
-/** Field names and values of the metadata block: nine pairs. */
-const META_ITEMS = META.length * 2;
+// The record's one parser lives beside its one builder; here for the CLI and the tests.
+export { parseRecord, type DeadLetterRecord };
+
 const PAGE = 500;
-
-export interface DeadLetterRecord {
-  /** ID of the record in the dead-letter stream. */
-  readonly id: string;
-  readonly sourceStream: string;
-  readonly sourceId: string;
-  readonly group: string;
-  /** Last owner as the scan saw it; consumer names are binary-safe. */
-  readonly consumer: Buffer;
-  readonly deliveries: number;
-  readonly idleMs: number;
-  readonly reason: string;
-  readonly error: Buffer;
-  /** Epoch ms when it was dead-lettered. */
-  readonly at: number;
-  /** Original field names and values, alternating, in order, binary-safe. */
-  readonly fields: readonly Buffer[];
-}
-
-/** Parses one dead-letter stream entry; undefined when it is not a record of the §4 layout. */
-export function parseRecord(id: string, items: readonly Buffer[]): DeadLetterRecord | undefined {
-  const first = items.length - META_ITEMS;
-  if (first < 2 || items.length % 2 !== 0) return undefined;
-  const meta: string[] = [];
-  for (const [k, name] of META.entries()) {
-    if (items[first + 2 * k]?.toString() !== name) return undefined;
-    meta.push(items[first + 2 * k + 1]?.toString() ?? '');
-  }
-  const value = (k: number): Buffer => items[first + 2 * k + 1] as Buffer;
-  return {
-    id,
-    sourceStream: meta[0] ?? '',
-    sourceId: meta[1] ?? '',
-    group: meta[2] ?? '',
-    consumer: value(3),
-    deliveries: Number(meta[4]),
-    idleMs: Number(meta[5]),
-    reason: meta[6] ?? '',
-    error: value(7),
-    at: Number(meta[8]),
-    fields: items.slice(0, first),
-  };
-}
 
 /** JSON form of a binary value: a string when its bytes are valid UTF-8, else `{ base64 }`. */
 export type EncodedValue = string | { base64: string };
