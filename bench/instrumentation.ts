@@ -61,8 +61,8 @@ async function main(): Promise<void> {
         await redis.del(settings.streamName);
         if (summary.processed !== n) throw new Error(`expected ${n} processed, got ${summary.processed}`);
         if (warmup) continue;
-        (results[path] as Record<Mode, number[]>)[mode].push(n / seconds);
-        (cpu[path] as Record<Mode, number[]>)[mode].push(cpuUsPerEntry);
+        results[path][mode].push(n / seconds);
+        cpu[path][mode].push(cpuUsPerEntry);
         console.log(`${path.padEnd(7)} ${mode.padEnd(12)} ${Math.round(n / seconds).toString().padStart(8)} entries/s  ${cpuUsPerEntry.toFixed(2)} µs CPU/entry`);
       }
     }

@@ -64,5 +64,5 @@ export async function shutdownTelemetry(): Promise<void> {
 async function flush(): Promise<void> {
   const tracer = trace.getTracerProvider() as { getDelegate?: () => unknown };
   const providers = [tracer.getDelegate?.() ?? tracer, metrics.getMeterProvider()] as { forceFlush?: () => Promise<void> }[];
-  await Promise.all(providers.map((p) => p.forceFlush?.().catch(() => undefined)));
+  await Promise.all(providers.map(async (p) => p.forceFlush?.().catch(() => undefined)));
 }

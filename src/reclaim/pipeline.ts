@@ -22,7 +22,7 @@ export async function pipelinePages(options: PipelineOptions): Promise<{ complet
   let reachedEnd = false;
   let leftOver = false;
   let failure: unknown;
-  let wakeWorkers: (() => void)[] = [];
+  const wakeWorkers: (() => void)[] = [];
   let wakeScanner: (() => void) | undefined;
   const notifyWorkers = (): void => {
     for (const wake of wakeWorkers.splice(0)) wake();

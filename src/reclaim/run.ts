@@ -153,12 +153,9 @@ async function reclaimWith(
   } catch (error) {
     throw mapRedisError(error, errorContext);
   }
-  let deregistered = 0;
-  try {
-    deregistered = await deregisterIdleConsumers(client, settings);
-  } catch (error) {
+  const deregistered = await deregisterIdleConsumers(client, settings).catch((error: unknown) => {
     throw mapRedisError(error, errorContext);
-  }
+  });
 
   return {
     stream: settings.streamName,

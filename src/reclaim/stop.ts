@@ -9,9 +9,9 @@ export type StopReason = 'covered' | 'budget' | 'interrupted';
 
 export interface StopCondition {
   /** True once no new page may be started. The first reason found sticks. */
-  stop(): boolean;
+  stop: () => boolean;
   /** The summary's `stopReason`, given whether the path covered the PEL. */
-  reason(complete: boolean): StopReason;
+  reason: (complete: boolean) => StopReason;
 }
 
 export interface Budget {

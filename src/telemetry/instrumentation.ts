@@ -149,7 +149,7 @@ async function traceBatch(
     try {
       await work(own);
     } finally {
-      for (const sink of sinks) for (const [k, v] of Object.entries(own)) (sink as Record<string, number>)[k] = ((sink as Record<string, number>)[k] ?? 0) + v;
+      for (const sink of sinks) for (const [k, v] of Object.entries(own) as [string, number][]) (sink as Record<string, number>)[k] = ((sink as Record<string, number>)[k] ?? 0) + v;
       span.setAttributes(countAttributes(own));
       // The fast path learns its page's size only from the script's reply.
       span.setAttribute('messaging.batch.message_count', own.scanned);

@@ -83,7 +83,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<RedisC
       await src.cluster('SETSLOT', slot, 'MIGRATING', dstId);
       await new Promise((r) => setTimeout(r, holdMs));
       for (;;) {
-        const keys = (await src.cluster('GETKEYSINSLOT', slot, 100)) as string[];
+        const keys = await src.cluster('GETKEYSINSLOT', slot, 100);
         if (keys.length === 0) break;
         await src.migrate('127.0.0.1', to, '', 0, 5_000, 'KEYS', ...keys);
       }

@@ -44,7 +44,7 @@ export async function allKeys(redis: TestClient): Promise<string[]> {
 /** Every key with its DUMP, as hex (a stream's DUMP includes its groups and their PELs). */
 export async function snapshotKeys(redis: TestClient): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const key of (await allKeys(redis)).sort()) out.set(key, ((await redis.dumpBuffer(key)) as Buffer).toString('hex'));
+  for (const key of (await allKeys(redis)).sort()) out.set(key, (await redis.dumpBuffer(key)).toString('hex'));
   return out;
 }
 

@@ -8,7 +8,6 @@
 import type { Cluster } from 'ioredis';
 import type Redis from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connect } from '../../src/redis/connection';
 import { NodeUnavailableError } from '../../src/errors';
 import { runReclaim } from '../../src/reclaim/run';
 import type { Settings } from '../../src/config/settings';
@@ -101,7 +100,7 @@ describe.each([
     // again): a second run settles them, and then every entry is accounted for exactly.
     const again = await runReclaim({ client: r.client, settings: s });
     expect(again).toMatchObject({ complete: true, failed: 0 });
-    const report = await checkInvariant(admin as unknown as Redis, s, backlog, { final: true });
+    const report = await checkInvariant(admin, s, backlog, { final: true });
     expect(report.violations).toEqual([]);
     expect(report.states.pending).toBe(0);
     expect(report.checked).toBe(backlog.entries.size);

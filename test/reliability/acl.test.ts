@@ -197,7 +197,7 @@ describe('the reclaimer ACL user on a cluster (REDIS_CLUSTER=true)', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ complete: true, failed: 0, orphaned: backlog.deleted.size });
       for (const node of cluster.nodes) expect(await node.client().call('ACL', 'LOG'), `ACL LOG of 127.0.0.1:${node.port}`).toEqual([]);
-      const report = await checkInvariant(admin as unknown as Redis, s, backlog, { final: true });
+      const report = await checkInvariant(admin, s, backlog, { final: true });
       expect(report.violations).toEqual([]);
     } finally {
       await cluster.stop();
