@@ -6,7 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import { Cluster } from 'ioredis';
 import { KeySlotError, UsageError, WrongTypeError } from '../errors';
-import { hashTag } from '../redis/keys';
+import { carriesTagOf, hashTag } from '../redis/keys';
 import { parseRecord, type DeadLetterRecord } from '../redis/record';
 import { replayDeadLetters, type RedisClient } from '../redis/scripts';
 import { replayWide } from '../redis/wide';
@@ -152,7 +152,7 @@ function sourceTypeError(error: unknown, source: string): unknown {
 
 function assertReplayable(client: RedisClient, dlq: string, source: string): void {
   if (source === dlq) throw new UsageError(`Record names the dead-letter stream \`${dlq}\` itself as its source; expected another stream`);
-  if (client instanceof Cluster && (hashTag(source) === undefined || hashTag(source) !== hashTag(dlq))) {
+  if (client instanceof Cluster && !carriesTagOf(dlq, source)) {
     throw new KeySlotError(
       `Cannot replay atomically on a cluster: \`${dlq}\` and source stream \`${source}\` must share a hash tag ` +
         `(like \`{orders}\` and \`{orders}:dlq\`), got tags ${hashTag(dlq) ?? 'none'} and ${hashTag(source) ?? 'none'}`,

@@ -31,6 +31,8 @@ export interface FastPathOptions {
   stop(): boolean;
   /** Runs one page; wraps it in telemetry. `work` adds to the counts it is given. */
   page(work: (counts: Counts) => Promise<void>): Promise<void>;
+  /** Seam for tests: the page script (default reclaimPage, src/redis/reclaim-page.ts). */
+  script?: typeof reclaimPage;
 }
 
 export async function runFastPath(ctx: FastPathContext, options: FastPathOptions): Promise<{ complete: boolean }> {
@@ -39,12 +41,13 @@ export async function runFastPath(ctx: FastPathContext, options: FastPathOptions
   let failure: unknown;
   const inFlight = new Set<Promise<void>>();
   const deferred = new Set<string>();
+  const script = options.script ?? reclaimPage;
 
   const send = async (): Promise<void> => {
     // 6.0 has no exclusive ranges: start at the smallest ID after the furthest one.
     const start = furthest === undefined ? '-' : options.strategy === 'redis6.0' ? nextId(furthest) : `(${furthest}`;
     await options.page(async (counts) => {
-      const reply = await reclaimPage(
+      const reply = await script(
         ctx.client,
         { stream: ctx.keys.stream, deadLetter: ctx.keys.deadLetter },
         {

@@ -41,3 +41,72 @@ describe('pipelinePages', () => {
     expect(handled.sort()).toEqual(['1-0', '2-0']);
   });
 });
+
+/** A PEL of `pages` pages of one entry each. */
+const pagedScan = (pages: number) => async (cursor: string | undefined) => {
+  const n = cursor === undefined ? 1 : Number(cursor);
+  return { entries: [entry(`${n}-0`)], cursor: n < pages ? String(n + 1) : undefined };
+};
+
+describe('pipelinePages, running', () => {
+  it('hands every page to a worker, at most `workers` at once, and reports the PEL covered', async () => {
+    let active = 0;
+    let peak = 0;
+    const handled: string[] = [];
+    const result = await pipelinePages({
+      workers: 2,
+      stop: () => false,
+      scan: pagedScan(7),
+      handle: async (entries) => {
+        active++;
+        peak = Math.max(peak, active);
+        await settle();
+        handled.push(...entries.map((e) => e.id));
+        active--;
+      },
+    });
+    expect(result).toEqual({ complete: true });
+    expect(handled.sort()).toEqual(['1-0', '2-0', '3-0', '4-0', '5-0', '6-0', '7-0']);
+    expect(peak).toBe(2);
+  });
+
+  it('an empty PEL: one empty page, covered', async () => {
+    const pages: number[] = [];
+    const result = await pipelinePages({
+      workers: 2,
+      stop: () => false,
+      scan: async () => ({ entries: [], cursor: undefined }),
+      handle: async (entries) => void pages.push(entries.length),
+    });
+    expect(result).toEqual({ complete: true });
+    expect(pages).toEqual([0]);
+  });
+
+  it('rethrows the first failure of a handler, and of the scan', async () => {
+    await expect(
+      pipelinePages({
+        workers: 2,
+        stop: () => false,
+        scan: pagedScan(5),
+        handle: async (entries) => {
+          if (entries[0]?.id === '2-0') throw new Error('handler failed');
+        },
+      }),
+    ).rejects.toThrow('handler failed');
+    await expect(
+      pipelinePages({
+        workers: 2,
+        stop: () => false,
+        scan: async () => Promise.reject(new Error('scan failed')),
+        handle: async () => undefined,
+      }),
+    ).rejects.toThrow('scan failed');
+  });
+
+  it('stopped before it starts: nothing scanned, not complete', async () => {
+    let scans = 0;
+    const result = await pipelinePages({ workers: 2, stop: () => true, scan: async () => (scans++, { entries: [], cursor: undefined }), handle: async () => undefined });
+    expect(result).toEqual({ complete: false });
+    expect(scans).toBe(0);
+  });
+});
