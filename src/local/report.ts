@@ -55,7 +55,7 @@ export interface DeadLetter {
   consumer: string;
 }
 
-/** The dead-letter records; metadata is the last nine fields (DESIGN §4). */
+/** The dead-letter records; metadata is the last nine fields (docs/design.md §5). */
 export async function deadLetters(redis: Redis, dlq: string): Promise<DeadLetter[]> {
   const entries = (await redis.xrange(dlq, '-', '+')) as [string, string[]][];
   return entries.map(([id, fields]) => {
