@@ -1,5 +1,7 @@
 // Bundles the CLI and the Functions app to CommonJS. The Functions worker provides
-// `@azure/functions-core` to `require` only, so it stays external.
+// `@azure/functions-core` to `require` only, so it stays external. The library (src/index.ts,
+// package.json `exports`) is built beside them with its dependencies left to the embedding
+// program's node_modules.
 import { build, context } from 'esbuild';
 import { existsSync, rmSync } from 'node:fs';
 
@@ -20,5 +22,6 @@ const options = {
   logLevel: 'warning',
 };
 // `--watch` (npm run watch): rebuild on every change, for `func start` in another terminal.
+const library = { ...options, entryPoints: { 'lib/index': 'src/index.ts' }, packages: 'external' };
 if (process.argv.includes('--watch')) await (await context({ ...options, logLevel: 'info' })).watch();
-else await build(options);
+else await Promise.all([build(options), build(library)]);

@@ -56,7 +56,7 @@ export interface DeadLetter {
   consumer: string;
 }
 
-/** The dead-letter records (docs/design.md, "Dead-letter record"); `?` for what is not one. */
+/** The dead-letter records (docs/design.md §5); `?` for what is not one. */
 export async function deadLetters(redis: Redis, dlq: string): Promise<DeadLetter[]> {
   const entries = (await redis.xrangeBuffer(dlq, '-', '+')) as [Buffer, Buffer[]][];
   return entries.map(([rawId, items]) => {

@@ -1,5 +1,5 @@
 /**
- * Reading, replaying and purging dead-letter records (DESIGN §4). A record is the original
+ * Reading, replaying and purging dead-letter records (docs/design.md §5). A record is the original
  * fields followed by exactly nine `dlq.*` metadata fields, so it is parsed by position: original
  * fields named `dlq.*` or repeated stay part of the original fields.
  */

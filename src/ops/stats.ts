@@ -12,7 +12,7 @@ import { describeTarget, type Settings } from '../config/settings';
 
 export const DEFAULT_REASON_SAMPLE = 100;
 
-/** Field names are a public contract (DESIGN §3, docs/operations.md): add, never rename. */
+/** Field names are a public contract (docs/design.md §4, docs/operations.md): add, never rename. */
 export interface ConsumerStats {
   name: string;
   /** Entries delivered to it and not yet acknowledged. */

@@ -68,7 +68,7 @@ async function reclaim(options: RunOptions, telemetry: RunTelemetry): Promise<Su
   const logger = options.logger ?? silentLogger;
   const started = now();
   // On a cluster, commands wait out a failover within the budget (src/redis/failover.ts).
-  const { client, release } = rideFailovers(options.client, { deadline: started + settings.maxRunMs, now, logger });
+  const { client, release } = rideFailovers(options.client, { deadline: started + settings.maxRunMs, now, logger, signal: options.signal });
   try {
     return await reclaimWith(client, options, telemetry, { now, logger, started });
   } finally {

@@ -18,6 +18,8 @@ export interface FailoverOptions {
   deadline: number;
   now: () => number;
   logger: Logger;
+  /** The run's interruption: waiting for a node stops with it, whatever budget is left. */
+  signal?: AbortSignal;
   /** Backoff between attempts: first and largest delay, ms. */
   minDelayMs?: number;
   maxDelayMs?: number;
@@ -91,15 +93,15 @@ export function rideFailovers<C extends object>(client: C, options: FailoverOpti
         const node = goneNode();
         const name = node?.node ?? 'a cluster node';
         const reason = node?.error ?? (error as Error).message;
+        const waited = (): string => `Redis node ${name} stayed unreachable for ${Math.round((options.now() - started) / 1000)} s`;
+        if (options.signal?.aborted) {
+          throw new NodeUnavailableError(`${waited()}; the run was interrupted while waiting for a failover. Last error: ${reason}`, name);
+        }
         if (attempt >= MAX_ATTEMPTS || options.now() + delay > options.deadline) {
-          throw new NodeUnavailableError(
-            `Redis node ${name} stayed unreachable for ${Math.round((options.now() - started) / 1000)} s, past the run's time budget ` +
-              `(MAX_RUN_SEC); no replica took over. Last error: ${reason}`,
-            name,
-          );
+          throw new NodeUnavailableError(`${waited()}, past the run's time budget (MAX_RUN_SEC); no replica took over. Last error: ${reason}`, name);
         }
         warn(name, reason);
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await sleep(delay, options.signal);
         pending = send();
       }
     }
@@ -122,4 +124,17 @@ export function rideFailovers<C extends object>(client: C, options: FailoverOpti
     client.off('-node', onNodeEnd);
   };
   return { client: proxy, release };
+}
+
+/** Waits `ms`, or less when `signal` fires first (the next attempt then sees it and stops). */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

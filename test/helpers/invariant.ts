@@ -1,5 +1,5 @@
 /**
- * The invariant of DESIGN.md §1, checked on every entry of a backlog against the real server:
+ * The invariant of docs/design.md §2, checked on every entry of a backlog against the real server:
  * each entry is still pending, or acked with its hash written (hash equal to its fields), or
  * acked with exactly one dead-letter record (holding its original fields). Entries the test
  * deleted may vanish; entries a live consumer acked itself need no hash; entries not yet

@@ -138,6 +138,33 @@ describe('a master with no replica left', () => {
   }, 120_000);
 });
 
+describe('an interrupted run waiting for a node', () => {
+  it('stops waiting at once (a budget of 300 s is not waited out), naming the node', async () => {
+    const { c, admin } = await cluster(1_000);
+    const s = await settingsOffSeed(c, admin, { MAX_RUN_SEC: '300' });
+    const { master } = await seed(c, admin, s, 5_000);
+    await c.node(await replicaOf(c, master)).kill();
+    const client = await connections.open(s);
+    const abort = new AbortController();
+    const started = Date.now();
+    const failure = await runReclaim({
+      client,
+      settings: s,
+      signal: abort.signal,
+      // Interrupted (SIGINT, app terminate) as soon as the run says it is waiting for that node.
+      logger: { info: () => undefined, error: () => undefined, warn: (m) => m.includes(`:${master}`) && abort.abort() },
+      onProgress: () => void c.node(master).kill(),
+    }).then(() => undefined, (e: unknown) => e as Error);
+    const tookMs = Date.now() - started;
+
+    expect(failure).toBeInstanceOf(NodeUnavailableError);
+    expect(failure?.message).toContain(`Redis node 127.0.0.1:${master} stayed unreachable`);
+    expect(failure?.message).toContain('interrupted while waiting');
+    // Far below the budget: without the signal the run would wait out its 300 s (test timeout 120 s).
+    expect(tookMs).toBeLessThan(30_000);
+  }, 120_000);
+});
+
 /** The port of the replica of the master on `port` (CLUSTER REPLICAS of its node ID). */
 async function replicaOf(c: RedisCluster, port: number): Promise<number> {
   const node = c.node(port).client();

@@ -7,29 +7,19 @@
  * case every entry is still pending, or hashed and acked, or dead-lettered exactly once, and
  * the next run makes progress. Script-level guards are in script-guards.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WrongTypeError } from '../../src/errors';
 import { runReclaim } from '../../src/reclaim/run';
 import type { Settings } from '../../src/config/settings';
 import { selectRecords, replayRecords } from '../../src/ops/dlq';
 import { addEntries, createGroup, readAsConsumer, setPending, testSettings, uniqueName, type Fields } from '../helpers/backlog';
-import { trackConnections } from '../helpers/connections';
 import { readDeadLetters } from '../helpers/dlq';
 import { checkInvariant } from '../helpers/invariant';
-import { clusterTarget, setMaxmemory, snapshotKeys, startTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { clusterTarget, setMaxmemory, snapshotKeys, useTarget, type TestClient, type TestTarget } from '../helpers/target';
 
 let server: TestTarget;
 let redis: TestClient;
-const connections = trackConnections();
-
-beforeAll(async () => {
-  server = await startTarget();
-  redis = server.client();
-});
-afterAll(async () => {
-  connections.closeAll();
-  await server?.stop();
-});
+const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
 
 const IDLE_MS = 600_000;
 /** 10,000 fields: far past the ~8,000 values Lua passes to one command. */

@@ -4,9 +4,9 @@
  * settle the failing entry alone. Also the MULTI path for records too long for one Lua call
  * (src/redis/wide.ts): its fence, its undo, and a failing XADD inside it. Real server or cluster.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/redis/connection';
-import { replayRecords, selectRecords } from '../../src/ops/dlq';
+import { replayRecords, selectRecords, type DeadLetterRecord } from '../../src/ops/dlq';
 import { WrongTypeError } from '../../src/errors';
 import { reclaimPage } from '../../src/redis/reclaim-page';
 import { runReclaim } from '../../src/reclaim/run';
@@ -14,22 +14,12 @@ import { deadLetter, type DeadLetterRequest } from '../../src/redis/scripts';
 import type { Settings } from '../../src/config/settings';
 import { deadLetterWide } from '../../src/redis/wide';
 import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, testSettings } from '../helpers/backlog';
-import { trackConnections } from '../helpers/connections';
-import { setMaxmemory, snapshotKeys, startTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { setMaxmemory, snapshotKeys, useTarget, type TestClient, type TestTarget } from '../helpers/target';
 import { serverAtLeast } from '../helpers/server-version';
 
 let server: TestTarget;
 let redis: TestClient;
-const connections = trackConnections();
-
-beforeAll(async () => {
-  server = await startTarget();
-  redis = server.client();
-});
-afterAll(async () => {
-  connections.closeAll();
-  await server?.stop();
-});
+const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
 
 const IDLE_MS = 600_000;
 const wideFields = (): string[] => Array.from({ length: 5_000 }, (_, i) => [`f${i}`, `v${i}`]).flat();
@@ -104,18 +94,20 @@ describe('the MULTI for a wide record (src/redis/wide.ts)', () => {
 });
 
 describe('replay', () => {
-  async function deadLettered(fields: string[][]): Promise<{ settings: Settings; client: RedisClient }> {
-    const { settings, client } = await overDelivered(fields);
-    expect(await runReclaim({ client, settings })).toMatchObject({ deadLettered: fields.length });
-    return { settings, client };
-  }
-
-  it.each([
+  /** One dead-lettered record, read back for replay: within one Lua call, and past it. */
+  const WIDTHS: [string, string[][]][] = [
     ['narrow', [['a', '1']]],
     ['wide', [wideFields()]],
-  ])('a source key of another type (%s record): WrongTypeError naming it, nothing replayed or deleted', async (_, fields) => {
-    const { settings, client } = await deadLettered(fields);
+  ];
+  async function deadLettered(fields: string[][]): Promise<{ settings: Settings; client: RedisClient; records: DeadLetterRecord[] }> {
+    const { settings, client } = await overDelivered(fields);
+    expect(await runReclaim({ client, settings })).toMatchObject({ deadLettered: fields.length });
     const { records } = await selectRecords(client, settings.deadLetterStream, {});
+    return { settings, client, records };
+  }
+
+  it.each(WIDTHS)('a source key of another type (%s record): WrongTypeError naming it, nothing replayed or deleted', async (_, fields) => {
+    const { settings, client, records } = await deadLettered(fields);
     await redis.del(settings.streamName);
     await redis.set(settings.streamName, 'x');
     const before = await snapshotKeys(redis);
@@ -125,12 +117,8 @@ describe('replay', () => {
     expect(await snapshotKeys(redis)).toEqual(before);
   });
 
-  it.each([
-    ['narrow', [['a', '1']]],
-    ['wide', [wideFields()]],
-  ])('maxmemory (%s record): fails saying so, nothing replayed or deleted; replays once memory is back', async (_, fields) => {
-    const { settings, client } = await deadLettered(fields);
-    const { records } = await selectRecords(client, settings.deadLetterStream, {});
+  it.each(WIDTHS)('maxmemory (%s record): fails saying so, nothing replayed or deleted; replays once memory is back', async (_, fields) => {
+    const { settings, client, records } = await deadLettered(fields);
     const before = await snapshotKeys(redis);
     await setMaxmemory(redis, 1);
     try {

@@ -1,4 +1,4 @@
-/** The Functions app's files agree with each other and with DESIGN §5: host.json, local settings, budget, scripts. */
+/** The Functions app's files agree with each other and with docs/design.md §6: host.json, local settings, budget, scripts. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FUNCTION_TIMEOUT_MS, parseFunctionTimeout, runBudgetMs, TIMEOUT_MARGIN_MS } from '../../functions/budget';
@@ -57,7 +57,7 @@ describe('local.settings.example.json', () => {
 
 describe('package.json', () => {
   const pkg = json('package.json');
-  it('points main at the built functions bundle and has the scripts of DESIGN §5', () => {
+  it('points main at the built functions bundle and has the scripts of docs/design.md §6', () => {
     expect(pkg.main).toBe('dist/functions/index.js');
     const scripts = pkg.scripts as Record<string, string>;
     for (const name of ['build', 'watch', 'typecheck', 'prestart', 'start', 'test', 'demo']) expect(scripts[name]).toBeTruthy();

@@ -90,7 +90,7 @@ describe('loadSettings', () => {
     ]);
   });
 
-  it('lists every DESIGN setting among the names it reads', () => {
+  it('lists every setting of docs/design.md among the names it reads', () => {
     for (const name of ['REDIS_HOST', 'REDIS_PASSWORD', 'REDIS_USERNAME', 'REDIS_TLS', 'REDIS_TLS_CA_FILE', 'REDIS_AUTH', 'REDIS_CLUSTER',
       'STREAM_NAME', 'STREAM_CONSUMER_GROUP_NAME', 'MONITORING_CONSUMER_NAME', 'MIN_IDLE_TIME_SEC', 'MAX_DELIVERIES',
       'DEAD_LETTER_STREAM', 'HASH_KEY_PREFIX', 'HASH_KEY_FIELD', 'BATCH_SIZE', 'CONCURRENCY', 'MAX_RUN_SEC', 'RECLAIM_SCHEDULE',

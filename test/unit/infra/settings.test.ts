@@ -16,7 +16,7 @@ const PLATFORM_SETTINGS = [
   'AzureWebJobsStorage__clientId',
 ];
 
-/** Which main.bicep parameter carries each reclaimer setting (DESIGN §2). */
+/** Which main.bicep parameter carries each reclaimer setting (docs/design.md §3). */
 const PARAMETER_FOR: Record<string, string> = {
   STREAM_NAME: 'streamName',
   STREAM_CONSUMER_GROUP_NAME: 'consumerGroupName',

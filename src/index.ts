@@ -1,0 +1,21 @@
+/**
+ * The library's public surface: what a program that embeds the reclaimer imports (README,
+ * "Using it as a library"). Everything else under src/ is internal and may change.
+ */
+export { loadSettings, type Settings } from './config/settings';
+export { connect, type RedisClient } from './redis/connection';
+export { runReclaim, type RunOptions, type Summary } from './reclaim/run';
+export type { StopReason } from './reclaim/stop';
+export type { Entry, HashWrite, Processor } from './reclaim/process';
+export type { Logger, LogFields } from './telemetry/logger';
+export {
+  KeySlotError,
+  MissingGroupError,
+  NodeUnavailableError,
+  RedisAuthError,
+  RedisUnavailableError,
+  SettingsError,
+  UnprocessableEntryError,
+  UsageError,
+  WrongTypeError,
+} from './errors';
