@@ -9,10 +9,18 @@ export interface CliIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: Readonly<Record<string, string | undefined>>;
-  /** True when stdout is a terminal: human output and progress; false when piped. */
+  /** True when stdout is a terminal: human output; false when piped. */
   isTTY: boolean;
+  /** Set when stderr is a terminal: where progress bars are drawn (src/cli/progress.ts). */
+  terminal?: Terminal;
   /** Registers a handler for Ctrl-C / SIGTERM, told which one came; returns a function that removes it. */
   onInterrupt: (handler: (signal: InterruptSignal) => void) => () => void;
+}
+
+export interface Terminal {
+  stream: NodeJS.WritableStream;
+  /** Sends what `stderr` is given to `to` while a bar is drawn; undefined restores it. */
+  routeStderr(to: ((text: string) => void) | undefined): void;
 }
 
 export type InterruptSignal = 'SIGINT' | 'SIGTERM';
@@ -21,19 +29,23 @@ const INTERRUPTS: readonly InterruptSignal[] = ['SIGINT', 'SIGTERM'];
 /** The shell's convention for a process ended by a signal: 128 + its number (130, 143). */
 export const interruptExitCode = (signal: InterruptSignal): number => 128 + constants.signals[signal];
 
-export const processIO = (): CliIO => ({
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  env: processEnvironment(),
-  isTTY: process.stdout.isTTY === true,
-  onInterrupt(handler) {
-    const listeners = INTERRUPTS.map((signal) => [signal, () => handler(signal)] as const);
-    for (const [signal, listener] of listeners) process.on(signal, listener);
-    return () => {
-      for (const [signal, listener] of listeners) process.off(signal, listener);
-    };
-  },
-});
+export function processIO(): CliIO {
+  let route: ((text: string) => void) | undefined;
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => (route ? route(text) : process.stderr.write(text)),
+    env: processEnvironment(),
+    isTTY: process.stdout.isTTY === true,
+    terminal: process.stderr.isTTY ? { stream: process.stderr, routeStderr: (to) => (route = to) } : undefined,
+    onInterrupt(handler) {
+      const listeners = INTERRUPTS.map((signal) => [signal, () => handler(signal)] as const);
+      for (const [signal, listener] of listeners) process.on(signal, listener);
+      return () => {
+        for (const [signal, listener] of listeners) process.off(signal, listener);
+      };
+    },
+  };
+}
 
 /** Log lines go to stderr, so stdout stays one JSON document when `--json` is used. */
 export function stderrLogger(io: CliIO): Logger {
