@@ -39,7 +39,7 @@ export async function aclCommand(flags: AclFlags, io: CliIO): Promise<number> {
   // Offline nothing connects, so the server's address is not needed.
   const offlineHost = offline && !io.env.REDIS_HOST ? { REDIS_HOST: 'localhost' } : {};
   const settings = loadSettings(io.env, { ...settingOverrides(flags), ...offlineHost });
-  const server: AclServer = offline ?? (await withClient(settings, (client) => serverVersion(client)));
+  const server: AclServer = offline ?? (await withClient(settings, (client) => serverVersion(client), io));
   const widened = widenedNames(settings);
   if (widened.length > 0) {
     io.stderr(`note: ACL key patterns cannot hold whitespace; in the patterns for ${widened.join(', ')} each one is \`?\` (any one character)\n`);

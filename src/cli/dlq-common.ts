@@ -1,6 +1,6 @@
 /** What `dlq list|replay|purge` share: flags, settings, the group filter, existence checks, the table. */
 import type { RecordFilter, DeadLetterRecord } from '../ops/dlq';
-import { MissingGroupError, UsageError, WrongTypeError } from '../errors';
+import { MissingStreamError, UsageError, WrongTypeError } from '../errors';
 import { CONNECTION_SETTINGS, describeTarget, loadSettings, type Settings } from '../config/settings';
 import type { RedisClient } from '../redis/connection';
 import type { CliIO } from './io';
@@ -54,7 +54,7 @@ export async function deadLetterExists(client: RedisClient, settings: Settings, 
   const where = describeTarget(settings);
   if (dlqType !== 'none') throw new WrongTypeError(`Dead-letter key \`${dlq}\` on ${where} holds a ${dlqType}, not a stream`);
   if (streamType === 'none') {
-    throw new MissingGroupError(`Neither stream \`${stream}\` nor its dead-letter stream \`${dlq}\` exists on ${where}: check \`STREAM_NAME\` (or \`--stream\`) and \`DEAD_LETTER_STREAM\``);
+    throw new MissingStreamError(`Neither stream \`${stream}\` nor its dead-letter stream \`${dlq}\` exists on ${where}: check \`STREAM_NAME\` (or \`--stream\`) and \`DEAD_LETTER_STREAM\``);
   }
   io.stderr(`no dead-letter stream \`${dlq}\` on ${where} yet: nothing of \`${stream}\` has been dead-lettered\n`);
   return false;

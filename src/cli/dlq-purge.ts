@@ -44,5 +44,5 @@ export async function purgeCommand(flags: PurgeFlags, io: CliIO): Promise<number
     } finally {
       bar?.stop();
     }
-  });
+  }, io);
 }

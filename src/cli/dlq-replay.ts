@@ -47,7 +47,7 @@ export async function replayCommand(flags: ReplayFlags, io: CliIO): Promise<numb
     } finally {
       bar?.stop();
     }
-  });
+  }, io);
 }
 
 /**

@@ -40,6 +40,7 @@ export async function listCommand(flags: DlqFlags, io: CliIO): Promise<number> {
   const dlq = settings.deadLetterStream;
   const found = await withClient(settings, async (c) =>
     (await deadLetterExists(c, settings, io)) ? selectRecords(c, dlq, { ...filter, count }) : { records: [], matched: 0 },
+    io,
   );
   const { records, matched } = found;
   const which = describeFilter(filter);

@@ -1,9 +1,9 @@
 /** What a CLI command may touch of its process, injectable so commands run in-process in tests. */
 import { constants } from 'node:os';
-import { SettingsError, UsageError } from '../errors';
+import { MissingGroupError, MissingStreamError, SettingsError, UsageError } from '../errors';
 import type { Logger, LogFields } from '../telemetry/logger';
 import { connect, type RedisClient } from '../redis/connection';
-import { processEnvironment, type Settings } from '../config/settings';
+import { describeTarget, processEnvironment, type Settings } from '../config/settings';
 
 export interface CliIO {
   stdout: (text: string) => void;
@@ -68,12 +68,33 @@ export function exitCodeFor(error: unknown): 1 | 2 {
   return error instanceof SettingsError || error instanceof UsageError ? 2 : 1;
 }
 
-/** Connects, runs `work`, and always closes the connection. */
-export async function withClient<T>(settings: Settings, work: (client: RedisClient) => Promise<T>): Promise<T> {
-  const client = await connect(settings);
+/** Connects, runs `work`, and always closes the connection; notes about the connection go to `io`. */
+export async function withClient<T>(settings: Settings, work: (client: RedisClient) => Promise<T>, io?: CliIO): Promise<T> {
+  const client = await connect(settings, undefined, io && ((message) => io.stderr(`warning: ${message}\n`)));
   try {
     return await work(client);
+  } catch (error) {
+    throw error instanceof MissingGroupError && !(error instanceof MissingStreamError) ? await whichIsMissing(client, settings, error) : error;
   } finally {
     client.disconnect();
+  }
+}
+
+/** NOGROUP means the stream or the group is missing; the operator fixes a different setting for each. */
+async function whichIsMissing(client: RedisClient, settings: Settings, error: MissingGroupError): Promise<Error> {
+  const { streamName: stream, groupName: group } = settings;
+  const where = describeTarget(settings);
+  try {
+    if ((await client.type(stream)) === 'none') {
+      return new MissingStreamError(`Stream \`${stream}\` does not exist on ${where}: check \`STREAM_NAME\` (or \`--stream\`)`);
+    }
+    const groups = ((await client.xinfo('GROUPS', stream)) as unknown[][]).map((g) => String(g[1]));
+    if (groups.includes(group)) return error;
+    const known = groups.length ? `its groups: ${groups.join(', ')}` : 'it has no groups';
+    return new MissingGroupError(
+      `Stream \`${stream}\` on ${where} has no consumer group \`${group}\` (${known}): check \`STREAM_CONSUMER_GROUP_NAME\` (or \`--group\`), or create it with XGROUP CREATE ${stream} ${group} $`,
+    );
+  } catch {
+    return error;
   }
 }
