@@ -36,7 +36,7 @@ export function registerRun(program: Command, io: CliIO, done: (code: number) =>
       const endpoint = flags.otlp || io.env.OTEL_EXPORTER_OTLP_ENDPOINT;
       // The SDK is loaded only when export is asked for (src/cli/otel.ts).
       const run = (): Promise<number> => runCommand(flags, io);
-      done(await (endpoint ? (await import('./otel')).withOtlp(endpoint, run) : run()));
+      done(await (endpoint ? (await import('./otel')).withOtlp(endpoint, run, (m) => io.stderr(`warning: ${m}\n`)) : run()));
     });
 }
 
