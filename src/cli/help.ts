@@ -38,3 +38,8 @@ Examples:
   stream-reclaimer dlq purge --older-than 7d -y
   stream-reclaimer watch --json | tee runs.jsonl
 `;
+
+export const SUBCOMMAND_HELP_AFTER = `
+Exit codes: 0 done, 1 Redis or runtime failure, 2 usage or settings error.
+Settings come from the environment (REDIS_HOST, STREAM_NAME, ...): see \`stream-reclaimer --help\`.
+`;

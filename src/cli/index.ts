@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { version } from '../../package.json';
 import { redact } from '../errors';
 import { exitCodeFor, processIO, type CliIO } from './io';
-import { HELP_AFTER } from './help';
+import { HELP_AFTER, SUBCOMMAND_HELP_AFTER } from './help';
 import { registerAcl } from './acl';
 import { registerDemo } from './demo';
 import { registerDlq } from './dlq';
@@ -26,6 +26,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   // A usage error is one line and a pointer, like kubectl's, not the whole help.
   const pointAtHelp = (command: Command, path: string): void => {
     command.showHelpAfterError(`(run \`${path} --help\` for usage)`);
+    if (command !== program) command.addHelpText('after', SUBCOMMAND_HELP_AFTER);
     for (const sub of command.commands) pointAtHelp(sub, `${path} ${sub.name()}`);
   };
   pointAtHelp(program, 'stream-reclaimer');

@@ -111,7 +111,7 @@ describe('dlq replay', () => {
     await add(record('alpha', 'max-deliveries'));
     const bad = await runCli(['dlq', 'replay', '--id', 'notanid'], env());
     expect([bad.code, bad.stderr]).toEqual([2, 'stream-reclaimer: Expected `--id` to be a record ID like `1700000000000-0` (ms-seq, from `dlq list`), got `notanid`\n']);
-    const [[id]] = redisCli(server, 'XRANGE', dlq, '-', '+') as [string][];
+    const id = (redisCli(server, 'XRANGE', dlq, '-', '+') as [string][])[0]?.[0];
     const other = await runCli(['dlq', 'replay', '--id', id as string, '-g', 'beta'], env());
     expect(other.code).toBe(1);
     expect(other.stderr).toContain(`\`${id}\` is not a dead-letter record in ${dlq} with group beta`);
