@@ -13,7 +13,6 @@ interface PurgeFlags extends DlqFlags {
 
 export async function purgeCommand(flags: PurgeFlags, io: CliIO): Promise<number> {
   if (flags.all && flags.count !== undefined) throw new UsageError('Expected one of `--count N` and `--all`, got both');
-  if (flags.all && flags.olderThan !== undefined) throw new UsageError('Expected one of `--older-than` and `--all`, got both');
   const olderThanMs = flags.olderThan === undefined ? undefined : parseDuration(flags.olderThan, '`--older-than` to be a duration');
   const settings = dlqSettings(flags, io);
   const filter: PurgeFilter = { ...filterOf(flags, settings), count: flags.count };
