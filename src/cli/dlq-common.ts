@@ -1,4 +1,5 @@
 /** What `dlq list|replay|purge` share: flags, settings, the group filter, existence checks, the table. */
+import { isUtf8 } from 'node:buffer';
 import type { RecordFilter, DeadLetterRecord } from '../ops/dlq';
 import { MissingStreamError, UsageError, WrongTypeError } from '../errors';
 import { CONNECTION_SETTINGS, describeTarget, loadSettings, type Settings } from '../config/settings';
@@ -73,4 +74,25 @@ export function formatRecords(records: readonly DeadLetterRecord[], now = Date.n
     ['ID', 'GROUP', 'SOURCE', 'REASON', 'DELIVERIES', 'DEAD-LETTERED', 'FIELDS'],
     ...records.map((r) => [r.id, r.group, `${r.sourceStream} ${r.sourceId}`, r.reason, String(r.deliveries), `${formatMs(now - r.at)} ago`, preview(r)]),
   ]);
+}
+
+/** JSON form of a binary value: a string when its bytes are valid UTF-8, else `{ base64 }`. */
+export type EncodedValue = string | { base64: string };
+export const encodeValue = (b: Buffer): EncodedValue => (isUtf8(b) ? b.toString('utf8') : { base64: b.toString('base64') });
+
+/** The `dlq list --json` object of a record (documented in docs/operations.md). */
+export function recordToJson(r: DeadLetterRecord): Record<string, unknown> {
+  return {
+    id: r.id,
+    sourceStream: r.sourceStream,
+    sourceId: r.sourceId,
+    group: r.group,
+    consumer: encodeValue(r.consumer),
+    reason: r.reason,
+    error: encodeValue(r.error),
+    deliveries: r.deliveries,
+    idleMs: r.idleMs,
+    at: r.at,
+    fields: r.fields.map(encodeValue),
+  };
 }

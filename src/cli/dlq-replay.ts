@@ -1,10 +1,10 @@
 /** `dlq replay`: put dead-letter records back on their source streams. */
-import { recordToJson, replayRecords, selectRecords, type DeadLetterRecord } from '../ops/dlq';
+import { replayRecords, selectRecords, type DeadLetterRecord } from '../ops/dlq';
 import { UsageError } from '../errors';
 import type { RedisClient } from '../redis/connection';
 import { withClient, type CliIO } from './io';
 import { startProgress } from './progress';
-import { deadLetterExists, describeFilter, dlqSettings, filterOf, formatRecords, type DlqFlags } from './dlq-common';
+import { deadLetterExists, describeFilter, dlqSettings, filterOf, formatRecords, recordToJson, type DlqFlags } from './dlq-common';
 
 interface ReplayFlags extends DlqFlags {
   id?: string[];

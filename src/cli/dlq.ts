@@ -1,10 +1,10 @@
 /** `stream-reclaimer dlq list|replay|purge`: look at, replay and delete dead-letter records. */
 import { Option, type Command } from 'commander';
-import { recordToJson, selectRecords } from '../ops/dlq';
+import { selectRecords } from '../ops/dlq';
 import { UsageError } from '../errors';
 import { DURATION_EXAMPLES } from '../config/duration';
 import { withClient, type CliIO } from './io';
-import { DEFAULT_LIST_COUNT, REASONS, deadLetterExists, describeFilter, dlqSettings, filterOf, formatRecords, parseCountFlag, type DlqFlags } from './dlq-common';
+import { DEFAULT_LIST_COUNT, REASONS, deadLetterExists, describeFilter, dlqSettings, filterOf, formatRecords, parseCountFlag, recordToJson, type DlqFlags } from './dlq-common';
 import { replayCommand } from './dlq-replay';
 import { purgeCommand } from './dlq-purge';
 

@@ -3,7 +3,6 @@
  * fields followed by exactly nine `dlq.*` metadata fields, so it is parsed by position: original
  * fields named `dlq.*` or repeated stay part of the original fields.
  */
-import { isUtf8 } from 'node:buffer';
 import { Cluster } from 'ioredis';
 import { KeySlotError, UsageError, WrongTypeError } from '../errors';
 import { hashTag } from '../redis/keys';
@@ -60,28 +59,6 @@ export function parseRecord(id: string, items: readonly Buffer[]): DeadLetterRec
     fields: items.slice(0, first),
   };
 }
-
-/** JSON form of a binary value: a string when its bytes are valid UTF-8, else `{ base64 }`. */
-export type EncodedValue = string | { base64: string };
-export const encodeValue = (b: Buffer): EncodedValue => (isUtf8(b) ? b.toString('utf8') : { base64: b.toString('base64') });
-
-/** The `dlq list --json` object of a record (documented in docs/operations.md). */
-export function recordToJson(r: DeadLetterRecord): Record<string, unknown> {
-  return {
-    id: r.id,
-    sourceStream: r.sourceStream,
-    sourceId: r.sourceId,
-    group: r.group,
-    consumer: encodeValue(r.consumer),
-    reason: r.reason,
-    error: encodeValue(r.error),
-    deliveries: r.deliveries,
-    idleMs: r.idleMs,
-    at: r.at,
-    fields: r.fields.map(encodeValue),
-  };
-}
-
 
 type Entry = [Buffer, Buffer[]];
 

@@ -95,6 +95,14 @@ describe('messages for common mistakes', () => {
     expect(noGroup.stderr).toContain(`has no consumer group \`workerz\` (its groups: workers)`);
   });
 
+  it('--otlp to a collector that does not answer: a warning, and the run still exits 0', async () => {
+    const stream = uniqueName('s');
+    await createGroup(open.client(), stream, 'workers');
+    const r = await runCli(['run', '-s', stream, '--otlp', 'http://127.0.0.1:1'], at(open));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('warning: telemetry was not delivered to http://127.0.0.1:1 within 2000 ms');
+  });
+
   it('settings: a missing CA file is exit 2; lenient booleans; each command checks only what it reads', async () => {
     const ca = await runCli(['stats'], at(open, { REDIS_TLS: 'TRUE', REDIS_TLS_CA_FILE: '/nonexistent/ca.pem' }));
     expect(ca.code).toBe(2);
