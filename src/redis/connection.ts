@@ -3,6 +3,7 @@
  * timeouts and retries, so a run against a dead server fails fast instead of hanging.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import Redis, { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { mapRedisError } from '../errors';
 import { registerScripts, type RedisClient } from './scripts';
@@ -16,12 +17,15 @@ export interface ConnectionLimits {
   commandTimeoutMs: number;
   /** Reconnect attempts after a dropped connection before giving up. */
   reconnectAttempts: number;
+  /** A TLS handshake unanswered this long after the TCP connect means a plain server. */
+  tlsHandshakeMs?: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ConnectionLimits> = Object.freeze({
   connectTimeoutMs: 5_000,
   commandTimeoutMs: 30_000,
   reconnectAttempts: 3,
+  tlsHandshakeMs: 2_000,
 });
 
 type ConnectionSettings = Pick<
@@ -36,7 +40,8 @@ export function redisOptions(settings: ConnectionSettings, limits: ConnectionLim
     password: settings.redisPassword,
     tls: settings.redisTls
       ? {
-          servername: settings.redisPath ? undefined : settings.redisHost,
+          // SNI takes a host name; an IP address there is deprecated (DEP0123).
+          servername: settings.redisPath || isIP(settings.redisHost) ? undefined : settings.redisHost,
           ca: settings.redisTlsCaFile ? readFileSync(settings.redisTlsCaFile) : undefined,
         }
       : undefined,
@@ -86,18 +91,40 @@ export function createClient(settings: ConnectionSettings, limits: ConnectionLim
   return client;
 }
 
+/** Where notes about the connection go (a password the server does not need); the client library's own are replaced. */
+export type ConnectionWarn = (message: string) => void;
+
 /** Connects and proves the credentials work (PING), mapping failures to clear errors. */
 export async function connect(
   settings: ConnectionSettings & Pick<Settings, 'streamName' | 'groupName'>,
   limits: ConnectionLimits = DEFAULT_LIMITS,
+  warn?: ConnectionWarn,
 ): Promise<RedisClient> {
   if (settings.redisAuth === 'entra') {
     const { connectWithEntra } = await import('./entra');
     return connectWithEntra(settings, limits);
   }
   const client = createClient(settings, limits);
-  await open(client, settings, limits);
+  const restore = warn ? replaceLibraryWarnings(warn) : () => undefined;
+  try {
+    await open(client, settings, limits);
+  } finally {
+    restore();
+  }
   return client;
+}
+
+/** ioredis prints `[WARN] ... does not require a password` with console.warn while it connects. */
+function replaceLibraryWarnings(warn: ConnectionWarn): () => void {
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (/does not require a password/.test(String(args[0]))) {
+      warn('the server accepts connections without a password, but REDIS_PASSWORD is set: it was not needed (unset it, or check REDIS_HOST)');
+    } else original(...args);
+  };
+  return () => {
+    console.warn = original;
+  };
 }
 
 /** Opens a created client; on failure disconnects it and throws a mapped, secret-free error. */
@@ -117,8 +144,9 @@ export async function open(
     const ms = limits.connectTimeoutMs * (limits.reconnectAttempts + 2);
     timer = setTimeout(() => reject(new Error(`connect ETIMEDOUT: no answer within ${ms} ms`)), ms);
   });
+  const handshake = settings.redisTls && !(client instanceof Cluster) ? watchTlsHandshake(client as Redis, limits) : undefined;
   try {
-    await Promise.race([client.connect().then(() => client.ping()), deadline]);
+    await Promise.race([client.connect().then(() => client.ping()), deadline, ...(handshake ? [handshake.stuck] : [])]);
     applyCommandTimeout(client, limits.commandTimeoutMs);
   } catch (error) {
     client.disconnect();
@@ -131,8 +159,30 @@ export async function open(
     });
   } finally {
     clearTimeout(timer);
+    handshake?.cancel();
     client.off('error', remember);
   }
+}
+
+/**
+ * A plain server reads a TLS hello as an unfinished command and answers nothing, so a handshake
+ * would wait for the connect timeout and say only ETIMEDOUT. Rejects when the TCP connection is
+ * up but the handshake has not finished after `tlsHandshakeMs`.
+ */
+function watchTlsHandshake(client: Redis, limits: ConnectionLimits): { stuck: Promise<never>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const ms = limits.tlsHandshakeMs ?? DEFAULT_LIMITS.tlsHandshakeMs ?? 2_000;
+  const stuck = new Promise<never>((_, reject) => {
+    const check = (): void => {
+      const tcpUp = client.stream !== undefined && !client.stream.connecting;
+      if (client.status === 'connecting' && tcpUp) {
+        reject(Object.assign(new Error(`no TLS handshake within ${ms} ms: the server does not seem to speak TLS`), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' }));
+      } else if (client.status === 'connecting') timer = setTimeout(check, 100);
+    };
+    timer = setTimeout(check, ms);
+  });
+  stuck.catch(() => undefined);
+  return { stuck, cancel: () => clearTimeout(timer) };
 }
 
 function applyCommandTimeout(client: RedisClient, ms: number): void {
