@@ -48,7 +48,12 @@ export class EntraTokenError extends RedisAuthError {
 
 /** The stream or the consumer group does not exist. */
 export class MissingGroupError extends Error {
-  override readonly name = 'MissingGroupError';
+  override readonly name: string = 'MissingGroupError';
+}
+
+/** The stream itself does not exist (told apart from a missing group where the CLI can check). */
+export class MissingStreamError extends MissingGroupError {
+  override readonly name = 'MissingStreamError';
 }
 
 /** The stream key holds another type (WRONGTYPE). */
@@ -117,12 +122,16 @@ export function mapRedisError(error: unknown, ctx: ReplyContext): Error {
     );
   }
   if (/^(WRONGPASS|NOAUTH|NOPERM|ERR AUTH|ERR invalid password)/i.test(raw)) {
-    return new RedisAuthError(`Redis at ${ctx.target} refused the credentials or a command: ${raw}`);
+    const hint = /^(WRONGPASS|ERR AUTH|ERR invalid password|NOAUTH)/i.test(raw) ? ' (check `REDIS_USERNAME` and `REDIS_PASSWORD`)' : '';
+    return new RedisAuthError(`Redis at ${ctx.target} refused the credentials or a command: ${raw}${hint}`);
   }
   if (/certificate|self[- ]signed|CERT_|UNABLE_TO_VERIFY|ERR_TLS/i.test(raw) || (code && /^(CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|ERR_TLS)/.test(code))) {
     return new RedisUnavailableError(
       `TLS to Redis at ${ctx.target} failed: ${raw} (a private CA goes in \`REDIS_TLS_CA_FILE\`; \`REDIS_TLS=false\` turns TLS off)`,
     );
+  }
+  if (/^Protocol error, got "[<H]"/.test(raw)) {
+    return new RedisUnavailableError(`${ctx.target} answered like an HTTP server, not Redis: check the port in \`REDIS_HOST\``);
   }
   if (code && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EPIPE|ENOENT|EHOSTUNREACH)$/.test(code)) {
     return new RedisUnavailableError(`Cannot reach Redis at ${ctx.target}: ${raw}`);

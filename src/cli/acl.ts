@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { aclSetuserCommand, DEFAULT_ACL_USER, parseRedisVersion, widenedNames, type AclServer } from '../ops/acl';
 import { serverVersion } from '../redis/connection';
 import { UsageError } from '../errors';
-import { loadSettings } from '../config/settings';
+import { CONNECTION_SETTINGS, loadSettings, type SettingName } from '../config/settings';
 import { settingOverrides } from './run';
 import { withClient, type CliIO } from './io';
 
@@ -29,6 +29,9 @@ export function registerAcl(program: Command, io: CliIO, done: (code: number) =>
     .action(async (flags: AclFlags) => done(await aclCommand(flags, io)));
 }
 
+/** What the ACL rule is built from: the keys it may touch and the commands the features need. */
+const ACL_SETTINGS: readonly SettingName[] = [...CONNECTION_SETTINGS, 'STREAM_NAME', 'DEAD_LETTER_STREAM', 'HASH_KEY_PREFIX', 'DEREGISTER_IDLE_SEC'];
+
 export async function aclCommand(flags: AclFlags, io: CliIO): Promise<number> {
   const user = flags.user ?? DEFAULT_ACL_USER;
   if (!/^[\x21-\x7e]{1,128}$/.test(user)) throw new UsageError(`Expected \`--user\` to be 1 to 128 printable characters without spaces, got \`${user}\``);
@@ -38,8 +41,8 @@ export async function aclCommand(flags: AclFlags, io: CliIO): Promise<number> {
   }
   // Offline nothing connects, so the server's address is not needed.
   const offlineHost = offline && !io.env.REDIS_HOST ? { REDIS_HOST: 'localhost' } : {};
-  const settings = loadSettings(io.env, { ...settingOverrides(flags), ...offlineHost });
-  const server: AclServer = offline ?? (await withClient(settings, (client) => serverVersion(client)));
+  const settings = loadSettings(io.env, { ...settingOverrides(flags), ...offlineHost }, { use: ACL_SETTINGS, optional: ['STREAM_CONSUMER_GROUP_NAME'] });
+  const server: AclServer = offline ?? (await withClient(settings, (client) => serverVersion(client), io));
   const widened = widenedNames(settings);
   if (widened.length > 0) {
     io.stderr(`note: ACL key patterns cannot hold whitespace; in the patterns for ${widened.join(', ')} each one is \`?\` (any one character)\n`);

@@ -1,7 +1,9 @@
 /** The `stream-reclaimer` command line. Exit codes: 0 done, 1 Redis or runtime failure, 2 usage or settings. */
 import { Command, CommanderError } from 'commander';
+import { version } from '../../package.json';
 import { redact } from '../errors';
 import { exitCodeFor, processIO, type CliIO } from './io';
+import { HELP_AFTER, SUBCOMMAND_HELP_AFTER } from './help';
 import { registerAcl } from './acl';
 import { registerDemo } from './demo';
 import { registerDlq } from './dlq';
@@ -14,13 +16,20 @@ const COMMANDS = [registerRun, registerStats, registerDlq, registerAcl, register
 
 export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   const program = new Command('stream-reclaimer')
-    .description('Reclaim idle pending entries of a Redis Streams consumer group. Settings come from the environment (see README).')
+    .description('Reclaim idle pending entries of a Redis Streams consumer group. Settings come from the environment (see below and README).')
+    .version(version, '-v, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError();
+    .addHelpText('after', HELP_AFTER);
 
   for (const register of COMMANDS) register(program, io, done);
-
+  // A usage error is one line and a pointer, like kubectl's, not the whole help.
+  const pointAtHelp = (command: Command, path: string): void => {
+    command.showHelpAfterError(`(run \`${path} --help\` for usage)`);
+    if (command !== program) command.addHelpText('after', SUBCOMMAND_HELP_AFTER);
+    for (const sub of command.commands) pointAtHelp(sub, `${path} ${sub.name()}`);
+  };
+  pointAtHelp(program, 'stream-reclaimer');
   return program;
 }
 
@@ -28,9 +37,10 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   let code = 0;
   const program = buildProgram(io, (c) => (code = c));
   try {
+    // No arguments: the help on stdout, exit 0, as kubectl does (so `stream-reclaimer | less` works).
     if (argv.length === 0) {
       program.outputHelp();
-      return 2;
+      return 0;
     }
     await program.parseAsync([...argv], { from: 'user' });
     return code;

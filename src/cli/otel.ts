@@ -12,8 +12,8 @@ import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { UsageError } from '../errors';
 
-/** Longest wait for one export; an unreachable collector must not hold the command for long. */
-const EXPORT_TIMEOUT_MS = 5_000;
+/** Longest wait for the final export; an unreachable collector must not hold the command for long. */
+const EXPORT_TIMEOUT_MS = 2_000;
 
 /**
  * The endpoint is a base URL, as OTEL_EXPORTER_OTLP_ENDPOINT is defined: `/v1/traces` and
@@ -34,7 +34,7 @@ export function signalUrls(endpoint: string): { traces: string; metrics: string 
 }
 
 /** Runs `work` with an OTLP SDK registered globally; exports everything before returning. */
-export async function withOtlp<T>(endpoint: string, work: () => Promise<T>): Promise<T> {
+export async function withOtlp<T>(endpoint: string, work: () => Promise<T>, warn: (message: string) => void = () => undefined): Promise<T> {
   const urls = signalUrls(endpoint);
   const resource = resourceFromAttributes({ 'service.name': 'stream-reclaimer' });
   const tracerProvider = new BasicTracerProvider({
@@ -53,8 +53,14 @@ export async function withOtlp<T>(endpoint: string, work: () => Promise<T>): Pro
   try {
     return await work();
   } finally {
-    // Shutdown flushes: pending spans and a final metric collection are exported here.
-    await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]);
+    // Shutdown flushes: pending spans and a final metric collection are exported here, within a bound.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), EXPORT_TIMEOUT_MS + 250)));
+    const flushed = Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]);
+    const outcome = await Promise.race([flushed, late]);
+    clearTimeout(timer);
+    const failed = outcome === 'late' || outcome.some((r) => r.status === 'rejected');
+    if (failed) warn(`telemetry was not delivered to ${urls.traces.replace(/\/v1\/traces$/, '')} within ${EXPORT_TIMEOUT_MS} ms (is the collector reachable?); the run itself is unaffected`);
     trace.disable();
     metrics.disable();
     context.disable();

@@ -1,10 +1,10 @@
 /** `stream-reclaimer run [--json] [--dry-run]`: one run, summary as text or one JSON line. */
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { runReclaim, type Summary } from '../reclaim/run';
 import type { Counts } from '../reclaim/counts';
-import { loadSettings, type SettingName } from '../config/settings';
+import { loadSettings, SETTING_NAMES, type SettingName } from '../config/settings';
 import { interruptExitCode, stderrLogger, withClient, type CliIO, type InterruptSignal } from './io';
+import { startProgress } from './progress';
 
 export interface RunFlags {
   json?: boolean;
@@ -29,19 +29,20 @@ export function registerRun(program: Command, io: CliIO, done: (code: number) =>
     .description('one run: scan, dead-letter, claim, process, acknowledge; prints the summary')
     .option('--json', 'print the summary as one JSON line')
     .option('--dry-run', 'report what would be done, change nothing')
-    .option('--stream <name>', 'override STREAM_NAME')
-    .option('--group <name>', 'override STREAM_CONSUMER_GROUP_NAME')
+    .option('-s, --stream <name>', 'override STREAM_NAME')
+    .option('-g, --group <name>', 'override STREAM_CONSUMER_GROUP_NAME')
     .option('--otlp <url>', 'export traces and metrics over OTLP/HTTP to this base URL (default: OTEL_EXPORTER_OTLP_ENDPOINT)')
     .action(async (flags: RunFlags) => {
       const endpoint = flags.otlp || io.env.OTEL_EXPORTER_OTLP_ENDPOINT;
       // The SDK is loaded only when export is asked for (src/cli/otel.ts).
       const run = (): Promise<number> => runCommand(flags, io);
-      done(await (endpoint ? (await import('./otel')).withOtlp(endpoint, run) : run()));
+      done(await (endpoint ? (await import('./otel')).withOtlp(endpoint, run, (m) => io.stderr(`warning: ${m}\n`)) : run()));
     });
 }
 
 export async function runCommand(flags: RunFlags, io: CliIO): Promise<number> {
-  const settings = loadSettings(io.env, settingOverrides(flags));
+  // The schedule is the timer's, not a run's: a bad one must not block `run`.
+  const settings = loadSettings(io.env, settingOverrides(flags), { use: SETTING_NAMES.filter((name) => name !== 'RECLAIM_SCHEDULE') });
   return withClient(settings, async (client) => {
     const abort = new AbortController();
     const logger = stderrLogger(io);
@@ -53,10 +54,10 @@ export async function runCommand(flags: RunFlags, io: CliIO): Promise<number> {
       logger.warn(`interrupted (${signal}): starting no new pages, settling the pages in flight`);
       abort.abort();
     });
-    const showProgress = io.isTTY && !flags.json;
-    const bar = showProgress ? new SingleBar({ format: 'reclaiming [{bar}] {value}/{total} scanned | {eta_formatted} left', hideCursor: true }) : undefined;
+    // A missing group is reported by the run itself, with the settings to check.
+    const pending = io.terminal && !flags.json ? await pendingCount(client, settings.streamName, settings.groupName).catch(() => 0) : 0;
+    const bar = startProgress(io, flags.json, 'reclaiming [{bar}] {value}/{total} scanned | {eta_formatted} left', pending);
     try {
-      if (bar) bar.start(await pendingCount(client, settings.streamName, settings.groupName), 0);
       const summary = await runReclaim({
         client,
         settings,
@@ -75,7 +76,7 @@ export async function runCommand(flags: RunFlags, io: CliIO): Promise<number> {
       bar?.stop();
       removeInterrupt();
     }
-  });
+  }, io);
 }
 
 async function pendingCount(client: Parameters<Parameters<typeof withClient>[1]>[0], stream: string, group: string): Promise<number> {

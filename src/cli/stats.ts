@@ -1,7 +1,7 @@
 /** `stream-reclaimer stats [--json]`: the group at a glance, as a table or one JSON object. */
 import type { Command } from 'commander';
 import { UsageError } from '../errors';
-import { loadSettings } from '../config/settings';
+import { CONNECTION_SETTINGS, loadSettings } from '../config/settings';
 import { collectStats, DEFAULT_REASON_SAMPLE, type GroupStats } from '../ops/stats';
 import { withClient, type CliIO } from './io';
 import { settingOverrides } from './run';
@@ -19,15 +19,16 @@ export function registerStats(program: Command, io: CliIO, done: (code: number) 
     .description('the group at a glance: pending entries, consumers, lag, dead letters')
     .option('--json', 'print one JSON object (fields documented in docs/operations.md)')
     .option('--sample <n>', `newest dead-letter records to count reasons in (default ${DEFAULT_REASON_SAMPLE})`)
-    .option('--stream <name>', 'override STREAM_NAME')
-    .option('--group <name>', 'override STREAM_CONSUMER_GROUP_NAME')
+    .option('-s, --stream <name>', 'override STREAM_NAME')
+    .option('-g, --group <name>', 'override STREAM_CONSUMER_GROUP_NAME')
     .action(async (flags: StatsFlags) => done(await statsCommand(flags, io)));
 }
 
 export async function statsCommand(flags: StatsFlags, io: CliIO): Promise<number> {
   const sample = parseCount(flags.sample, '--sample', DEFAULT_REASON_SAMPLE);
-  const settings = loadSettings(io.env, settingOverrides(flags));
-  const stats = await withClient(settings, (client) => collectStats(client, settings, { sample }));
+  const use = [...CONNECTION_SETTINGS, 'STREAM_NAME', 'STREAM_CONSUMER_GROUP_NAME', 'DEAD_LETTER_STREAM'] as const;
+  const settings = loadSettings(io.env, settingOverrides(flags), { use });
+  const stats = await withClient(settings, (client) => collectStats(client, settings, { sample }), io);
   io.stdout(flags.json ? `${JSON.stringify(stats)}\n` : formatStats(stats));
   return 0;
 }

@@ -1,57 +1,90 @@
 /**
  * `stream-reclaimer watch`: a host-less local runner. Loads the built Functions app with the
  * worker stand-in and invokes the `reclaim` timer function on RECLAIM_SCHEDULE (6-field NCRONTAB,
- * UTC), one summary line per run, until Ctrl-C. Runs never overlap: the next occurrence is
- * computed after a run ends, so occurrences that pass during a long run are skipped.
+ * UTC), one line per run (`--json`: one summary object per line), until Ctrl-C. Runs never
+ * overlap: the next occurrence is computed after a run ends, so occurrences that pass during a
+ * long run are skipped.
  */
 import type { Command } from 'commander';
 import { functionsMainFile, provideAppSettings } from '../local/functions-app';
 import { loadFunctionsApp } from '../local/worker-standin';
 import { nextRuns } from '../config/schedule';
 import { loadSettings } from '../config/settings';
-import type { CliIO } from './io';
+import type { Summary } from '../reclaim/run';
+import { interruptExitCode, type CliIO } from './io';
+import { settingOverrides } from './run';
+
+export interface WatchFlags {
+  json?: boolean;
+  dryRun?: boolean;
+  stream?: string;
+  group?: string;
+}
 
 export interface WatchOptions {
   /** Stop after this many runs (tests); unlimited by default. */
   maxRuns?: number;
+  /** Clock (tests); the wall clock by default. */
+  now?: () => Date;
 }
 
 export function registerWatch(program: Command, io: CliIO, done: (code: number) => void): void {
   program
     .command('watch')
     .description('run the timer function on RECLAIM_SCHEDULE until Ctrl-C (local stand-in for the Functions host)')
-    .action(async () => done(await watchCommand(io)));
+    .option('--json', 'one summary object per run and line, with a `timestamp` field')
+    .option('--dry-run', 'report what would be done, change nothing')
+    .option('-s, --stream <name>', 'override STREAM_NAME')
+    .option('-g, --group <name>', 'override STREAM_CONSUMER_GROUP_NAME')
+    .action(async (flags: WatchFlags) => done(await watchCommand(io, {}, flags)));
 }
 
-export async function watchCommand(io: CliIO, options: WatchOptions = {}): Promise<number> {
+export async function watchCommand(io: CliIO, options: WatchOptions = {}, flags: WatchFlags = {}): Promise<number> {
+  const now = options.now ?? (() => new Date());
+  const env = { ...io.env, ...settingOverrides(flags) };
   // Validate first: bad settings exit 2 before anything starts (the function would fail each run).
-  const settings = loadSettings(io.env);
-  const main = functionsMainFile();
-  provideAppSettings(io.env);
-  const app = await loadFunctionsApp(main, {
-    // The summary is printed below; the function's warnings and errors go to stderr.
-    onLog: (log) => /warning|error|critical/.test(log.level) && io.stderr(`${stamp()} ${log.level}: ${log.message}\n`),
+  const settings = loadSettings(env);
+  provideAppSettings(env);
+  // The function's errors are held until its run ends: a failed run is then told once, by its own line.
+  let held: string[] = [];
+  const app = await loadFunctionsApp(functionsMainFile(), {
+    onLog: (log) => {
+      if (/error|critical/.test(log.level)) held.push(`${log.level}: ${log.message}`);
+      else if (/warning/.test(log.level)) io.stderr(`${now().toISOString()} ${log.level}: ${log.message}\n`);
+    },
   });
 
   let stopping = false;
   let wake: (() => void) | undefined;
+  let force: (() => void) | undefined;
+  const forced = new Promise<'forced'>((resolve) => (force = () => resolve('forced')));
   let terminating: Promise<void> | undefined;
-  // Ctrl-C: stop waiting, and let a run in progress finish its in-flight work and report.
-  const removeInterrupt = io.onInterrupt(() => {
+  let running = false;
+  // First Ctrl-C: start no new run, let one in progress settle its in-flight work. Second: leave now.
+  const removeInterrupt = io.onInterrupt((signal) => {
+    if (stopping) {
+      io.stderr(`interrupted again (${signal}): stopping now\n`);
+      force?.();
+      return;
+    }
     stopping = true;
+    if (running) io.stderr(`stopping (${signal}): the run in progress settles what is in flight; Ctrl-C again to stop at once\n`);
     wake?.();
     terminating ??= app.terminate();
   });
-  io.stderr(`watching: \`reclaim\` runs on \`${settings.schedule}\` (UTC) against ${settings.streamName}/${settings.groupName}; Ctrl-C to stop\n`);
+  const target = `${settings.streamName}/${settings.groupName}${settings.dryRun ? ' (dry run)' : ''}`;
+  io.stderr(`watching: \`reclaim\` runs on \`${settings.schedule}\` (UTC) against ${target}; Ctrl-C to stop\n`);
   let runs = 0;
-  try {
+  let failures = 0;
+  const loop = async (): Promise<void> => {
     while (!stopping && runs < (options.maxRuns ?? Infinity)) {
-      const [next] = nextRuns(settings.schedule, 1, new Date());
+      const [next] = nextRuns(settings.schedule, 1, now());
       if (!next) break;
-      while (!stopping && Date.now() < next.getTime()) {
+      if (next.getTime() - now().getTime() >= 5_000) io.stderr(`next run at ${next.toISOString()}\n`);
+      while (!stopping && now().getTime() < next.getTime()) {
         // setTimeout holds at most ~24 days; long gaps are waited in slices.
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(next.getTime() - Date.now(), 3_600_000));
+          const timer = setTimeout(resolve, Math.min(next.getTime() - now().getTime(), 3_600_000));
           wake = () => {
             clearTimeout(timer);
             resolve();
@@ -60,19 +93,33 @@ export async function watchCommand(io: CliIO, options: WatchOptions = {}): Promi
       }
       if (stopping) break;
       runs++;
+      held = [];
+      running = true;
       try {
-        const summary = await app.invokeTimer('reclaim');
-        io.stdout(`${stamp()} ${JSON.stringify(summary)}\n`);
+        const summary = (await app.invokeTimer('reclaim')) as Summary;
+        for (const line of held) io.stderr(`${now().toISOString()} ${line}\n`);
+        const timestamp = now().toISOString();
+        io.stdout(flags.json ? `${JSON.stringify({ timestamp, ...summary })}\n` : `${timestamp} ${summaryLine(summary)}\n`);
       } catch (error) {
-        io.stderr(`${stamp()} run failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        failures++;
+        io.stderr(`${now().toISOString()} run failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      } finally {
+        running = false;
       }
     }
-  } finally {
-    removeInterrupt();
-    await (terminating ??= app.terminate());
-  }
-  io.stderr(`stopped after ${runs} run${runs === 1 ? '' : 's'}\n`);
-  return 0;
+  };
+  const outcome = await Promise.race([loop().then(() => 'done' as const), forced]);
+  removeInterrupt();
+  if (outcome === 'forced') return interruptExitCode('SIGINT');
+  await Promise.race([(terminating ??= app.terminate()), forced]);
+  io.stderr(`stopped after ${runs} run${runs === 1 ? '' : 's'}${failures ? `, ${failures} failed` : ''}\n`);
+  // Ctrl-C is how watch ends; it fails only when no run succeeded.
+  return runs > 0 && failures === runs ? 1 : 0;
 }
 
-const stamp = (): string => new Date().toISOString();
+/** One human line per run. */
+function summaryLine(s: Summary): string {
+  const counts = `scanned ${s.scanned}, claimed ${s.claimed}, processed ${s.processed}, dead-lettered ${s.deadLettered}, failed ${s.failed}`;
+  const done = s.complete ? 'complete' : `incomplete (${s.stopReason})`;
+  return `${s.dryRun ? 'DRY RUN ' : ''}${s.stream}/${s.group}: ${counts}; ${(s.durationMs / 1000).toFixed(2)} s, ${done}`;
+}

@@ -14,6 +14,8 @@ export function validateSchedule(expression: string): string | undefined {
   if (fields.length !== 6) {
     return `a schedule needs 6 fields (second minute hour day month day-of-week), got ${fields.length}`;
   }
+  const outOfRange = fields.map(fieldProblem).find((p) => p !== undefined);
+  if (outOfRange) return outOfRange;
   try {
     new Cron(expression, cronOptions());
     return undefined;
@@ -27,4 +29,28 @@ export function nextRuns(expression: string, count: number, from: Date): Date[] 
   const problem = validateSchedule(expression);
   if (problem) throw new Error(`Invalid schedule \`${expression}\`: ${problem}`);
   return new Cron(expression, cronOptions()).nextRuns(count, from);
+}
+
+const FIELDS = [
+  { name: 'second', min: 0, max: 59 },
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12 },
+  { name: 'day-of-week', min: 0, max: 7 },
+] as const;
+
+/** croner says only "invalid"; the operator needs to know which field and what range it takes. */
+function fieldProblem(field: string, index: number): string | undefined {
+  const spec = FIELDS[index];
+  if (!spec) return undefined;
+  for (const part of field.split(',')) {
+    const [range = ''] = part.split('/');
+    const numbers = range.split('-').filter((n) => /^\d+$/.test(n));
+    const bad = numbers.find((n) => Number(n) < spec.min || Number(n) > spec.max);
+    if (bad !== undefined) {
+      return `field ${index + 1} (${spec.name}) is \`${field}\`: expected values from ${spec.min} to ${spec.max}`;
+    }
+  }
+  return undefined;
 }

@@ -3,6 +3,7 @@
  * what is expected. The keys of CHECKS are every environment variable this product reads;
  * only src/config/settings.ts reads them.
  */
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { validateSchedule } from './schedule';
 
@@ -29,10 +30,18 @@ export const DEFAULTS = Object.freeze({
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: '',
 } as const);
 
-export type Check = { schema: z.ZodType; expected: string; secret?: boolean };
+/** `explain` says what exactly is wrong with a value the schema refused, when more can be said. */
+export type Check = { schema: z.ZodType; expected: string; secret?: boolean; explain?: (value: string) => string | undefined };
 
 const text = z.string();
-const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+// Operators write booleans every way shells and portals do: TRUE, 1, yes.
+const TRUTHY = ['true', '1', 'yes'];
+const bool = z
+  .string()
+  .transform((v) => v.toLowerCase())
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no']))
+  .transform((v) => TRUTHY.includes(v));
+const BOOL_EXPECTED = '`true` or `false` (also 1/0, yes/no, any case)';
 const numberAtLeast = (min: number, int: boolean): z.ZodType =>
   z
     .string()
@@ -51,10 +60,11 @@ export const CHECKS = {
   REDIS_HOST: { schema: name, expected: '`host:port`, `host` or an absolute unix-socket path' },
   REDIS_PASSWORD: { schema: text, expected: 'a password', secret: true },
   REDIS_USERNAME: { schema: text, expected: 'an ACL user name' },
-  REDIS_TLS: { schema: bool, expected: '`true` or `false`' },
-  REDIS_TLS_CA_FILE: { schema: text, expected: 'a PEM file path' },
+  REDIS_TLS: { schema: bool, expected: BOOL_EXPECTED },
+  // Checked here so a misspelt path is a settings error (exit 2), not ENOENT at connect time.
+  REDIS_TLS_CA_FILE: { schema: text.refine((path) => existsSync(path)), expected: 'the path of an existing PEM file' },
   REDIS_AUTH: { schema: z.enum(['password', 'entra']), expected: '`password` or `entra`' },
-  REDIS_CLUSTER: { schema: bool, expected: '`true` or `false`' },
+  REDIS_CLUSTER: { schema: bool, expected: BOOL_EXPECTED },
   AZURE_CLIENT_ID: { schema: text, expected: 'a managed identity client ID' },
   STREAM_NAME: { schema: name, expected: 'the stream key' },
   STREAM_CONSUMER_GROUP_NAME: { schema: name, expected: 'the consumer group name' },
@@ -70,9 +80,10 @@ export const CHECKS = {
   RECLAIM_SCHEDULE: {
     schema: z.string().refine((s) => validateSchedule(s) === undefined),
     expected: 'a 6-field NCRONTAB expression (seconds first), like `*/20 * * * * *`',
+    explain: validateSchedule,
   },
   DEREGISTER_IDLE_SEC: { schema: positiveSeconds, expected: 'a number > 0, or empty for off' },
-  DRY_RUN: { schema: bool, expected: '`true` or `false`' },
+  DRY_RUN: { schema: bool, expected: BOOL_EXPECTED },
   RECLAIM_STRATEGY: {
     schema: z.enum(['auto', 'redis6.0', 'redis6.2', 'redis7']),
     expected: '`auto`, `redis6.0`, `redis6.2` or `redis7`',

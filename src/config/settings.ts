@@ -74,26 +74,50 @@ export type Env = Readonly<Record<string, string | undefined>>;
 /** The process environment: the CLI hands it to its commands, the only other reader of it. */
 export const processEnvironment = (): Env => process.env;
 
+/**
+ * The settings a command uses: only these are validated, so a bad value in a setting a command
+ * never reads (RECLAIM_SCHEDULE for `stats`) does not block it; the others take their defaults.
+ */
+export interface SettingsScope {
+  readonly use: readonly SettingName[];
+  /** Required settings (REQUIRED) this command can do without, like the group for `dlq`. */
+  readonly optional?: readonly SettingName[];
+}
+
+/** What every command that connects reads. */
+export const CONNECTION_SETTINGS: readonly SettingName[] = [
+  'REDIS_HOST', 'REDIS_PASSWORD', 'REDIS_USERNAME', 'REDIS_TLS', 'REDIS_TLS_CA_FILE', 'REDIS_AUTH', 'REDIS_CLUSTER', 'AZURE_CLIENT_ID',
+];
+
 /** Parse and validate settings; throws one SettingsError listing every problem. */
-export function loadSettings(env: Env = process.env, overrides: Partial<Record<SettingName, string>> = {}): Settings {
-  const problems: string[] = [];
+export function loadSettings(env: Env = process.env, overrides: Partial<Record<SettingName, string>> = {}, scope?: SettingsScope): Settings {
+  const reported: string[] = [];
+  const inScope = (key: SettingName): boolean => scope === undefined || scope.use.includes(key);
+  // A problem of a setting out of scope is dropped: the setting keeps its default (or nothing).
+  let current: SettingName = 'REDIS_HOST';
+  const problems = { push: (p: string): void => void (inScope(current) && reported.push(p)) };
   const raw = (key: SettingName): string => {
     const value = overrides[key] ?? env[key];
     return value === undefined || value.trim() === '' ? '' : value.trim();
   };
   const read = <T>(key: SettingName, fallback?: string): T | undefined => {
+    current = key;
     const given = raw(key);
     const value = given === '' ? (fallback ?? (DEFAULTS as Record<string, string>)[key] ?? '') : given;
     if (value === '') {
-      if (REQUIRED.includes(key)) problems.push(`Expected \`${key}\` to be set (${CHECKS[key].expected}), got nothing`);
+      if (REQUIRED.includes(key) && !scope?.optional?.includes(key)) problems.push(`Expected \`${key}\` to be set (${CHECKS[key].expected}), got nothing`);
       return undefined;
     }
     const check: Check = CHECKS[key];
     const parsed = check.schema.safeParse(value);
     if (parsed.success) return parsed.data as T;
     const shown = check.secret ? '<hidden>' : value;
-    problems.push(`Expected \`${key}\` to be ${check.expected}, got \`${shown}\``);
-    return undefined;
+    const why = check.secret ? undefined : check.explain?.(value);
+    problems.push(`Expected \`${key}\` to be ${check.expected}, got \`${shown}\`${why ? ` (${why})` : ''}`);
+    // Out of scope the problem is dropped above and the default stands in.
+    const fallbackValue = fallback ?? (DEFAULTS as Record<string, string>)[key];
+    const byDefault = inScope(key) || !fallbackValue ? undefined : check.schema.safeParse(fallbackValue);
+    return byDefault?.success ? (byDefault.data as T) : undefined;
   };
 
   const host = parseHost(read<string>('REDIS_HOST'), problems);
@@ -127,19 +151,21 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Record<S
     appInsightsConnectionString: read<string>('APPLICATIONINSIGHTS_CONNECTION_STRING') || undefined,
     appInsightsAuthenticationString: read<string>('APPLICATIONINSIGHTS_AUTHENTICATION_STRING') || undefined,
   };
+  current = 'REDIS_PASSWORD';
   if (settings.redisAuth === 'entra' && settings.redisPassword) {
     problems.push('Expected `REDIS_PASSWORD` to be empty when `REDIS_AUTH` is `entra`, got a password');
   }
+  current = 'DEAD_LETTER_STREAM';
   if (stream && settings.deadLetterStream === stream) {
     problems.push(`Expected \`DEAD_LETTER_STREAM\` to differ from \`STREAM_NAME\`, got \`${stream}\``);
   }
-  if (problems.length > 0) throw new SettingsError(problems);
+  if (reported.length > 0) throw new SettingsError(reported);
   return Object.freeze(settings);
 }
 
 const mapDefined = <T, U>(v: T | undefined, f: (v: T) => U): U | undefined => (v === undefined ? undefined : f(v));
 
-function parseHost(value: string | undefined, problems: string[]): { host: string; port: number; path?: string } {
+function parseHost(value: string | undefined, problems: { push: (p: string) => void }): { host: string; port: number; path?: string } {
   if (value === undefined) return { host: '', port: 6379 };
   if (value.startsWith('/')) return { host: '', port: 0, path: value };
   const match = /^(?:\[([^\]]+)\]|([^:/\s]+))(?::(\d{1,5}))?$/.exec(value);

@@ -4,7 +4,7 @@
  * command but needs Redis 6.2, and Azure's 6.0 tiers lack it.
  */
 import type { RedisClient } from '../redis/scripts';
-import { lastId } from './dlq';
+import { lastId, matches, readRecords, type RecordFilter } from './dlq';
 import { nextId } from '../reclaim/scan';
 
 const PAGE = 1_000;
@@ -34,9 +34,16 @@ export async function planPurge(client: RedisClient, dlq: string, olderThanMs: n
   return { endId: cutoffMs >= 1 ? String(cutoffMs - 1) : undefined, cutoffMs };
 }
 
+/** What a purge deletes besides the cutoff: records of one reason or group, at most `count`. */
+export interface PurgeFilter extends RecordFilter {
+  count?: number;
+}
+const filtered = (f: PurgeFilter): boolean => f.reason !== undefined || f.group !== undefined || f.count !== undefined;
+
 /** Counts what a purge would delete, without deleting (pages through IDs up to the end). */
-export async function countPurge(client: RedisClient, dlq: string, plan: PurgePlan): Promise<number> {
+export async function countPurge(client: RedisClient, dlq: string, plan: PurgePlan, filter: PurgeFilter = {}): Promise<number> {
   if (plan.endId === undefined) return 0;
+  if (filtered(filter)) return (await matchingIds(client, dlq, plan, filter)).length;
   let count = 0;
   let start = '-';
   for (;;) {
@@ -49,9 +56,23 @@ export async function countPurge(client: RedisClient, dlq: string, plan: PurgePl
 }
 
 /** Deletes the planned records, page by page; returns how many were deleted. */
-export async function purge(client: RedisClient, dlq: string, plan: PurgePlan, onProgress?: (deleted: number) => void): Promise<number> {
+export async function purge(
+  client: RedisClient,
+  dlq: string,
+  plan: PurgePlan,
+  onProgress?: (deleted: number) => void,
+  filter: PurgeFilter = {},
+): Promise<number> {
   if (plan.endId === undefined) return 0;
   let deleted = 0;
+  if (filtered(filter)) {
+    const ids = await matchingIds(client, dlq, plan, filter);
+    for (let i = 0; i < ids.length; i += PAGE) {
+      deleted += Number(await client.xdel(dlq, ...ids.slice(i, i + PAGE)));
+      onProgress?.(deleted);
+    }
+    return deleted;
+  }
   for (;;) {
     // Deleted entries are gone, so every page starts again at the beginning.
     const page = (await client.xrange(dlq, '-', plan.endId, 'COUNT', PAGE)) as [string, string[]][];
@@ -60,4 +81,15 @@ export async function purge(client: RedisClient, dlq: string, plan: PurgePlan, o
     onProgress?.(deleted);
     if (page.length < PAGE) return deleted;
   }
+}
+
+/** IDs of the records a filtered purge deletes, oldest first; entries that are not records never match. */
+async function matchingIds(client: RedisClient, dlq: string, plan: PurgePlan, filter: PurgeFilter): Promise<string[]> {
+  const ids: string[] = [];
+  if (plan.endId === undefined) return ids;
+  for await (const { id, record } of readRecords(client, dlq, { end: plan.endId })) {
+    if (filter.count !== undefined && ids.length >= filter.count) break;
+    if (matches(record, filter)) ids.push(id);
+  }
+  return ids;
 }

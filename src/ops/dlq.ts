@@ -3,7 +3,6 @@
  * fields followed by exactly nine `dlq.*` metadata fields, so it is parsed by position: original
  * fields named `dlq.*` or repeated stay part of the original fields.
  */
-import { isUtf8 } from 'node:buffer';
 import { Cluster } from 'ioredis';
 import { KeySlotError, UsageError, WrongTypeError } from '../errors';
 import { carriesTagOf, hashTag } from '../redis/keys';
@@ -17,28 +16,6 @@ import { nextId } from '../reclaim/scan';
 export { parseRecord, type DeadLetterRecord };
 
 const PAGE = 500;
-
-/** JSON form of a binary value: a string when its bytes are valid UTF-8, else `{ base64 }`. */
-export type EncodedValue = string | { base64: string };
-export const encodeValue = (b: Buffer): EncodedValue => (isUtf8(b) ? b.toString('utf8') : { base64: b.toString('base64') });
-
-/** The `dlq list --json` object of a record (documented in docs/operations.md). */
-export function recordToJson(r: DeadLetterRecord): Record<string, unknown> {
-  return {
-    id: r.id,
-    sourceStream: r.sourceStream,
-    sourceId: r.sourceId,
-    group: r.group,
-    consumer: encodeValue(r.consumer),
-    reason: r.reason,
-    error: encodeValue(r.error),
-    deliveries: r.deliveries,
-    idleMs: r.idleMs,
-    at: r.at,
-    fields: r.fields.map(encodeValue),
-  };
-}
-
 
 type Entry = [Buffer, Buffer[]];
 
@@ -68,39 +45,52 @@ export async function lastId(client: RedisClient, dlq: string): Promise<string |
   return newest[0]?.[0].toString();
 }
 
-export interface Selection {
+/** Which records a command acts on; every filter given must match. */
+export interface RecordFilter {
+  reason?: string;
+  /** `dlq.group`: the group that dead-lettered the record (several may share one dead-letter stream). */
+  group?: string;
+}
+export const matches = (r: DeadLetterRecord | undefined, f: RecordFilter): r is DeadLetterRecord =>
+  r !== undefined && (f.reason === undefined || r.reason === f.reason) && (f.group === undefined || r.group === f.group);
+
+export interface Selection extends RecordFilter {
   /** Explicit record IDs; otherwise the oldest records first. */
   ids?: readonly string[];
-  /** At most this many records (after the reason filter). */
+  /** At most this many records (after the filters). */
   count?: number;
-  reason?: string;
 }
 
-/** Records selected for list or replay, in stream order; `missing` lists IDs that were not records. */
+/**
+ * Records selected for list or replay, in stream order; `missing` lists IDs that were not
+ * (matching) records; `matched` counts every matching record, also those beyond `count`.
+ */
 export async function selectRecords(
   client: RedisClient,
   dlq: string,
   sel: Selection,
-): Promise<{ records: DeadLetterRecord[]; missing: string[] }> {
+): Promise<{ records: DeadLetterRecord[]; missing: string[]; matched: number }> {
   const records: DeadLetterRecord[] = [];
   const missing: string[] = [];
-  const wanted = (r: DeadLetterRecord | undefined): r is DeadLetterRecord => r !== undefined && (sel.reason === undefined || r.reason === sel.reason);
   if (sel.ids) {
     for (const id of sel.ids) {
       const found = (await client.xrangeBuffer(dlq, id, id)) as Entry[];
       const record = found[0] ? parseRecord(id, found[0][1]) : undefined;
-      if (wanted(record)) records.push(record);
+      if (matches(record, sel)) records.push(record);
       else missing.push(id);
     }
-    return { records, missing };
+    return { records, missing, matched: records.length };
   }
+  let matched = 0;
   const end = await lastId(client, dlq);
-  if (end === undefined) return { records, missing };
+  if (end === undefined) return { records, missing, matched };
+  // Read on past `count` only to count: "N of M" tells the operator the list is cut short.
   for await (const { record } of readRecords(client, dlq, { end })) {
-    if (sel.count !== undefined && records.length >= sel.count) break;
-    if (wanted(record)) records.push(record);
+    if (!matches(record, sel)) continue;
+    matched++;
+    if (sel.count === undefined || records.length < sel.count) records.push(record);
   }
-  return { records, missing };
+  return { records, missing, matched };
 }
 
 export interface ReplayOutcome {
@@ -158,12 +148,4 @@ function assertReplayable(client: RedisClient, dlq: string, source: string): voi
         `(like \`{orders}\` and \`{orders}:dlq\`), got tags ${hashTag(dlq) ?? 'none'} and ${hashTag(source) ?? 'none'}`,
     );
   }
-}
-
-/** `7d`, `12h`, `30m`, `45s`, `2w` → ms. */
-export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)([smhdw])$/.exec(text.trim());
-  if (!match) throw new UsageError(`Expected a duration like \`7d\`, \`12h\`, \`30m\` or \`45s\`, got \`${text}\``);
-  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[match[2] as 's' | 'm' | 'h' | 'd' | 'w'];
-  return Math.round(Number(match[1]) * unit);
 }

@@ -3,14 +3,18 @@
  * timeouts and retries, so a run against a dead server fails fast instead of hanging.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import Redis, { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { mapRedisError } from '../errors';
 import { registerScripts } from './scripts';
 import type { RedisClient } from './client';
 import { entraLogin, startTokenRefresh, type EntraDeps } from './entra';
+import { replaceLibraryWarnings, type ConnectionWarn } from './library-warnings';
 import { describeTarget, type Settings } from '../config/settings';
 
 export type { RedisClient };
+export { serverVersion, type ServerFlavor } from './server-version';
+export type { ConnectionWarn } from './library-warnings';
 
 /** Timeouts and retry bounds; tests may shorten them. */
 export interface ConnectionLimits {
@@ -18,12 +22,15 @@ export interface ConnectionLimits {
   commandTimeoutMs: number;
   /** Reconnect attempts after a dropped connection before giving up. */
   reconnectAttempts: number;
+  /** A TLS handshake unanswered this long after the TCP connect means a plain server. */
+  tlsHandshakeMs?: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ConnectionLimits> = Object.freeze({
   connectTimeoutMs: 5_000,
   commandTimeoutMs: 30_000,
   reconnectAttempts: 3,
+  tlsHandshakeMs: 2_000,
 });
 
 type ConnectionSettings = Pick<
@@ -38,7 +45,8 @@ export function redisOptions(settings: ConnectionSettings, limits: ConnectionLim
     password: settings.redisPassword,
     tls: settings.redisTls
       ? {
-          servername: settings.redisPath ? undefined : settings.redisHost,
+          // SNI takes a host name; an IP address there is deprecated (DEP0123).
+          servername: settings.redisPath || isIP(settings.redisHost) ? undefined : settings.redisHost,
           ca: settings.redisTlsCaFile ? readFileSync(settings.redisTlsCaFile) : undefined,
         }
       : undefined,
@@ -88,16 +96,22 @@ export function createClient(settings: ConnectionSettings, limits: ConnectionLim
   return client;
 }
 
-/** Connects and proves the credentials work (PING), mapping failures to clear errors. */
 type OpenSettings = ConnectionSettings & Pick<Settings, 'streamName' | 'groupName'>;
 
+/** Connects and proves the credentials work (PING), mapping failures to clear errors. */
 export async function connect(
   settings: OpenSettings & Partial<Pick<Settings, 'azureClientId'>>,
   limits: ConnectionLimits = DEFAULT_LIMITS,
+  warn?: ConnectionWarn,
 ): Promise<RedisClient> {
   if (settings.redisAuth === 'entra') return connectWithEntra(settings, limits);
   const client = createClient(settings, limits);
-  await open(client, settings, limits);
+  const restore = warn ? replaceLibraryWarnings(warn) : () => undefined;
+  try {
+    await open(client, settings, limits);
+  } finally {
+    restore();
+  }
   return client;
 }
 
@@ -132,8 +146,9 @@ export async function open(
     const ms = limits.connectTimeoutMs * (limits.reconnectAttempts + 2);
     timer = setTimeout(() => reject(new Error(`connect ETIMEDOUT: no answer within ${ms} ms`)), ms);
   });
+  const handshake = settings.redisTls && !(client instanceof Cluster) ? watchTlsHandshake(client, limits) : undefined;
   try {
-    await Promise.race([client.connect().then(() => client.ping()), deadline]);
+    await Promise.race([client.connect().then(() => client.ping()), deadline, ...(handshake ? [handshake.stuck] : [])]);
     applyCommandTimeout(client, limits.commandTimeoutMs);
   } catch (error) {
     client.disconnect();
@@ -146,8 +161,30 @@ export async function open(
     });
   } finally {
     clearTimeout(timer);
+    handshake?.cancel();
     client.off('error', remember);
   }
+}
+
+/**
+ * A plain server reads a TLS hello as an unfinished command and answers nothing, so a handshake
+ * would wait for the connect timeout and say only ETIMEDOUT. Rejects when the TCP connection is
+ * up but the handshake has not finished after `tlsHandshakeMs`.
+ */
+function watchTlsHandshake(client: Redis, limits: ConnectionLimits): { stuck: Promise<never>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const ms = limits.tlsHandshakeMs ?? DEFAULT_LIMITS.tlsHandshakeMs ?? 2_000;
+  const stuck = new Promise<never>((_, reject) => {
+    const check = (): void => {
+      const tcpUp = client.stream !== undefined && !client.stream.connecting;
+      if (client.status === 'connecting' && tcpUp) {
+        reject(Object.assign(new Error(`no TLS handshake within ${ms} ms: the server does not seem to speak TLS`), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' }));
+      } else if (client.status === 'connecting') timer = setTimeout(check, 100);
+    };
+    timer = setTimeout(check, ms);
+  });
+  stuck.catch(() => undefined);
+  return { stuck, cancel: () => clearTimeout(timer) };
 }
 
 function applyCommandTimeout(client: RedisClient, ms: number): void {
@@ -158,17 +195,4 @@ function applyCommandTimeout(client: RedisClient, ms: number): void {
   } else {
     client.options.commandTimeout = ms;
   }
-}
-
-export type ServerFlavor = { name: 'redis' | 'valkey'; version: [number, number, number] };
-
-/** Reads the server's name and version from INFO server (any node of a cluster). */
-export async function serverVersion(client: RedisClient): Promise<ServerFlavor> {
-  const node = client instanceof Cluster ? (client.nodes('master')[0] ?? client) : client;
-  const info = await (node as Redis).info('server');
-  const valkey = /^valkey_version:(\S+)/m.exec(info);
-  const redis = /^redis_version:(\S+)/m.exec(info);
-  const text = valkey?.[1] ?? redis?.[1] ?? '0.0.0';
-  const [major = 0, minor = 0, patch = 0] = text.split('.').map((n) => Number.parseInt(n, 10) || 0);
-  return { name: valkey ? 'valkey' : 'redis', version: [major, minor, patch] };
 }

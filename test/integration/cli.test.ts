@@ -87,11 +87,11 @@ describe('stream-reclaimer run', () => {
     expect(r.ms).toBeLessThan(15_000);
   });
 
-  it('exits 1 naming the stream and group when the group does not exist', async () => {
+  it('exits 1 naming the stream, and the setting to check, when the stream does not exist', async () => {
     const r = await cli(['run'], { ...target(), STREAM_NAME: 'nostream', STREAM_CONSUMER_GROUP_NAME: 'nogroup' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('`nostream`');
-    expect(r.stderr).toContain('`nogroup`');
+    expect(r.stderr).toContain('Stream `nostream` does not exist');
+    expect(r.stderr).toContain('`STREAM_NAME`');
   });
 
   it('is runnable from the built bin', () => {

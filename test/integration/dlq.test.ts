@@ -68,7 +68,7 @@ describe('dlq list', () => {
     expect(two.stdout.trim().split('\n').map((l) => JSON.parse(l).sourceId)).toEqual(originalIds.slice(0, 2));
     expect((await runCli(['dlq', 'list', '--json', '--reason', 'processing-error'], env())).stdout).toBe('');
     const human = await runCli(['dlq', 'list'], env());
-    expect(human.stdout).toMatch(/ID\s+SOURCE\s+REASON\s+DELIVERIES/);
+    expect(human.stdout).toMatch(/ID\s+GROUP\s+SOURCE\s+REASON\s+DELIVERIES/);
     expect(human.stdout.trim().split('\n')).toHaveLength(1 + ORIGINALS.length);
   });
 });
@@ -118,7 +118,7 @@ describe('dlq replay', () => {
 });
 
 describe('dlq purge', () => {
-  const record = (n: number): Fields => ['n', String(n), ...DLQ_META.flatMap((m) => [m, m === 'dlq.at' ? '0' : 'x'])];
+  const record = (n: number): Fields => ['n', String(n), ...DLQ_META.flatMap((m) => [m, m === 'dlq.at' ? '0' : m === 'dlq.group' ? 'g' : 'x'])];
   let purgeStream: string;
   const purgeEnv = (): Record<string, string> => cliEnv(server, purgeStream, 'g');
 
@@ -152,6 +152,6 @@ describe('dlq purge', () => {
   it('rejects a malformed duration with exit 2', async () => {
     const r = await runCli(['dlq', 'purge', '--older-than', 'a week', '--yes'], purgeEnv());
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('like `7d`');
+    expect(r.stderr).toContain('`7d`');
   });
 });

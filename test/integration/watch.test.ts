@@ -52,10 +52,11 @@ describe('stream-reclaimer watch', () => {
     await readAsConsumer(redis, stream, group, 'crashed', 120, { idleMs: 600_000 });
     const io = testIO({ ...env, REDIS_HOST: server.host });
 
-    expect(await watchCommand(io, { maxRuns: 2 })).toBe(0);
+    expect(await watchCommand(io, { maxRuns: 2 }, { json: true })).toBe(0);
 
     expect(io.out).toHaveLength(2);
-    const [first, second] = io.out.map((line) => JSON.parse(line.slice(line.indexOf(' ') + 1)) as Record<string, unknown>);
+    const [first, second] = io.out.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(Date.parse(String(first?.timestamp))).toBeGreaterThan(0);
     expect(first).toMatchObject({ stream, group, processed: 120, complete: true });
     expect(second).toMatchObject({ scanned: 0, processed: 0, complete: true });
     expect(await pendingOf(redis, stream, group)).toEqual([]);
@@ -76,6 +77,23 @@ describe('stream-reclaimer watch', () => {
     const open = async (): Promise<number> => String(await redis.client('LIST')).split('\n').filter((l) => / name=stream-reclaimer /.test(l)).length;
     for (let i = 0; i < 100 && (await open()) > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await open()).toBe(0);
+  });
+
+  it('human lines by default; --group overrides; when every run fails, each failure is told once and the exit is 1', async () => {
+    const missing = uniqueName('nogroup');
+    const io = testIO({ ...env, REDIS_HOST: server.host });
+    expect(await watchCommand(io, { maxRuns: 2 }, { group: missing })).toBe(1);
+    expect(io.out).toEqual([]);
+    const err = io.err.join('');
+    expect(err.match(/run failed/g)).toHaveLength(2);
+    // The function's own error log of a failed run is not printed besides its `run failed` line.
+    expect(err).not.toMatch(/^\S+ error:/m);
+    expect(err.split('\n').filter((line) => line.includes(missing) && !line.startsWith('watching:'))).toHaveLength(2);
+    expect(err).toMatch(/stopped after 2 runs, 2 failed/);
+
+    const human = testIO({ ...env, REDIS_HOST: server.host });
+    expect(await watchCommand(human, { maxRuns: 1 }, { dryRun: true })).toBe(0);
+    expect(human.out[0]).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+ DRY RUN ${stream}/${group}: scanned 0, .*complete\\n$`));
   });
 
   it('bad settings exit 2 before anything runs', async () => {

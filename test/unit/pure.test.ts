@@ -1,7 +1,5 @@
-/** Small pure functions: the dead-letter record's parser, durations, the scan strategy, the settling mode. */
+/** Small pure functions: the dead-letter record's parser, the scan strategy, the settling mode, the hash-tag rule. (parseDuration: settings.test.ts.) */
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors';
-import { parseDuration } from '../../src/ops/dlq';
 import { chooseMode } from '../../src/reclaim/mode';
 import { chooseStrategy } from '../../src/reclaim/scan';
 import { carriesTagOf } from '../../src/redis/keys';
@@ -28,24 +26,6 @@ describe('parseRecord', () => {
     swapped[2] = Buffer.from('dlq.other');
     expect(parseRecord('1-0', swapped)).toBeUndefined();
     expect(RECORD_META_FIELDS).toHaveLength(9);
-  });
-});
-
-describe('parseDuration', () => {
-  it('takes a number and one unit', () => {
-    expect(parseDuration('45s')).toBe(45_000);
-    expect(parseDuration('30m')).toBe(1_800_000);
-    expect(parseDuration('12h')).toBe(43_200_000);
-    expect(parseDuration(' 7d ')).toBe(604_800_000);
-    expect(parseDuration('2w')).toBe(1_209_600_000);
-    expect(parseDuration('1.5h')).toBe(5_400_000);
-  });
-
-  it('refuses anything else with a UsageError naming the form', () => {
-    for (const bad of ['', '7', 'd', '7 d', '-1d', '7y', '1e3s']) {
-      expect(() => parseDuration(bad)).toThrow(UsageError);
-    }
-    expect(() => parseDuration('7y')).toThrow('Expected a duration like `7d`, `12h`, `30m` or `45s`, got `7y`');
   });
 });
 

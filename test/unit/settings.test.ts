@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SettingsError } from '../../src/errors';
-import { DEFAULTS, loadSettings, SETTING_NAMES } from '../../src/config/settings';
+import { CONNECTION_SETTINGS, DEFAULTS, loadSettings, SETTING_NAMES } from '../../src/config/settings';
+import { parseDuration } from '../../src/config/duration';
 
 const base = { REDIS_HOST: 'cache.example:6380', STREAM_NAME: '{orders}:stream', STREAM_CONSUMER_GROUP_NAME: 'workers' };
 
@@ -58,7 +59,7 @@ describe('loadSettings', () => {
       MAX_DELIVERIES: 'abc',
       BATCH_SIZE: '0',
       REDIS_AUTH: 'kerberos',
-      REDIS_TLS: 'yes',
+      REDIS_TLS: 'maybe',
       RECLAIM_SCHEDULE: '*/5 * * * *',
     });
     expect(list).toEqual(
@@ -70,7 +71,7 @@ describe('loadSettings', () => {
         'Expected `MAX_DELIVERIES` to be an integer >= 1, got `abc`',
         'Expected `BATCH_SIZE` to be an integer from 1 to 10000, got `0`',
         'Expected `REDIS_AUTH` to be `password` or `entra`, got `kerberos`',
-        'Expected `REDIS_TLS` to be `true` or `false`, got `yes`',
+        'Expected `REDIS_TLS` to be `true` or `false` (also 1/0, yes/no, any case), got `maybe`',
       ]),
     );
     expect(list.some((p) => p.startsWith('Expected `RECLAIM_SCHEDULE` to be a 6-field NCRONTAB'))).toBe(true);
@@ -97,5 +98,45 @@ describe('loadSettings', () => {
       'DEREGISTER_IDLE_SEC', 'DRY_RUN']) {
       expect(SETTING_NAMES).toContain(name);
     }
+  });
+});
+
+describe('operator-friendly settings', () => {
+  const base = { REDIS_HOST: 'localhost:6379', STREAM_NAME: 's', STREAM_CONSUMER_GROUP_NAME: 'g' };
+
+  it('reads booleans as true/false, 1/0, yes/no in any case', () => {
+    for (const [text, value] of [['TRUE', true], ['1', true], ['Yes', true], ['false', false], ['0', false], ['NO', false]] as const) {
+      expect(loadSettings({ ...base, REDIS_TLS: text, DRY_RUN: text }), text).toMatchObject({ redisTls: value, dryRun: value });
+    }
+  });
+
+  it('names the schedule field that is out of range', () => {
+    const list = problems({ ...base, RECLAIM_SCHEDULE: '61 * * * * *' });
+    expect(list).toHaveLength(1);
+    expect(list[0]).toContain('field 1 (second) is `61`: expected values from 0 to 59');
+    expect(problems({ ...base, RECLAIM_SCHEDULE: '0 0 25 * * *' })[0]).toContain('field 3 (hour)');
+  });
+
+  it('a missing REDIS_TLS_CA_FILE is a settings error', () => {
+    expect(problems({ ...base, REDIS_TLS_CA_FILE: '/nonexistent/ca.pem' })).toEqual([
+      'Expected `REDIS_TLS_CA_FILE` to be the path of an existing PEM file, got `/nonexistent/ca.pem`',
+    ]);
+  });
+
+  it('validates only the settings in scope: a bad schedule does not block a command that never reads it', () => {
+    const env = { ...base, STREAM_CONSUMER_GROUP_NAME: '', RECLAIM_SCHEDULE: 'bogus', BATCH_SIZE: '0' };
+    const scoped = loadSettings(env, {}, { use: [...CONNECTION_SETTINGS, 'STREAM_NAME', 'STREAM_CONSUMER_GROUP_NAME'], optional: ['STREAM_CONSUMER_GROUP_NAME'] });
+    expect(scoped).toMatchObject({ streamName: 's', groupName: '', batchSize: 100 });
+    expect(problems(env)).toHaveLength(3);
+    expect(() => loadSettings({ ...env, REDIS_TLS: 'maybe' }, {}, { use: CONNECTION_SETTINGS })).toThrow(/REDIS_TLS/);
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads plain seconds, one unit and combined units; rejects the rest naming the forms', () => {
+    expect([parseDuration('90'), parseDuration('45s'), parseDuration('1h30m'), parseDuration('7d'), parseDuration('2W')]).toEqual([
+      90_000, 45_000, 5_400_000, 604_800_000, 1_209_600_000,
+    ]);
+    for (const bad of ['a week', '1h 30m', '', 'h', '-5m']) expect(() => parseDuration(bad, '`--older-than` to be a duration'), bad).toThrow(/`1h30m`/);
   });
 });

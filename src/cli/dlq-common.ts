@@ -1,0 +1,98 @@
+/** What `dlq list|replay|purge` share: flags, settings, the group filter, existence checks, the table. */
+import { isUtf8 } from 'node:buffer';
+import type { RecordFilter, DeadLetterRecord } from '../ops/dlq';
+import { MissingStreamError, UsageError, WrongTypeError } from '../errors';
+import { CONNECTION_SETTINGS, describeTarget, loadSettings, type Settings } from '../config/settings';
+import type { RedisClient } from '../redis/connection';
+import type { CliIO } from './io';
+import { settingOverrides } from './run';
+import { formatMs, table } from './stats';
+import { quoted } from './text';
+
+export interface DlqFlags {
+  json?: boolean;
+  stream?: string;
+  group?: string;
+  allGroups?: boolean;
+  count?: number;
+  all?: boolean;
+  reason?: string;
+  dryRun?: boolean;
+}
+
+export const REASONS = ['max-deliveries', 'missing-key-field', 'processing-error'] as const;
+export const DEFAULT_LIST_COUNT = 100;
+const MAX_COUNT = 1_000_000;
+
+/** `--count`: at least 1 — a count of 0 would list nothing and look like an empty dead-letter stream. */
+export function parseCountFlag(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_COUNT) {
+    throw new UsageError(`Expected \`--count\` to be an integer from 1 to ${MAX_COUNT}, got \`${text}\``);
+  }
+  return Number(text);
+}
+
+/** dlq reads only connection settings and stream names; the group is an optional filter. */
+export function dlqSettings(flags: DlqFlags, io: CliIO): Settings {
+  const use = [...CONNECTION_SETTINGS, 'STREAM_NAME', 'DEAD_LETTER_STREAM', 'STREAM_CONSUMER_GROUP_NAME'] as const;
+  return loadSettings(io.env, settingOverrides(flags), { use, optional: ['STREAM_CONSUMER_GROUP_NAME'] });
+}
+
+/** The filter in effect: `--group`, else the configured group, unless `--all-groups`. */
+export function filterOf(flags: DlqFlags, settings: Settings): RecordFilter {
+  if (flags.allGroups && flags.group) throw new UsageError('Expected one of `--group` and `--all-groups`, got both');
+  return { reason: flags.reason, group: flags.allGroups ? undefined : settings.groupName || undefined };
+}
+
+/**
+ * Whether the dead-letter stream exists; a missing one is fine when the source stream exists
+ * (nothing dead-lettered yet), an error when neither does (a misspelt `STREAM_NAME`).
+ */
+export async function deadLetterExists(client: RedisClient, settings: Settings, io: CliIO): Promise<boolean> {
+  const { deadLetterStream: dlq, streamName: stream } = settings;
+  const [dlqType, streamType] = await Promise.all([client.type(dlq), client.type(stream)]);
+  if (dlqType === 'stream') return true;
+  const where = describeTarget(settings);
+  if (dlqType !== 'none') throw new WrongTypeError(`Dead-letter key \`${dlq}\` on ${where} holds a ${dlqType}, not a stream`);
+  if (streamType === 'none') {
+    throw new MissingStreamError(`Neither stream \`${stream}\` nor its dead-letter stream \`${dlq}\` exists on ${where}: check \`STREAM_NAME\` (or \`--stream\`) and \`DEAD_LETTER_STREAM\``);
+  }
+  io.stderr(`no dead-letter stream \`${dlq}\` on ${where} yet: nothing of \`${stream}\` has been dead-lettered\n`);
+  return false;
+}
+
+export const describeFilter = (f: RecordFilter): string =>
+  [f.group === undefined ? '' : `group ${f.group}`, f.reason === undefined ? '' : `reason ${f.reason}`].filter(Boolean).join(', ');
+
+export function formatRecords(records: readonly DeadLetterRecord[], now = Date.now()): string {
+  const preview = (r: DeadLetterRecord): string => {
+    const text = r.fields.map(quoted).join(' ');
+    const chars = [...text];
+    return chars.length > 60 ? `${chars.slice(0, 59).join('')}…` : text;
+  };
+  return table([
+    ['ID', 'GROUP', 'SOURCE', 'REASON', 'DELIVERIES', 'DEAD-LETTERED', 'FIELDS'],
+    ...records.map((r) => [r.id, r.group, `${r.sourceStream} ${r.sourceId}`, r.reason, String(r.deliveries), `${formatMs(now - r.at)} ago`, preview(r)]),
+  ]);
+}
+
+/** JSON form of a binary value: a string when its bytes are valid UTF-8, else `{ base64 }`. */
+export type EncodedValue = string | { base64: string };
+export const encodeValue = (b: Buffer): EncodedValue => (isUtf8(b) ? b.toString('utf8') : { base64: b.toString('base64') });
+
+/** The `dlq list --json` object of a record (documented in docs/operations.md). */
+export function recordToJson(r: DeadLetterRecord): Record<string, unknown> {
+  return {
+    id: r.id,
+    sourceStream: r.sourceStream,
+    sourceId: r.sourceId,
+    group: r.group,
+    consumer: encodeValue(r.consumer),
+    reason: r.reason,
+    error: encodeValue(r.error),
+    deliveries: r.deliveries,
+    idleMs: r.idleMs,
+    at: r.at,
+    fields: r.fields.map(encodeValue),
+  };
+}

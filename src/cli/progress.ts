@@ -1,0 +1,36 @@
+/**
+ * Progress bars on stderr whenever stderr is a terminal (`run | tee` still shows one), never
+ * with `--json`. While a bar is shown, lines written to stderr go above it, not onto it.
+ */
+import { MultiBar } from 'cli-progress';
+import type { CliIO } from './io';
+
+export interface Progress {
+  update(done: number): void;
+  stop(): void;
+}
+
+/** A bar counting to `total`, or undefined when there is no terminal, `--json`, or nothing to count. */
+export function startProgress(io: CliIO, json: boolean | undefined, format: string, total: number): Progress | undefined {
+  const terminal = io.terminal;
+  // An empty PEL would draw a full bar (0/0) that says nothing.
+  if (!terminal || json || total < 1) return undefined;
+  const bars = new MultiBar({ format, hideCursor: true, stream: terminal.stream, gracefulExit: false, clearOnComplete: false });
+  const bar = bars.create(total, 0);
+  // MultiBar writes buffered log lines above the bar on its next render.
+  terminal.routeStderr((text) => {
+    bars.log(text.endsWith('\n') ? text : `${text}\n`);
+    bars.update();
+  });
+  let stopped = false;
+  return {
+    update: (done) => bar.update(done),
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      bars.update();
+      bars.stop();
+      terminal.routeStderr(undefined);
+    },
+  };
+}
