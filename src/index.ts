@@ -9,6 +9,7 @@ export type { StopReason } from './reclaim/stop';
 export type { Entry, HashWrite, Processor } from './reclaim/process';
 export type { Logger, LogFields } from './telemetry/logger';
 export {
+  EntraTokenError,
   KeySlotError,
   MissingGroupError,
   NodeUnavailableError,
