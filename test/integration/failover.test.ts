@@ -107,24 +107,33 @@ describe.each([
   }, 120_000);
 });
 
+/**
+ * A run on a cluster whose stream's master has lost its replica; the master is SIGKILLed at the
+ * run's first progress, so no failover can come. `onWarn` sees each warning (with `abort`).
+ */
+async function runWithMasterLost(budgetSec: number, onWarn: (message: string, master: number, abort: AbortController) => void) {
+  const { c, admin } = await cluster(1_000);
+  const s = await settingsOffSeed(c, admin, { MAX_RUN_SEC: String(budgetSec) });
+  const { master } = await seed(c, admin, s, 5_000);
+  const slot = Number(await admin.cluster('KEYSLOT', s.streamName));
+  await c.node(await replicaOf(c, master)).kill();
+  const client = await connections.open(s);
+  const abort = new AbortController();
+  const started = Date.now();
+  const failure = await runReclaim({
+    client,
+    settings: s,
+    signal: abort.signal,
+    logger: { info: () => undefined, error: () => undefined, warn: (m) => onWarn(m, master, abort) },
+    onProgress: () => void c.node(master).kill(),
+  }).then(() => undefined, (e: unknown) => e as Error);
+  return { c, master, slot, failure, tookMs: Date.now() - started };
+}
+
 describe('a master with no replica left', () => {
   it('ends the run past its budget with an error naming that node, not REDIS_HOST', async () => {
-    const { c, admin } = await cluster(1_000);
-    const s = await settingsOffSeed(c, admin, { MAX_RUN_SEC: '4' });
-    const { master } = await seed(c, admin, s, 5_000);
-    const slot = Number(await admin.cluster('KEYSLOT', s.streamName));
-    const replica = await replicaOf(c, master);
-    await c.node(replica).kill();
-    const client = await connections.open(s);
     const warnings: string[] = [];
-    const started = Date.now();
-    const failure = await runReclaim({
-      client,
-      settings: s,
-      logger: { info: () => undefined, error: () => undefined, warn: (m) => warnings.push(m) },
-      onProgress: () => void c.node(master).kill(),
-    }).then(() => undefined, (e: unknown) => e as Error);
-    const tookMs = Date.now() - started;
+    const { c, master, slot, failure, tookMs } = await runWithMasterLost(4, (m) => warnings.push(m));
     console.log(`[failover none] ${failure?.name}: ${failure?.message} (after ${tookMs} ms)`);
 
     expect(failure).toBeInstanceOf(NodeUnavailableError);
@@ -136,26 +145,10 @@ describe('a master with no replica left', () => {
     expect(tookMs).toBeLessThan(20_000);
     expect(await c.ownerOf(slot)).toBe(master);
   }, 120_000);
-});
 
-describe('an interrupted run waiting for a node', () => {
-  it('stops waiting at once (a budget of 300 s is not waited out), naming the node', async () => {
-    const { c, admin } = await cluster(1_000);
-    const s = await settingsOffSeed(c, admin, { MAX_RUN_SEC: '300' });
-    const { master } = await seed(c, admin, s, 5_000);
-    await c.node(await replicaOf(c, master)).kill();
-    const client = await connections.open(s);
-    const abort = new AbortController();
-    const started = Date.now();
-    const failure = await runReclaim({
-      client,
-      settings: s,
-      signal: abort.signal,
-      // Interrupted (SIGINT, app terminate) as soon as the run says it is waiting for that node.
-      logger: { info: () => undefined, error: () => undefined, warn: (m) => m.includes(`:${master}`) && abort.abort() },
-      onProgress: () => void c.node(master).kill(),
-    }).then(() => undefined, (e: unknown) => e as Error);
-    const tookMs = Date.now() - started;
+  it('an interrupted run stops waiting at once (a budget of 300 s is not waited out), naming the node', async () => {
+    // Interrupted (SIGINT, app terminate) as soon as the run says it is waiting for that node.
+    const { master, failure, tookMs } = await runWithMasterLost(300, (m, port, abort) => m.includes(`:${port}`) && abort.abort());
 
     expect(failure).toBeInstanceOf(NodeUnavailableError);
     expect(failure?.message).toContain(`Redis node 127.0.0.1:${master} stayed unreachable`);
