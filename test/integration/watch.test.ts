@@ -96,6 +96,31 @@ describe('stream-reclaimer watch', () => {
     expect(human.out[0]).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+ DRY RUN ${stream}/${group}: scanned 0, .*complete\\n$`));
   });
 
+  it('a second Ctrl-C stops at once, even while the run in progress is stuck on a frozen server', async () => {
+    const [s2, g2, n] = [uniqueName('stream'), uniqueName('group'), 30_000];
+    await addEntries(redis, s2, Array.from({ length: n }, (_, i) => tweet(i)));
+    await createGroup(redis, s2, g2);
+    await readAsConsumer(redis, s2, g2, 'crashed', n, { idleMs: 600_000 });
+    const io = testIO({ ...env, REDIS_HOST: server.host, STREAM_NAME: s2, STREAM_CONSUMER_GROUP_NAME: g2, BATCH_SIZE: '5' });
+    // A clock a second ahead at every reading: the first run is due at once.
+    let t = Date.now();
+    const watching = watchCommand(io, { now: () => new Date((t += 1_000)) }, { json: true });
+    // In progress once the PEL shrinks (a page settled); then the server freezes under the run.
+    const pending = async (): Promise<number> => Number(((await redis.xpending(s2, g2)) as [number])[0]);
+    for (let i = 0; i < 1_000 && (await pending()) === n; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await pending()).toBeLessThan(n);
+    process.kill(server.pid, 'SIGSTOP');
+    try {
+      io.interrupt();
+      expect(io.err.join('')).toMatch(/stopping \(SIGINT\): the run in progress settles what is in flight/);
+      io.interrupt();
+      expect(await watching).toBe(130);
+      expect(io.err.join('')).toMatch(/interrupted again \(SIGINT\): stopping now/);
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+    }
+  });
+
   it('bad settings exit 2 before anything runs', async () => {
     const io = testIO({ ...env, REDIS_HOST: server.host, RECLAIM_SCHEDULE: '*/5 * * * *' });
     expect(await main(['watch'], io)).toBe(2);
