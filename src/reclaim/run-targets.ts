@@ -4,7 +4,8 @@
  * several run a few at a time on the one connection, their pages interleaving, so small
  * targets finish even while a huge backlog takes most of the budget.
  */
-import { isSingleTarget, type Settings } from '../config/settings';
+import { describeTarget, isSingleTarget, type Settings } from '../config/settings';
+import { mapRedisError } from '../errors';
 import { zeroCounts, type Counts } from './counts';
 import { runReclaim, type RunOptions, type Summary } from './run';
 import { resolveTargets, specOf, type Target, type UnresolvedTarget } from './targets';
@@ -42,7 +43,10 @@ export async function runTargets(options: RunOptions): Promise<RunSummary> {
   const now = options.now ?? Date.now;
   const started = now();
   const deadline = started + settings.maxRunMs;
-  const resolved = await resolveTargets(options.client, settings);
+  // Discovery failing (SCAN refused, connection lost) fails the whole run, named like a single run's error.
+  const resolved = await resolveTargets(options.client, settings).catch((error: unknown) => {
+    throw mapRedisError(error, { target: describeTarget(settings), stream: label(settings), group: settings.groupName, secrets: [settings.redisPassword] });
+  });
   const one = async (target: Target | UnresolvedTarget): Promise<TargetSummary> => {
     if ('error' in target) return { stream: target.stream, group: target.group, error: target.error.message };
     try {
@@ -83,6 +87,12 @@ async function mapBounded<T, U>(items: readonly T[], limit: number, fn: (item: T
   return results;
 }
 
+/** The configured streams, as written: the `STREAM_NAME` text, or the pattern. */
+function label(settings: Settings): string {
+  const spec = specOf(settings);
+  return 'pattern' in spec ? spec.pattern : settings.streamName;
+}
+
 const SEVERITY: readonly StopReason[] = ['covered', 'budget', 'interrupted'];
 const COUNT_FIELDS = Object.keys(zeroCounts()) as (keyof Counts)[];
 
@@ -91,9 +101,8 @@ function totals(settings: Settings, targets: TargetSummary[], durationMs: number
   const counts = zeroCounts();
   for (const t of ran) for (const field of COUNT_FIELDS) counts[field] += t[field];
   const stopReason = ran.reduce<StopReason>((worst, t) => (SEVERITY.indexOf(t.stopReason) > SEVERITY.indexOf(worst) ? t.stopReason : worst), 'covered');
-  const spec = specOf(settings);
   return {
-    stream: 'pattern' in spec ? spec.pattern : settings.streamName,
+    stream: label(settings),
     group: settings.groupName,
     ...counts,
     deregistered: ran.reduce((n, t) => n + t.deregistered, 0),
