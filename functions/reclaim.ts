@@ -5,13 +5,14 @@
  * runs retry those entries.
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { runReclaim, type Summary } from '../src/reclaim/run';
+import { failedTargets, runTargets, type RunSummary } from '../src/reclaim/run-targets';
+import { TargetsFailedError } from '../src/errors';
 import type { Settings } from '../src/config/settings';
 import type { LogFields, Logger } from '../src/telemetry/logger';
 import { FUNCTION_TIMEOUT_MS, runBudgetMs } from './budget';
 import { discardClientAfter, getWorker, safeError, tracked, workerSettings } from './worker';
 
-export async function reclaimHandler(timer: Timer, context: InvocationContext): Promise<Summary> {
+export async function reclaimHandler(timer: Timer, context: InvocationContext): Promise<RunSummary> {
   let settings: Settings | undefined;
   try {
     settings = workerSettings();
@@ -21,9 +22,12 @@ export async function reclaimHandler(timer: Timer, context: InvocationContext): 
     const { client } = await getWorker();
     // Budget from MAX_RUN_SEC, capped so the run ends within host.json functionTimeout.
     const runSettings: Settings = { ...settings, maxRunMs: runBudgetMs(settings.maxRunMs, FUNCTION_TIMEOUT_MS) };
-    const summary = await tracked((signal) => runReclaim({ client, settings: runSettings, logger: contextLogger(context), signal }));
+    const summary = await tracked((signal) => runTargets({ client, settings: runSettings, logger: contextLogger(context), signal }));
     context.log(JSON.stringify(summary));
     if (summary.failed > 0 || !summary.complete) context.warn(`reclaim: ${unfinished(summary)}`);
+    // Several targets: a failed one fails the invocation, after the summary is logged.
+    const failed = failedTargets(summary);
+    if (failed.length > 0) throw new TargetsFailedError(failed);
     return summary;
   } catch (error) {
     discardClientAfter(error);
@@ -33,9 +37,11 @@ export async function reclaimHandler(timer: Timer, context: InvocationContext): 
   }
 }
 
-function unfinished(s: Summary): string {
+function unfinished(s: RunSummary): string {
   const parts: string[] = [];
   if (s.failed > 0) parts.push(`${s.failed} entries failed processing and stay pending for a later run`);
+  const failedTargetCount = failedTargets(s).length;
+  if (failedTargetCount > 0) parts.push(`${failedTargetCount} of ${s.targets?.length} targets failed`);
   if (s.stopReason === 'budget') parts.push('the time budget ran out before the PEL was covered; the next run resumes');
   if (s.stopReason === 'interrupted') {
     parts.push('the host is shutting down (app terminate): the run stopped before the PEL was covered and settled its pages in flight; the next run resumes');

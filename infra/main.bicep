@@ -61,7 +61,9 @@ param alertFailedRuns int = 3
 // ---- Reclaimer settings (DESIGN §2; defaults are the product defaults) -----------------------
 @description('STREAM_NAME. Keep a hash tag so derived keys land in the same cluster slot.')
 param streamName string = '{orders}:stream'
-@description('STREAM_CONSUMER_GROUP_NAME')
+@description('STREAM_PATTERN: a Redis glob such as {events}:*; empty = off. Exclusive with STREAM_NAME (set streamName to empty to use it).')
+param streamPattern string = ''
+@description('STREAM_CONSUMER_GROUP_NAME: a group, a comma-separated list, or * for every group')
 param consumerGroupName string = 'orders-workers'
 @description('MONITORING_CONSUMER_NAME')
 param monitoringConsumerName string = 'reclaimer'
@@ -219,6 +221,7 @@ module functionApp 'app/function.bicep' = {
     redis: redisConnection
     reclaimer: {
       streamName: streamName
+      streamPattern: streamPattern
       consumerGroupName: consumerGroupName
       monitoringConsumerName: monitoringConsumerName
       minIdleTimeSec: minIdleTimeSec

@@ -74,6 +74,14 @@ export class UnprocessableEntryError extends Error {
   override readonly name = 'UnprocessableEntryError';
 }
 
+/** Some targets of a run over several failed (each with its own error, in the summary); the others ran. */
+export class TargetsFailedError extends Error {
+  override readonly name = 'TargetsFailedError';
+  constructor(readonly failed: readonly { stream: string; group: string; error: string }[]) {
+    super(`${failed.length} target(s) failed: ${failed.map((t) => `${t.stream} / ${t.group}: ${t.error}`).join('; ')}`);
+  }
+}
+
 export interface ReplyContext {
   /** Secret-free description of the server (`host:port` or socket path). */
   target: string;

@@ -102,6 +102,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'REDIS_TLS_CA_FILE', value: redis.tlsCaFile }
         { name: 'REDIS_CLUSTER', value: redis.cluster }
         { name: 'STREAM_NAME', value: reclaimer.streamName }
+        { name: 'STREAM_PATTERN', value: reclaimer.streamPattern }
         { name: 'STREAM_CONSUMER_GROUP_NAME', value: reclaimer.consumerGroupName }
         { name: 'MONITORING_CONSUMER_NAME', value: reclaimer.monitoringConsumerName }
         { name: 'MIN_IDLE_TIME_SEC', value: reclaimer.minIdleTimeSec }

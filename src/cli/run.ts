@@ -1,8 +1,9 @@
 /** `stream-reclaimer run [--json] [--dry-run]`: one run, summary as text or one JSON line. */
 import type { Command } from 'commander';
-import { runReclaim, type Summary } from '../reclaim/run';
+import type { Summary } from '../reclaim/run';
+import { failedTargets, isFailed, runTargets, type RunSummary } from '../reclaim/run-targets';
 import type { Counts } from '../reclaim/counts';
-import { loadSettings, SETTING_NAMES, type SettingName } from '../config/settings';
+import { isSingleTarget, loadSettings, SETTING_NAMES, type SettingName } from '../config/settings';
 import { interruptExitCode, stderrLogger, withClient, type CliIO, type InterruptSignal } from './io';
 import { startProgress } from './progress';
 
@@ -18,7 +19,8 @@ export interface RunFlags {
 export function settingOverrides(flags: Pick<RunFlags, 'dryRun' | 'stream' | 'group'>): Partial<Record<SettingName, string>> {
   return {
     ...(flags.dryRun ? { DRY_RUN: 'true' } : {}),
-    ...(flags.stream ? { STREAM_NAME: flags.stream } : {}),
+    // --stream names the streams: a STREAM_PATTERN in the environment gives way to it.
+    ...(flags.stream ? { STREAM_NAME: flags.stream, STREAM_PATTERN: '' } : {}),
     ...(flags.group ? { STREAM_CONSUMER_GROUP_NAME: flags.group } : {}),
   };
 }
@@ -55,10 +57,11 @@ export async function runCommand(flags: RunFlags, io: CliIO): Promise<number> {
       abort.abort();
     });
     // A missing group is reported by the run itself, with the settings to check.
-    const pending = io.terminal && !flags.json ? await pendingCount(client, settings.streamName, settings.groupName).catch(() => 0) : 0;
+    const single = isSingleTarget(settings.targets);
+    const pending = single && io.terminal && !flags.json ? await pendingCount(client, settings.streamName, settings.groupName).catch(() => 0) : 0;
     const bar = startProgress(io, flags.json, 'reclaiming [{bar}] {value}/{total} scanned | {eta_formatted} left', pending);
     try {
-      const summary = await runReclaim({
+      const summary = await runTargets({
         client,
         settings,
         logger,
@@ -69,7 +72,9 @@ export async function runCommand(flags: RunFlags, io: CliIO): Promise<number> {
       // A signal that came after the run had covered the PEL or spent its budget changed nothing: exit 0.
       const by = summary.stopReason === 'interrupted' ? interruptedBy : undefined;
       io.stdout(flags.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary, by));
-      if (!by) return 0;
+      const failed = failedTargets(summary);
+      if (failed.length > 0) io.stderr(`stream-reclaimer: ${failed.length} of ${summary.targets?.length} targets failed (see the summary)\n`);
+      if (!by) return failed.length > 0 ? 1 : 0;
       io.stderr(`stream-reclaimer: interrupted (${by}): pages in flight were settled, the rest stays pending for the next run\n`);
       return interruptExitCode(by);
     } finally {
@@ -84,8 +89,18 @@ async function pendingCount(client: Parameters<Parameters<typeof withClient>[1]>
   return Number(reply[0]) || 0;
 }
 
-/** Human summary; `by` names the signal that interrupted the run, when the CLI knows it. */
-export function formatSummary(s: Summary, by?: InterruptSignal): string {
+/** Human summary: totals, then a line per target when there are several; `by` names the interrupting signal. */
+export function formatSummary(s: RunSummary, by?: InterruptSignal): string {
+  if (!s.targets) return formatOne(s, by);
+  const lines = s.targets.map((t) =>
+    isFailed(t)
+      ? `  ${t.stream} / ${t.group}: FAILED — ${t.error}`
+      : `  ${t.stream} / ${t.group}: ${t.processed} processed, ${t.deadLettered} dead-lettered, ${t.failed} failed, ${t.scanned} scanned, complete ${completeText(t, by)}`,
+  );
+  return `${formatOne(s, by)}targets (${s.targets.length}):\n${lines.join('\n')}${lines.length > 0 ? '\n' : ''}`;
+}
+
+function formatOne(s: Summary, by?: InterruptSignal): string {
   const rows: [string, string | number][] = [
     ['scanned', s.scanned],
     ['claimed', s.claimed],
@@ -103,7 +118,8 @@ export function formatSummary(s: Summary, by?: InterruptSignal): string {
 }
 
 function completeText(s: Summary, by: InterruptSignal | undefined): string {
-  if (s.stopReason === 'covered') return 'yes';
+  if (s.complete) return 'yes';
+  if (s.stopReason === 'covered') return 'no — a target failed';
   const why = s.stopReason === 'interrupted' ? `interrupted${by ? ` (${by})` : ''}` : 'the budget ran out';
   return `no — ${why}; the next run resumes`;
 }

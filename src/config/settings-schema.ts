@@ -15,6 +15,7 @@ export const DEFAULTS = Object.freeze({
   REDIS_AUTH: 'password',
   REDIS_CLUSTER: 'false',
   AZURE_CLIENT_ID: '',
+  STREAM_PATTERN: '',
   MONITORING_CONSUMER_NAME: 'reclaimer',
   MIN_IDLE_TIME_SEC: '60',
   MAX_DELIVERIES: '5',
@@ -67,6 +68,8 @@ export const CHECKS = {
   REDIS_CLUSTER: { schema: bool, expected: BOOL_EXPECTED },
   AZURE_CLIENT_ID: { schema: text, expected: 'a managed identity client ID' },
   STREAM_NAME: { schema: name, expected: 'the stream key' },
+  // Exclusive with STREAM_NAME (settings.ts checks that exactly one is set).
+  STREAM_PATTERN: { schema: name, expected: 'a Redis glob such as `events:*`' },
   STREAM_CONSUMER_GROUP_NAME: { schema: name, expected: 'the consumer group name' },
   MONITORING_CONSUMER_NAME: { schema: name, expected: 'a consumer name' },
   MIN_IDLE_TIME_SEC: { schema: numberAtLeast(0, false), expected: 'a number >= 0' },

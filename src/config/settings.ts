@@ -4,8 +4,10 @@
  */
 import { SettingsError } from '../errors';
 import { CHECKS, DEFAULTS, REQUIRED, type Check, type SettingName } from './settings-schema';
+import { splitList, targetSpec, type TargetSpec } from './target-spec';
 
 export { DEFAULTS, SETTING_NAMES, type SettingName } from './settings-schema';
+export { isSingleTarget, type TargetSpec } from './target-spec';
 
 export type AuthMode = 'password' | 'entra';
 export type StrategyName = 'auto' | 'redis6.0' | 'redis6.2' | 'redis7';
@@ -32,10 +34,15 @@ export interface Settings {
   readonly redisCluster: boolean;
   /** Client ID of a user-assigned managed identity for `entra`. From `AZURE_CLIENT_ID`. */
   readonly azureClientId: string | undefined;
-  /** The stream key. From `STREAM_NAME`. */
+  /** The stream key: `STREAM_NAME` as written (a list stays its raw text; see `targets`). */
   readonly streamName: string;
-  /** The consumer group. From `STREAM_CONSUMER_GROUP_NAME`. */
+  /** The consumer group: `STREAM_CONSUMER_GROUP_NAME` as written (a list or `*` stays its raw text). */
   readonly groupName: string;
+  /**
+   * Which streams and groups a run covers, decided once here (src/reclaim/targets.ts resolves
+   * them). Absent on settings a library caller builds by hand: then `streamName` × `groupName`.
+   */
+  readonly targets?: TargetSpec;
   /** Consumer name the reclaimer claims as. From `MONITORING_CONSUMER_NAME`. */
   readonly consumerName: string;
   /** Idle time, in ms, before an entry may be reclaimed. From `MIN_IDLE_TIME_SEC`. */
@@ -100,12 +107,12 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Record<S
     const value = overrides[key] ?? env[key];
     return value === undefined || value.trim() === '' ? '' : value.trim();
   };
-  const read = <T>(key: SettingName, fallback?: string): T | undefined => {
+  const read = <T>(key: SettingName, fallback?: string, required = true): T | undefined => {
     current = key;
     const given = raw(key);
     const value = given === '' ? (fallback ?? (DEFAULTS as Record<string, string>)[key] ?? '') : given;
     if (value === '') {
-      if (REQUIRED.includes(key) && !scope?.optional?.includes(key)) problems.push(`Expected \`${key}\` to be set (${CHECKS[key].expected}), got nothing`);
+      if (required && REQUIRED.includes(key) && !scope?.optional?.includes(key)) problems.push(`Expected \`${key}\` to be set (${CHECKS[key].expected}), got nothing`);
       return undefined;
     }
     const check: Check = CHECKS[key];
@@ -121,7 +128,10 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Record<S
   };
 
   const host = parseHost(read<string>('REDIS_HOST'), problems);
-  const stream = read<string>('STREAM_NAME') ?? '';
+  // STREAM_PATTERN counts only for commands that read it: others (stats, dlq) still need STREAM_NAME.
+  const pattern = inScope('STREAM_PATTERN') ? read<string>('STREAM_PATTERN') || undefined : undefined;
+  const stream = read<string>('STREAM_NAME', undefined, pattern === undefined) ?? '';
+  const group = read<string>('STREAM_CONSUMER_GROUP_NAME') ?? '';
   const settings: Settings = {
     redisHost: host.host,
     redisPort: host.port,
@@ -134,7 +144,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Record<S
     redisCluster: read<boolean>('REDIS_CLUSTER') ?? false,
     azureClientId: read<string>('AZURE_CLIENT_ID') || undefined,
     streamName: stream,
-    groupName: read<string>('STREAM_CONSUMER_GROUP_NAME') ?? '',
+    groupName: group,
     consumerName: read<string>('MONITORING_CONSUMER_NAME') ?? '',
     minIdleMs: Math.round((read<number>('MIN_IDLE_TIME_SEC') ?? 0) * 1000),
     maxDeliveries: read<number>('MAX_DELIVERIES') ?? 1,
@@ -150,14 +160,15 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Record<S
     strategy: read<StrategyName>('RECLAIM_STRATEGY') ?? 'auto',
     appInsightsConnectionString: read<string>('APPLICATIONINSIGHTS_CONNECTION_STRING') || undefined,
     appInsightsAuthenticationString: read<string>('APPLICATIONINSIGHTS_AUTHENTICATION_STRING') || undefined,
+    targets: targetSpec({ stream, pattern, group, deadLetterStream: raw('DEAD_LETTER_STREAM'), hashKeyPrefix: raw('HASH_KEY_PREFIX') }, problems, (key) => (current = key)),
   };
   current = 'REDIS_PASSWORD';
   if (settings.redisAuth === 'entra' && settings.redisPassword) {
     problems.push('Expected `REDIS_PASSWORD` to be empty when `REDIS_AUTH` is `entra`, got a password');
   }
   current = 'DEAD_LETTER_STREAM';
-  if (stream && settings.deadLetterStream === stream) {
-    problems.push(`Expected \`DEAD_LETTER_STREAM\` to differ from \`STREAM_NAME\`, got \`${stream}\``);
+  if (stream && splitList(stream).includes(settings.deadLetterStream)) {
+    problems.push(`Expected \`DEAD_LETTER_STREAM\` to differ from \`STREAM_NAME\`, got \`${settings.deadLetterStream}\``);
   }
   if (reported.length > 0) throw new SettingsError(reported);
   return Object.freeze(settings);

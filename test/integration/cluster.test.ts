@@ -8,7 +8,9 @@ import type { Cluster } from 'ioredis';
 import type { RedisClient } from '../../src/redis/connection';
 import { buildKeys } from '../../src/redis/keys';
 import { createHashWriter, type Processor } from '../../src/reclaim/process';
-import { runReclaim } from '../../src/reclaim/run';
+import { runReclaim, type Summary } from '../../src/reclaim/run';
+import { runTargets } from '../../src/reclaim/run-targets';
+import { checkInvariant } from '../helpers/invariant';
 import type { Settings } from '../../src/config/settings';
 import type { Logger } from '../../src/telemetry/logger';
 import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
@@ -147,5 +149,44 @@ describe('keys without a common hash tag', () => {
     expect(new Set(records.map((r) => r.meta['dlq.reason']))).toEqual(new Set(['max-deliveries', 'missing-key-field']));
     expect(await redis.hgetall(`${settings.hashKeyPrefix}u1`)).toEqual({ user: 'u1', seq: '1' });
     expect(await runReclaim({ client, settings })).toMatchObject({ scanned: 0, deadLettered: 0, processed: 0 });
+  });
+});
+
+// Issue 18: several targets across shards, found by STREAM_PATTERN (SCAN on every master).
+describe('targets across cluster shards', () => {
+  it('a pattern finds three hash-tagged streams on three masters; one run reclaims them all', async () => {
+    const suffix = uniqueName('orders');
+    const group = uniqueName('group');
+    const streams: string[] = [];
+    const owners = new Set<number>();
+    while (owners.size < 3) {
+      const stream = `{${uniqueName('t')}}:${suffix}`;
+      const owner = await cluster.ownerOf(await slotOf(stream));
+      if (owners.has(owner)) continue;
+      owners.add(owner);
+      streams.push(stream);
+    }
+    const seeded = new Map<string, Map<string, string[]>>();
+    for (const [i, stream] of streams.entries()) {
+      const entries = Array.from({ length: 40 + i * 10 }, (_, n) => tweet(n));
+      const ids = await addEntries(redis, stream, entries);
+      await createGroup(redis, stream, group);
+      await readAsConsumer(redis, stream, group, 'crashed', entries.length, { idleMs: 600_000 });
+      seeded.set(stream, new Map(ids.map((id, n) => [id, entries[n] as string[]])));
+    }
+    const { settings, client } = await setup({ STREAM_NAME: '', STREAM_PATTERN: `*:${suffix}`, STREAM_CONSUMER_GROUP_NAME: group, BATCH_SIZE: '16' });
+    const warnings: string[] = [];
+
+    const summary = await runTargets({ client, settings, logger: recordingLogger(warnings) });
+
+    expect((summary.targets ?? []).map((t) => t.stream)).toEqual([...streams].sort());
+    expect(summary).toMatchObject({ processed: 40 + 50 + 60, complete: true, stopReason: 'covered' });
+    for (const t of summary.targets as Summary[]) expect(t).toMatchObject({ processed: seeded.get(t.stream)?.size, complete: true });
+    // Same-slot keys per target: no at-least-once warning.
+    expect(warnings).toEqual([]);
+    for (const [stream, entries] of seeded) {
+      const cfg = { ...settings, streamName: stream, groupName: group, deadLetterStream: `${stream}:dlq`, hashKeyPrefix: `${stream}:` };
+      expect((await checkInvariant(redis, cfg, { entries }, { final: true })).violations).toEqual([]);
+    }
   });
 });

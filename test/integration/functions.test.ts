@@ -162,6 +162,28 @@ describe('an invocation that cannot do its job rejects, naming the cause, never 
   });
 });
 
+describe('several targets', () => {
+  it('logs the summary with every target, then fails the invocation when a target failed; the others are reclaimed', async () => {
+    const env = names();
+    const missing = uniqueName('missing');
+    await addEntries(redis, env.STREAM_NAME, [tweet(1), tweet(2)]);
+    await createGroup(redis, env.STREAM_NAME, env.STREAM_CONSUMER_GROUP_NAME);
+    await readAsConsumer(redis, env.STREAM_NAME, env.STREAM_CONSUMER_GROUP_NAME, 'crashed', 2, { idleMs: 600_000 });
+    const app = await worker({ ...env, STREAM_CONSUMER_GROUP_NAME: `${env.STREAM_CONSUMER_GROUP_NAME},${missing}` });
+
+    const error = await app.invokeTimer('reclaim').then(() => undefined, (e: unknown) => e as Error);
+
+    expect(error?.name).toBe('TargetsFailedError');
+    expect(error?.message).toContain(`${env.STREAM_NAME} / ${missing}`);
+    const line = app.logs.map((l) => l.message).find((m) => m.startsWith('{') && m.includes('"targets"'));
+    expect(JSON.parse(line ?? '{}')).toMatchObject({
+      processed: 2,
+      targets: [{ group: env.STREAM_CONSUMER_GROUP_NAME, processed: 2, complete: true }, { group: missing, error: expect.stringContaining('does not exist') }],
+    });
+    expect(await pendingOf(redis, env.STREAM_NAME, env.STREAM_CONSUMER_GROUP_NAME)).toEqual([]);
+  });
+});
+
 describe('the connection', () => {
   it('is created once per worker across invocations, closed by appTerminate, recreated after', async () => {
     const env = names();

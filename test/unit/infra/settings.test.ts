@@ -19,6 +19,7 @@ const PLATFORM_SETTINGS = [
 /** Which main.bicep parameter carries each reclaimer setting (docs/design.md §3). */
 const PARAMETER_FOR: Record<string, string> = {
   STREAM_NAME: 'streamName',
+  STREAM_PATTERN: 'streamPattern',
   STREAM_CONSUMER_GROUP_NAME: 'consumerGroupName',
   MONITORING_CONSUMER_NAME: 'monitoringConsumerName',
   MIN_IDLE_TIME_SEC: 'minIdleTimeSec',

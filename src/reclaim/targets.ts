@@ -1,0 +1,83 @@
+/**
+ * The targets (stream × group) of one run, resolved at run time from the settings' TargetSpec:
+ * a list names them (a missing one is that target's error, found by its run); `*` and
+ * `STREAM_PATTERN` ask the server (XINFO GROUPS, SCAN ... TYPE stream on every master).
+ */
+import { Cluster } from 'ioredis';
+import type { RedisClient } from '../redis/client';
+import { describeTarget, type Settings, type TargetSpec } from '../config/settings';
+import { mapRedisError } from '../errors';
+
+export interface Target {
+  readonly stream: string;
+  readonly group: string;
+}
+
+/** A target that could not even be resolved (its stream vanished, or holds another type). */
+export interface UnresolvedTarget extends Target {
+  readonly error: Error;
+}
+
+/** SCAN COUNT: keys looked at per call (a hint to the server, not a limit on matches). */
+const SCAN_COUNT = 1000;
+/** A guard, not a limit met in practice: a keyspace of 10^9 keys needs 10^6 calls at COUNT 1000. */
+const MAX_SCAN_CALLS = 1_000_000;
+
+/** The spec a run covers: the settings' own, or today's single stream × group for hand-built settings. */
+export function specOf(settings: Settings): TargetSpec {
+  return settings.targets ?? { streams: [settings.streamName], groups: [settings.groupName], deadLetterStream: undefined, hashKeyPrefix: undefined };
+}
+
+/** Targets in a stable order (as listed, or discovered streams sorted), each with its groups. */
+export async function resolveTargets(client: RedisClient, settings: Settings): Promise<(Target | UnresolvedTarget)[]> {
+  const spec = specOf(settings);
+  const listed = 'streams' in spec;
+  const streams = listed ? spec.streams : await discoverStreams(client, spec.pattern, spec.deadLetterStream);
+  const out: (Target | UnresolvedTarget)[] = [];
+  for (const stream of streams) {
+    // A listed group is the run's to check (its error then names it); only `*` and discovery ask first.
+    if (listed && spec.groups !== '*') {
+      out.push(...spec.groups.map((group) => ({ stream, group })));
+      continue;
+    }
+    const group = spec.groups === '*' ? '*' : spec.groups.join(',');
+    let present: string[];
+    try {
+      present = await groupsOf(client, stream);
+    } catch (error) {
+      // A discovered stream deleted since the SCAN is simply gone; anything else is that stream's error.
+      if (!listed && /no such key/i.test(String(error))) continue;
+      out.push({ stream, group, error: mapRedisError(error, { target: describeTarget(settings), stream, group, secrets: [settings.redisPassword] }) });
+      continue;
+    }
+    const groups = spec.groups === '*' ? present : spec.groups.filter((g) => present.includes(g));
+    out.push(...groups.map((g) => ({ stream, group: g })));
+  }
+  return out;
+}
+
+async function groupsOf(client: RedisClient, stream: string): Promise<string[]> {
+  const groups = (await client.call('XINFO', 'GROUPS', stream)) as unknown[][];
+  return groups.map((g) => String(g[g.indexOf('name') + 1]));
+}
+
+/**
+ * Stream keys matching `pattern` on every master, sorted, without the dead-letter streams the
+ * product writes: the explicit `DEAD_LETTER_STREAM`, else `<stream>:dlq` of a matched stream.
+ */
+export async function discoverStreams(client: RedisClient, pattern: string, deadLetterStream: string | undefined): Promise<string[]> {
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  const found = new Set<string>();
+  for (const node of nodes) {
+    let cursor = '0';
+    for (let calls = 0; ; calls++) {
+      if (calls >= MAX_SCAN_CALLS) throw new Error(`SCAN MATCH ${pattern} did not finish within ${MAX_SCAN_CALLS} calls`);
+      const [next, keys] = (await node.call('SCAN', cursor, 'MATCH', pattern, 'TYPE', 'stream', 'COUNT', SCAN_COUNT)) as [string, string[]];
+      for (const key of keys) found.add(key);
+      cursor = next;
+      if (cursor === '0') break;
+    }
+  }
+  const deadLetters = new Set([...found].map((s) => deadLetterStream ?? `${s}:dlq`));
+  return [...found].filter((s) => !deadLetters.has(s)).sort();
+}

@@ -1,0 +1,181 @@
+/**
+ * One run over several targets (issue 18): lists of streams × groups, `*` groups, STREAM_PATTERN
+ * discovery (foreign keys and dead-letter streams matching it), a missing listed group, the
+ * shared budget spent fairly (injected clock), the summary's totals, the invariant per target.
+ */
+import { describe, expect, it } from 'vitest';
+import type { RedisClient } from '../../src/redis/connection';
+import { runTargets, type RunSummary, type TargetSummary } from '../../src/reclaim/run-targets';
+import type { Summary } from '../../src/reclaim/run';
+import { discoverStreams } from '../../src/reclaim/targets';
+import type { Settings } from '../../src/config/settings';
+import { addEntries, createGroup, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
+import { checkInvariant } from '../helpers/invariant';
+import { runCli } from '../helpers/cli';
+import { useTarget, type TestClient, type TestTarget } from '../helpers/target';
+
+let server: TestTarget;
+let redis: TestClient;
+const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
+
+/** A stream key of this test: hash-tagged on a cluster target, so its keys share a slot. */
+const key = (label: string): string => (server.cluster ? `{${uniqueName(label)}}` : uniqueName(label));
+
+async function setup(env: Record<string, string>): Promise<{ settings: Settings; client: RedisClient }> {
+  const settings = testSettings(server, env);
+  return { settings, client: await connections.open(settings) };
+}
+
+/** `n` idle pending entries of a crashed consumer in `group` (created on the stream if new). */
+async function backlog(stream: string, group: string, n: number): Promise<Map<string, string[]>> {
+  const entries = Array.from({ length: n }, (_, i) => tweet(i));
+  const ids = await addEntries(redis, stream, entries);
+  await createGroup(redis, stream, group);
+  await readAsConsumer(redis, stream, group, 'crashed', n, { idleMs: 600_000 });
+  return new Map(ids.map((id, i) => [id, entries[i] as string[]]));
+}
+
+const ran = (s: RunSummary): Summary[] => (s.targets ?? []).filter((t): t is Summary => !('error' in t));
+const pairsOf = (targets: readonly TargetSummary[]): string[] => targets.map((t) => `${t.stream}/${t.group}`);
+
+async function expectInvariant(settings: Settings, stream: string, group: string, entries: Map<string, string[]>): Promise<void> {
+  const cfg = { ...settings, streamName: stream, groupName: group, deadLetterStream: `${stream}:dlq`, hashKeyPrefix: `${stream}:` };
+  const report = await checkInvariant(redis, cfg, { entries }, { final: true });
+  expect(report.violations).toEqual([]);
+}
+
+function expectTotals(summary: RunSummary): void {
+  const sum = (field: keyof Summary): number => ran(summary).reduce((n, t) => n + Number(t[field]), 0);
+  for (const field of ['scanned', 'claimed', 'processed', 'deadLettered', 'orphaned', 'failed', 'skipped', 'deregistered'] as const) {
+    expect(summary[field], field).toBe(sum(field));
+  }
+}
+
+describe('a run over several targets', () => {
+  it('covers each listed stream × each listed group, totals the sum of the targets', async () => {
+    const [a, b] = [key('a'), key('b')];
+    const [g1, g2] = [uniqueName('g1'), uniqueName('g2')];
+    const seeded = new Map<string, Map<string, string[]>>();
+    for (const [s, g, n] of [[a, g1, 30], [a, g2, 20], [b, g1, 10], [b, g2, 5]] as const) seeded.set(`${s}/${g}`, await backlog(s, g, n));
+    const { settings, client } = await setup({ STREAM_NAME: `${a}, ${b}`, STREAM_CONSUMER_GROUP_NAME: `${g1},${g2}`, BATCH_SIZE: '7' });
+
+    const summary = await runTargets({ client, settings });
+
+    expect(pairsOf(summary.targets ?? [])).toEqual([`${a}/${g1}`, `${a}/${g2}`, `${b}/${g1}`, `${b}/${g2}`]);
+    expect(ran(summary).map((t) => t.processed)).toEqual([30, 20, 10, 5]);
+    expect(summary).toMatchObject({ stream: `${a}, ${b}`, group: `${g1},${g2}`, processed: 65, complete: true, stopReason: 'covered' });
+    expectTotals(summary);
+    for (const [pair, entries] of seeded) {
+      const [s, g] = pair.split('/') as [string, string];
+      await expectInvariant(settings, s, g, entries);
+    }
+  });
+
+  it('`*` takes every group of each listed stream', async () => {
+    const [a, b] = [key('a'), key('b')];
+    const [g1, g2, g3] = [uniqueName('g1'), uniqueName('g2'), uniqueName('g3')];
+    await backlog(a, g1, 4);
+    await backlog(a, g2, 3);
+    await backlog(b, g3, 2);
+    const { settings, client } = await setup({ STREAM_NAME: `${a},${b}`, STREAM_CONSUMER_GROUP_NAME: '*' });
+
+    const summary = await runTargets({ client, settings });
+
+    expect(pairsOf(summary.targets ?? []).sort()).toEqual([`${a}/${g1}`, `${a}/${g2}`, `${b}/${g3}`].sort());
+    expect(summary).toMatchObject({ group: '*', processed: 9, complete: true });
+    expectTotals(summary);
+  });
+
+  it('STREAM_PATTERN: streams matching it, not foreign keys, not dead-letter streams, not streams lacking the group', async () => {
+    const prefix = uniqueName('p');
+    const tag = (s: string): string => (server.cluster ? `{${prefix}}:${s}` : `${prefix}:${s}`);
+    const group = uniqueName('g');
+    await backlog(tag('s1'), group, 6);
+    const s2 = await backlog(tag('s2'), group, 4);
+    // A dead-letter stream the product wrote, with a group of that name too: never a target.
+    await backlog(tag('s1:dlq'), group, 2);
+    await redis.set(tag('text'), 'x');
+    await redis.hset(tag('hash'), 'f', 'v');
+    await backlog(tag('other'), uniqueName('other-group'), 3);
+    const { settings, client } = await setup({ STREAM_NAME: '', STREAM_PATTERN: tag('*'), STREAM_CONSUMER_GROUP_NAME: group });
+
+    const summary = await runTargets({ client, settings });
+
+    expect(pairsOf(summary.targets ?? [])).toEqual([`${tag('s1')}/${group}`, `${tag('s2')}/${group}`]);
+    expect(summary).toMatchObject({ stream: tag('*'), processed: 10, complete: true });
+    expect((await redis.xpending(tag('s1:dlq'), group))[0]).toBe(2);
+    // (s1's dead-letter stream holds this test's plain entries, not records: the invariant is checked on s2.)
+    await expectInvariant(settings, tag('s2'), group, s2);
+    expect(ran(summary).map((t) => [t.processed, t.complete])).toEqual([[6, true], [4, true]]);
+  });
+
+  it('discovery skips an explicit DEAD_LETTER_STREAM that matches the pattern', async () => {
+    const prefix = uniqueName('d');
+    for (const s of ['x', 'y', 'dead']) await redis.xadd(`${prefix}:${s}`, '*', 'f', 'v');
+    expect(await discoverStreams(redis, `${prefix}:*`, `${prefix}:dead`)).toEqual([`${prefix}:x`, `${prefix}:y`]);
+    expect(await discoverStreams(redis, `${prefix}:*`, undefined)).toEqual([`${prefix}:dead`, `${prefix}:x`, `${prefix}:y`]);
+  });
+
+  it('a missing listed group is that target\'s error; the other targets are still reclaimed', async () => {
+    const a = key('a');
+    const [good, missing] = [uniqueName('good'), uniqueName('missing')];
+    const entries = await backlog(a, good, 12);
+    const { settings, client } = await setup({ STREAM_NAME: a, STREAM_CONSUMER_GROUP_NAME: `${missing},${good}` });
+
+    const summary = await runTargets({ client, settings });
+
+    expect(summary.targets?.[0]).toEqual({ stream: a, group: missing, error: expect.stringContaining(`consumer group \`${missing}\` does not exist`) });
+    expect(summary.targets?.[1]).toMatchObject({ stream: a, group: good, processed: 12, complete: true });
+    expect(summary).toMatchObject({ processed: 12, complete: false });
+    await expectInvariant(settings, a, good, entries);
+  });
+
+  it('the CLI prints the summary with every target, then exits 1 when a target failed', async () => {
+    const a = key('a');
+    const [good, missing] = [uniqueName('good'), uniqueName('missing')];
+    await backlog(a, good, 3);
+    const env = { REDIS_HOST: server.port ? `${server.host}:${server.port}` : server.host, REDIS_TLS: 'false', STREAM_NAME: a, STREAM_CONSUMER_GROUP_NAME: `${good},${missing}`, ...(server.cluster ? { REDIS_CLUSTER: 'true' } : {}) };
+
+    const json = await runCli(['run', '--json'], env);
+    expect(json.stderr).toContain('1 of 2 targets failed');
+    expect(json.code).toBe(1);
+    const summary = JSON.parse(json.stdout) as RunSummary;
+    expect(summary).toMatchObject({ processed: 3, targets: [{ group: good, processed: 3 }, { group: missing, error: expect.stringContaining('does not exist') }] });
+    expect(json.stderr).toContain('1 of 2 targets failed');
+
+    const human = await runCli(['run'], env);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toContain(`${a} / ${good}: 0 processed`);
+    expect(human.stdout).toMatch(new RegExp(`${missing}: FAILED — .*does not exist`));
+  });
+
+  it('shares one budget fairly: small targets complete while a huge one spends it (injected clock)', async () => {
+    const big = key('big');
+    const small = [key('s1'), key('s2'), key('s3'), key('s4'), key('s5'), key('s6')];
+    const group = uniqueName('g');
+    await backlog(big, group, 2_000);
+    for (const s of small) await backlog(s, group, 15);
+    // BATCH_SIZE 10: the big target needs 200 pages; one clock tick per read of the clock, so the
+    // budget (120 ticks) runs out long before it is covered, whatever the wall clock does.
+    const { settings, client } = await setup({ STREAM_NAME: [big, ...small].join(','), STREAM_CONSUMER_GROUP_NAME: group, BATCH_SIZE: '10' });
+    let tick = 0;
+    const summary = await runTargets({ client, settings: { ...settings, maxRunMs: 120 }, now: () => tick++ });
+
+    const [bigSummary, ...smalls] = ran(summary);
+    expect(bigSummary).toMatchObject({ stream: big, complete: false, stopReason: 'budget' });
+    expect(bigSummary?.scanned).toBeLessThan(2_000);
+    expect(smalls.map((t) => [t.stream, t.complete, t.processed])).toEqual(small.map((s) => [s, true, 15]));
+    expect(summary).toMatchObject({ complete: false, stopReason: 'budget' });
+    expectTotals(summary);
+  });
+
+  it('a single stream and group: exactly today\'s summary, no `targets`', async () => {
+    const { settings, client } = await setup({});
+    await backlog(settings.streamName, settings.groupName, 5);
+    const summary = await runTargets({ client, settings });
+    expect(Object.keys(summary).sort()).toEqual(
+      ['stream', 'group', 'scanned', 'claimed', 'processed', 'deadLettered', 'orphaned', 'failed', 'skipped', 'deregistered', 'durationMs', 'complete', 'stopReason', 'dryRun'].sort(),
+    );
+    expect(summary).toMatchObject({ stream: settings.streamName, group: settings.groupName, processed: 5, complete: true });
+  });
+});
