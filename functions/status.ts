@@ -1,12 +1,13 @@
 /**
  * GET /api/status (function-level auth: needs a function or host key): the `stats --json` object
- * of the configured group, so a dashboard can read the group's health from the deployed app.
+ * of the configured group (several targets: `{ targets: [...] }`), so a dashboard can read the group's health from the deployed app.
  * Uses the worker's shared client. Failures answer with a JSON `{ error }` and a status code
  * instead of an empty 500, and are logged; the message never carries a secret.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import type { Settings } from '../src/config/settings';
+import { isSingleTarget, type Settings } from '../src/config/settings';
 import { collectStats, DEFAULT_REASON_SAMPLE } from '../src/ops/stats';
+import { collectTargetStats } from '../src/ops/target-stats';
 import { statusFor } from './http-status';
 import { discardClientAfter, getWorker, safeError, workerSettings } from './worker';
 
@@ -19,8 +20,11 @@ export async function statusHandler(request: HttpRequest, context: InvocationCon
       return { status: 400, jsonBody: { error: `Expected query parameter \`sample\` to be an integer from 0 to 1000, got \`${request.query.get('sample')}\`` } };
     }
     const { client } = await getWorker();
-    const stats = await collectStats(client, settings, { sample });
-    return { status: 200, jsonBody: stats, headers: { 'cache-control': 'no-store' } };
+    // Several targets: `{ targets: [...] }`, one stats object (or `{stream, group, error}`) each.
+    const body = isSingleTarget(settings.targets)
+      ? await collectStats(client, settings, { sample })
+      : { targets: await collectTargetStats(client, settings, { sample }) };
+    return { status: 200, jsonBody: body, headers: { 'cache-control': 'no-store' } };
   } catch (error) {
     discardClientAfter(error);
     const safe = safeError(error, settings);

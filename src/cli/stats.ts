@@ -1,8 +1,9 @@
 /** `stream-reclaimer stats [--json]`: the group at a glance, as a table or one JSON object. */
 import type { Command } from 'commander';
 import { UsageError } from '../errors';
-import { CONNECTION_SETTINGS, loadSettings } from '../config/settings';
+import { CONNECTION_SETTINGS, isSingleTarget, loadSettings, type Settings } from '../config/settings';
 import { collectStats, DEFAULT_REASON_SAMPLE, type GroupStats } from '../ops/stats';
+import { collectTargetStats, isFailedStats } from '../ops/target-stats';
 import { withClient, type CliIO } from './io';
 import { settingOverrides } from './run';
 
@@ -26,11 +27,23 @@ export function registerStats(program: Command, io: CliIO, done: (code: number) 
 
 export async function statsCommand(flags: StatsFlags, io: CliIO): Promise<number> {
   const sample = parseCount(flags.sample, '--sample', DEFAULT_REASON_SAMPLE);
-  const use = [...CONNECTION_SETTINGS, 'STREAM_NAME', 'STREAM_CONSUMER_GROUP_NAME', 'DEAD_LETTER_STREAM'] as const;
+  const use = [...CONNECTION_SETTINGS, 'STREAM_NAME', 'STREAM_PATTERN', 'STREAM_CONSUMER_GROUP_NAME', 'DEAD_LETTER_STREAM'] as const;
   const settings = loadSettings(io.env, settingOverrides(flags), { use });
+  if (!isSingleTarget(settings.targets)) return targetsStats(settings, sample, flags, io);
   const stats = await withClient(settings, (client) => collectStats(client, settings, { sample }), io);
   io.stdout(flags.json ? `${JSON.stringify(stats)}\n` : formatStats(stats));
   return 0;
+}
+
+/** Several targets: a block each (`--json`: one object per line, each shaped as for one); exit 1 if any failed. */
+async function targetsStats(settings: Settings, sample: number, flags: StatsFlags, io: CliIO): Promise<number> {
+  const all = await withClient(settings, (client) => collectTargetStats(client, settings, { sample }), io);
+  for (const t of all) {
+    if (flags.json) io.stdout(`${JSON.stringify(t)}\n`);
+    else io.stdout(`== ${t.stream} / ${t.group}\n${isFailedStats(t) ? `  error: ${t.error}\n` : formatStats(t)}\n`);
+  }
+  if (all.length === 0) io.stderr('no targets: no stream matches and has the group\n');
+  return all.some(isFailedStats) ? 1 : 0;
 }
 
 /** A non-negative integer option; `fallback` when absent. */

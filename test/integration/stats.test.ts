@@ -129,3 +129,24 @@ describe('stream-reclaimer stats (human)', () => {
     expect(r.stderr).toContain('--sample');
   });
 });
+
+describe('several targets (a list of streams, `*` or several groups)', () => {
+  it('--json prints one object per target, each shaped as for one; a missing group is its own error, exit 1', async () => {
+    const other = uniqueName('stream');
+    await addEntries(redis, other, Array.from({ length: 6 }, (_, i) => tweet(i)));
+    for (const g of ['g1', 'g2']) await createGroup(redis, other, g);
+    await readAsConsumer(redis, other, 'g1', 'crashed', 6, { idleMs: 600_000 });
+
+    const one = JSON.parse((await runCli(['stats', '--json'], cliEnv(server, stream, group))).stdout) as { pending: number };
+    const every = await runCli(['stats', '--json'], cliEnv(server, `${stream},${other}`, '*'));
+    expect(every.code, every.stderr).toBe(0);
+    const rows = every.stdout.trim().split('\n').map((l) => JSON.parse(l) as { stream: string; group: string; pending: number });
+    expect(rows.map((r) => [r.stream, r.group, r.pending])).toEqual([[stream, group, one.pending], [other, 'g1', 6], [other, 'g2', 0]]);
+    expect(Object.keys(rows[0] as object)).toEqual(Object.keys(one));
+
+    const listed = await runCli(['stats'], cliEnv(server, `${stream},${other}`, 'g1'));
+    expect(listed.code).toBe(1);
+    expect(listed.stdout).toContain(`== ${other} / g1\n`);
+    expect(listed.stdout).toMatch(new RegExp(`== ${stream} / g1\\n  error: .*g1`));
+  });
+});

@@ -1,0 +1,45 @@
+/**
+ * GET /api/status with several targets (a stream list and `*` groups): `{ targets: [...] }`, one
+ * stats object per target, shaped as the single-target answer. The handler is called directly
+ * with a real redis-server behind it; the Functions host is not installable here, and the
+ * registration is covered by status-function.test.ts through the worker stand-in.
+ */
+import type { HttpRequest, InvocationContext } from '@azure/functions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addEntries, createGroup, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
+import { startRedis, type RedisServer } from '../helpers/redis-server';
+
+let server: RedisServer;
+const savedEnv = { ...process.env };
+const [a, b] = [uniqueName('stream'), uniqueName('stream')];
+
+beforeAll(async () => {
+  server = await startRedis();
+  const redis = server.client();
+  for (const [stream, groups] of [[a, ['g1']], [b, ['g1', 'g2']]] as const) {
+    await addEntries(redis, stream, Array.from({ length: 5 }, (_, i) => tweet(i)));
+    for (const g of groups) await createGroup(redis, stream, g);
+  }
+  await readAsConsumer(redis, b, 'g2', 'crashed', 3, { idleMs: 600_000 });
+  // The worker reads app settings from its environment, once per process (this file's own).
+  Object.assign(process.env, { REDIS_HOST: server.host, REDIS_TLS: 'false', STREAM_NAME: `${a},${b}`, STREAM_CONSUMER_GROUP_NAME: '*' });
+});
+afterAll(async () => {
+  const { closeWorker } = await import('../../functions/worker');
+  await closeWorker();
+  process.env = savedEnv;
+  await server?.stop();
+});
+
+describe('GET /api/status, several targets', () => {
+  it('answers { targets: [...] }, one stats object per stream and group', async () => {
+    const { statusHandler } = await import('../../functions/status');
+    const request = { query: new URLSearchParams() } as unknown as HttpRequest;
+    const context = { error: () => undefined } as unknown as InvocationContext;
+    const response = await statusHandler(request, context);
+    expect(response.status).toBe(200);
+    const body = response.jsonBody as { targets: { stream: string; group: string; pending: number; consumers: unknown[] }[] };
+    expect(body.targets.map((t) => [t.stream, t.group, t.pending])).toEqual([[a, 'g1', 0], [b, 'g1', 0], [b, 'g2', 3]]);
+    expect(body.targets.every((t) => Array.isArray(t.consumers))).toBe(true);
+  });
+});
