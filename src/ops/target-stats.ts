@@ -5,29 +5,23 @@
  */
 import type { Settings } from '../config/settings';
 import type { RedisClient } from '../redis/client';
-import { targetSettings } from '../reclaim/run-targets';
+import { failedTarget, targetSettings, type FailedTarget } from '../reclaim/run-targets';
 import { resolveTargets } from '../reclaim/targets';
 import { collectStats, type GroupStats } from './stats';
 
-export interface FailedTargetStats {
-  stream: string;
-  group: string;
-  error: string;
-}
+export type TargetStats = GroupStats | FailedTarget;
 
-export type TargetStats = GroupStats | FailedTargetStats;
-
-export const isFailedStats = (t: TargetStats): t is FailedTargetStats => 'error' in t;
+export const isFailedStats = (t: TargetStats): t is FailedTarget => 'error' in t;
 
 export async function collectTargetStats(client: RedisClient, settings: Settings, options: { sample: number }): Promise<TargetStats[]> {
   const targets = await resolveTargets(client, settings);
   return Promise.all(
     targets.map(async (target): Promise<TargetStats> => {
-      if ('error' in target) return { stream: target.stream, group: target.group, error: target.error.message };
+      if ('error' in target) return failedTarget(target);
       try {
         return await collectStats(client, targetSettings(settings, target), options);
       } catch (error) {
-        return { stream: target.stream, group: target.group, error: error instanceof Error ? error.message : String(error) };
+        return failedTarget(target, error);
       }
     }),
   );

@@ -20,6 +20,11 @@ export interface FailedTarget {
 
 export type TargetSummary = Summary | FailedTarget;
 
+/** A target's own failure entry: an unresolvable target's error, or what its run (or read) threw. */
+export function failedTarget(target: Target | UnresolvedTarget, error: unknown = 'error' in target ? target.error : undefined): FailedTarget {
+  return { stream: target.stream, group: target.group, error: error instanceof Error ? error.message : String(error) };
+}
+
 /** The run's summary: today's fields (totals for several targets), and each target's own. */
 export interface RunSummary extends Summary {
   /** Present when the settings name several targets (or a pattern, or `*`). */
@@ -48,12 +53,12 @@ export async function runTargets(options: RunOptions): Promise<RunSummary> {
     throw mapRedisError(error, { target: describeTarget(settings), stream: label(settings), group: settings.groupName, secrets: [settings.redisPassword] });
   });
   const one = async (target: Target | UnresolvedTarget): Promise<TargetSummary> => {
-    if ('error' in target) return { stream: target.stream, group: target.group, error: target.error.message };
+    if ('error' in target) return failedTarget(target);
     try {
       // Each target gets what is left of the one budget when it starts.
       return await runReclaim({ ...options, now, settings: { ...targetSettings(settings, target), maxRunMs: Math.max(0, deadline - now()) } });
     } catch (error) {
-      return { stream: target.stream, group: target.group, error: error instanceof Error ? error.message : String(error) };
+      return failedTarget(target, error);
     }
   };
   const targets = await mapBounded(resolved, TARGETS_AT_ONCE, one);
