@@ -1,13 +1,18 @@
 /**
  * One run over every target (stream × group) of the settings, within one shared `MAX_RUN_SEC`.
  * A single configured target is exactly today's run (runReclaim, same summary, same errors);
- * several run a few at a time on the one connection, their pages interleaving, so small
- * targets finish even while a huge backlog takes most of the budget.
+ * several share the budget fairly (src/reclaim/fair-share.ts): a few at a time per shard, each
+ * turn a fair share of what is left, so small targets finish even while a huge backlog takes
+ * most of the budget, and targets on different cluster masters are worked at the same time.
  */
 import { describeTarget, isSingleTarget, type Settings } from '../config/settings';
 import { mapRedisError } from '../errors';
 import { zeroCounts, type Counts } from './counts';
 import { runReclaim, type RunOptions, type Summary } from './run';
+import { Cluster } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import type { RedisClient } from '../redis/client';
+import { shareBudget } from './fair-share';
 import { resolveTargets, specOf, type Target, type UnresolvedTarget } from './targets';
 import type { StopReason } from './stop';
 
@@ -32,10 +37,10 @@ export interface RunSummary extends Summary {
 }
 
 /**
- * Targets run at once: enough that a huge one never holds back the small ones (and that the
- * shards of a small cluster work at the same time), few enough not to flood one connection.
+ * Targets of one shard (a cluster master, or the one server) run at once: enough that a huge one
+ * never holds back the small ones, few enough not to flood one connection. Shards run side by side.
  */
-export const TARGETS_AT_ONCE = 4;
+export const TARGETS_PER_SHARD = 4;
 
 export const isFailed = (t: TargetSummary): t is FailedTarget => 'error' in t;
 
@@ -52,16 +57,23 @@ export async function runTargets(options: RunOptions): Promise<RunSummary> {
   const resolved = await resolveTargets(options.client, settings).catch((error: unknown) => {
     throw mapRedisError(error, { target: describeTarget(settings), stream: label(settings), group: settings.groupName, secrets: [settings.redisPassword] });
   });
-  const one = async (target: Target | UnresolvedTarget): Promise<TargetSummary> => {
+  const turn = async (target: Target | UnresolvedTarget, budgetMs: number): Promise<TargetSummary> => {
     if ('error' in target) return failedTarget(target);
     try {
-      // Each target gets what is left of the one budget when it starts.
-      return await runReclaim({ ...options, now, settings: { ...targetSettings(settings, target), maxRunMs: Math.max(0, deadline - now()) } });
+      return await runReclaim({ ...options, now, settings: { ...targetSettings(settings, target), maxRunMs: budgetMs } });
     } catch (error) {
       return failedTarget(target, error);
     }
   };
-  const targets = await mapBounded(resolved, TARGETS_AT_ONCE, one);
+  const targets = await shareBudget(resolved, {
+    now,
+    deadline,
+    perShard: TARGETS_PER_SHARD,
+    shardOf: shardOf(options.client),
+    run: turn,
+    wantsMore: (t) => !isFailed(t) && t.stopReason === 'budget',
+    merge: mergeTurns,
+  });
   return totals(settings, targets, Math.max(0, Math.round(now() - started)));
 }
 
@@ -78,18 +90,18 @@ export function targetSettings(settings: Settings, target: Target): Settings {
   };
 }
 
-/** Results in input order; at most `limit` calls pending at once. */
-async function mapBounded<T, U>(items: readonly T[], limit: number, fn: (item: T) => Promise<U>): Promise<U[]> {
-  const results: U[] = new Array<U>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+/** The master serving a stream's slot on a cluster (slots are known once a command has run); one shard otherwise. */
+export function shardOf(client: RedisClient): (target: Target) => string {
+  if (!(client instanceof Cluster)) return () => 'server';
+  return (target) => client.slots[calculateSlot(target.stream)]?.[0] ?? 'unknown';
+}
+
+/** A target's turns as one summary: counts add up; the last turn says how it ended. A failed turn is the target's failure. */
+function mergeTurns(earlier: TargetSummary, later: TargetSummary): TargetSummary {
+  if (isFailed(earlier) || isFailed(later)) return later;
+  const counts = zeroCounts();
+  for (const field of COUNT_FIELDS) counts[field] = earlier[field] + later[field];
+  return { ...later, ...counts, deregistered: earlier.deregistered + later.deregistered, durationMs: earlier.durationMs + later.durationMs };
 }
 
 /** The configured streams, as written: the `STREAM_NAME` text, or the pattern. */

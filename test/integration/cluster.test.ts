@@ -9,7 +9,7 @@ import type { RedisClient } from '../../src/redis/connection';
 import { buildKeys } from '../../src/redis/keys';
 import { createHashWriter, type Processor } from '../../src/reclaim/process';
 import { runReclaim, type Summary } from '../../src/reclaim/run';
-import { runTargets } from '../../src/reclaim/run-targets';
+import { runTargets, shardOf } from '../../src/reclaim/run-targets';
 import { checkInvariant } from '../helpers/invariant';
 import type { Settings } from '../../src/config/settings';
 import type { Logger } from '../../src/telemetry/logger';
@@ -180,6 +180,8 @@ describe('targets across cluster shards', () => {
     const summary = await runTargets({ client, settings, logger: recordingLogger(warnings) });
 
     expect((summary.targets ?? []).map((t) => t.stream)).toEqual([...streams].sort());
+    // Each stream's master is its own shard, so the three are worked at the same time (src/reclaim/fair-share.ts).
+    expect(new Set(streams.map((stream) => shardOf(client)({ stream, group }))).size).toBe(3);
     expect(summary).toMatchObject({ processed: 40 + 50 + 60, complete: true, stopReason: 'covered' });
     for (const t of summary.targets as Summary[]) expect(t).toMatchObject({ processed: seeded.get(t.stream)?.size, complete: true });
     // Same-slot keys per target: no at-least-once warning.

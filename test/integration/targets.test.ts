@@ -169,6 +169,27 @@ describe('a run over several targets', () => {
     expectTotals(summary);
   });
 
+  it('more huge targets than run at once: each gets a turn, a small one listed last completes (injected clock)', async () => {
+    const huge = [key('h1'), key('h2'), key('h3'), key('h4'), key('h5')];
+    const small = key('last');
+    const group = uniqueName('g');
+    for (const h of huge) await backlog(h, group, 600);
+    await backlog(small, group, 12);
+    const { settings, client } = await setup({ STREAM_NAME: [...huge, small].join(','), STREAM_CONSUMER_GROUP_NAME: group, BATCH_SIZE: '10' });
+    let tick = 0;
+    const summary = await runTargets({ client, settings: { ...settings, maxRunMs: 200 }, now: () => tick++ });
+
+    const targets = ran(summary);
+    expect(targets.at(-1)).toMatchObject({ stream: small, processed: 12, complete: true });
+    for (const t of targets.slice(0, -1)) {
+      expect(t.stream).toBe(huge[targets.indexOf(t)]);
+      expect(t.processed, t.stream).toBeGreaterThan(0);
+      expect(t.complete, t.stream).toBe(false);
+    }
+    expectTotals(summary);
+    for (const h of huge) expect(Number((await redis.xpending(h, group))[0])).toBe(600 - (targets.find((t) => t.stream === h)?.processed ?? 0));
+  });
+
   it('a single stream and group: exactly today\'s summary, no `targets`', async () => {
     const { settings, client } = await setup({});
     await backlog(settings.streamName, settings.groupName, 5);
