@@ -10,7 +10,7 @@ import type { AzureMonitorOpenTelemetryOptions } from '@azure/monitor-openteleme
 import { app } from '@azure/functions';
 import { ManagedIdentityCredential } from '@azure/identity';
 import { metrics, trace } from '@opentelemetry/api';
-import { telemetrySettings, type TelemetrySettings } from '../src/config/settings';
+import { telemetrySettings, type TelemetrySettings } from '../src/config/telemetry-settings';
 
 /** The options for `useAzureMonitor`; undefined when telemetry export is off. */
 export function azureMonitorOptions(settings: TelemetrySettings = telemetrySettings()): AzureMonitorOpenTelemetryOptions | undefined {
