@@ -61,7 +61,7 @@ function patternGlob(pattern: string): string {
   const tokens = globTokens(pattern);
   if (tokens === undefined) {
     throw new UsageError(
-      `Expected \`STREAM_PATTERN\` to close every \`[\` and not to end with a lone \`\\\` (the ACL key patterns append \`:dlq\` and \`:*\` to it), got \`${pattern}\``,
+      `Expected \`STREAM_PATTERN\` to close every \`[\` and not to end with a lone \`\\\` (the ACL rule derives key patterns from it by appending to it), got \`${pattern}\``,
     );
   }
   return tokens.map((t) => (/\s/.test(t) ? '?' : t)).join('');
