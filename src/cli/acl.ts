@@ -4,7 +4,7 @@
  * server, or given offline), with the literal `><password>` where the password goes.
  */
 import type { Command } from 'commander';
-import { aclSetuserCommand, DEFAULT_ACL_USER, parseRedisVersion, widenedNames, type AclServer } from '../ops/acl';
+import { aclKeys, aclSetuserCommand, DEFAULT_ACL_USER, parseRedisVersion, widenedNames, type AclServer } from '../ops/acl';
 import { serverVersion } from '../redis/connection';
 import { UsageError } from '../errors';
 import { CONNECTION_SETTINGS, loadSettings, type SettingName } from '../config/settings';
@@ -25,12 +25,12 @@ export function registerAcl(program: Command, io: CliIO, done: (code: number) =>
     .option('--user <name>', `the ACL user to create (default ${DEFAULT_ACL_USER})`)
     .option('--operator', 'also allow what stats and dlq list|replay|purge need')
     .option('--redis-version <x.y>', 'print for this Redis version without connecting (Valkey 7.2+: 7.2)')
-    .option('--stream <name>', 'override STREAM_NAME')
+    .option('--stream <name>', 'override STREAM_NAME (a comma list allowed) and STREAM_PATTERN')
     .action(async (flags: AclFlags) => done(await aclCommand(flags, io)));
 }
 
 /** What the ACL rule is built from: the keys it may touch and the commands the features need. */
-const ACL_SETTINGS: readonly SettingName[] = [...CONNECTION_SETTINGS, 'STREAM_NAME', 'DEAD_LETTER_STREAM', 'HASH_KEY_PREFIX', 'DEREGISTER_IDLE_SEC'];
+const ACL_SETTINGS: readonly SettingName[] = [...CONNECTION_SETTINGS, 'STREAM_NAME', 'STREAM_PATTERN', 'DEAD_LETTER_STREAM', 'HASH_KEY_PREFIX', 'DEREGISTER_IDLE_SEC'];
 
 export async function aclCommand(flags: AclFlags, io: CliIO): Promise<number> {
   const user = flags.user ?? DEFAULT_ACL_USER;
@@ -41,7 +41,10 @@ export async function aclCommand(flags: AclFlags, io: CliIO): Promise<number> {
   }
   // Offline nothing connects, so the server's address is not needed.
   const offlineHost = offline && !io.env.REDIS_HOST ? { REDIS_HOST: 'localhost' } : {};
-  const settings = loadSettings(io.env, { ...settingOverrides(flags), ...offlineHost }, { use: ACL_SETTINGS, optional: ['STREAM_CONSUMER_GROUP_NAME'] });
+  // Groups do not change the rule (`*` lists them with XINFO GROUPS, which every run sends):
+  // read as `*`, so the settings carry the streams (or the pattern) without needing a group.
+  const settings = loadSettings(io.env, { ...settingOverrides(flags), ...offlineHost, STREAM_CONSUMER_GROUP_NAME: '*' }, { use: ACL_SETTINGS });
+  aclKeys(settings); // a STREAM_PATTERN no rule can be derived from is a usage error, before connecting
   const server: AclServer = offline ?? (await withClient(settings, (client) => serverVersion(client), io));
   const widened = widenedNames(settings);
   if (widened.length > 0) {

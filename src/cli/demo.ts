@@ -1,23 +1,24 @@
 /**
- * `stream-reclaimer demo`: a throwaway redis-server, a crashed consumer's backlog, and one run
- * through the registered timer function — loaded from the built app and invoked the way the
- * Functions worker invokes it — then what changed. Leaves nothing running.
+ * `stream-reclaimer demo`: a throwaway redis-server, crashed consumers' backlogs on two streams
+ * and three groups, and one run over all three targets through the registered timer function —
+ * loaded from the built app and invoked the way the Functions worker invokes it — then what
+ * changed for each. Leaves nothing running.
  */
 import type { Command } from 'commander';
 import Redis from 'ioredis';
 import { provideAppSettings, functionsMainFile } from '../local/functions-app';
 import { findRedisServer, RedisServerMissingError, startDemoRedis, type DemoRedis } from '../local/redis-server';
 import { deadLetters, formatDeadLetters, formatHashes, formatPel, pelByConsumer } from '../local/report';
-import { DEMO, seedBacklog, type SeedReport } from '../local/seed';
+import { DEMO, seedDemo, type SeedReport } from '../local/seed';
 import { loadFunctionsApp, type CapturedLog } from '../local/worker-standin';
-import type { Summary } from '../reclaim/run';
+import type { RunSummary } from '../reclaim/run-targets';
 import type { CliIO } from './io';
 import { formatSummary } from './run';
 
 export function registerDemo(program: Command, io: CliIO, done: (code: number) => void): void {
   program
     .command('demo')
-    .description('start a throwaway local redis-server with a crashed consumer backlog, run the timer function once, show what happened')
+    .description('start a throwaway local redis-server with crashed consumers\' backlogs (two streams, three groups), run the timer function once over all of them, show what happened')
     .action(async () => done(await demoCommand(io)));
 }
 
@@ -49,17 +50,20 @@ export async function demoCommand(io: CliIO): Promise<number> {
 }
 
 async function showDemo(io: CliIO, redis: Redis, server: DemoRedis, main: string): Promise<void> {
-  const { stream, group } = DEMO;
-  const seeded = await seedBacklog(redis);
+  const seeded = await seedDemo(redis);
   io.stdout(describeSeed(seeded));
-  io.stdout(formatPel('PEL before', await pelByConsumer(redis, stream, group)) + '\n');
+  const streams = Object.keys(DEMO.streams);
+  const pels = async (when: string): Promise<string> =>
+    (await Promise.all(DEMO.groups.map(async (g) => formatPel(`PEL ${when}, ${g.stream} / ${g.group}`, await pelByConsumer(redis, g.stream, g.group))))).join('');
+  io.stdout((await pels('before')) + '\n');
 
-  // The app settings a Functions host would pass to the worker process.
+  // The app settings a Functions host would pass to the worker process: both streams, and
+  // every group of each (`*`), so one invocation covers all three targets.
   provideAppSettings({
     REDIS_HOST: server.socket,
     REDIS_TLS: 'false',
-    STREAM_NAME: stream,
-    STREAM_CONSUMER_GROUP_NAME: group,
+    STREAM_NAME: streams.join(','),
+    STREAM_CONSUMER_GROUP_NAME: '*',
     MIN_IDLE_TIME_SEC: String(DEMO.minIdleSec),
     MAX_DELIVERIES: String(DEMO.maxDeliveries),
     HASH_KEY_FIELD: DEMO.keyField,
@@ -72,33 +76,40 @@ async function showDemo(io: CliIO, redis: Redis, server: DemoRedis, main: string
   io.stdout(
     `Loaded ${main} with a stand-in Functions worker; it registered: ${[...app.functions.keys()].join(', ')}.\n` +
       `\`reclaim\` is a ${trigger?.type ?? '?'} on ${String(trigger?.schedule)} (RECLAIM_SCHEDULE, default */20 * * * * *).\n` +
-      'Invoking it with a timer input, as the worker does when the host fires the schedule:\n',
+      `Invoking it once with a timer input, as the worker does when the host fires the schedule, with STREAM_NAME=${streams.join(',')} and STREAM_CONSUMER_GROUP_NAME=* (every group of each stream):\n`,
   );
-  let summary: Summary;
+  let summary: RunSummary;
   try {
-    summary = (await app.invokeTimer('reclaim')) as Summary;
+    summary = (await app.invokeTimer('reclaim')) as RunSummary;
   } finally {
     await app.terminate();
   }
 
-  io.stdout('\n' + formatPel('PEL after', await pelByConsumer(redis, stream, group)));
-  io.stdout(`    (${DEMO.live}'s entries were only just read, so they are not idle and stay with it)\n\n`);
-  io.stdout((await formatHashes(redis, `${stream}:`)) + '\n');
-  const dlq = `${stream}:dlq`;
-  io.stdout(formatDeadLetters(dlq, await deadLetters(redis, dlq)) + '\n');
-  io.stdout(`Summary\n${formatSummary(summary)}`);
+  io.stdout('\n' + (await pels('after')));
+  const live = DEMO.groups.flatMap((g) => (g.live ? [g.live.name] : []));
+  io.stdout(`    (${live.join(', ')}'s entries were only just read, so they are not idle and stay with it)\n\n`);
+  for (const stream of streams) {
+    const groups = DEMO.groups.filter((g) => g.stream === stream).map((g) => g.group);
+    io.stdout(await formatHashes(redis, `${stream}:`));
+    if (groups.length > 1) io.stdout(`    (${groups.join(' and ')} read the same entries of ${stream}: their writes land on the same hashes)\n`);
+  }
+  io.stdout('\n');
+  for (const stream of streams) io.stdout(formatDeadLetters(`${stream}:dlq`, await deadLetters(redis, `${stream}:dlq`)));
+  io.stdout(`\nSummary (totals, then each target)\n${formatSummary(summary)}`);
 }
 
-function describeSeed(s: SeedReport): string {
-  return [
-    `Seeded stream \`${DEMO.stream}\`, group \`${DEMO.group}\`: ${s.entries} orders.`,
-    `  ${DEMO.crashed} read ${s.crashedPending} of them and crashed (idle ${DEMO.crashedIdleMs / 60_000} min, never acknowledged):`,
-    `    ${s.poison} poison (delivered ${DEMO.maxDeliveries}+ times, MAX_DELIVERIES=${DEMO.maxDeliveries}),`,
-    `    ${s.missingKey} without the \`${DEMO.keyField}\` field (HASH_KEY_FIELD=${DEMO.keyField}),`,
-    `    ${s.deleted} deleted from the stream while still pending;`,
-    `  ${DEMO.live} is alive and holds ${s.livePending} fresh entries; ${s.undelivered} are not delivered yet.`,
-    '',
-  ].join('\n') + '\n';
+function describeSeed(seeded: readonly SeedReport[]): string {
+  const lines = Object.entries(DEMO.streams).flatMap(([stream, n]) => [
+    `Seeded stream \`${stream}\` with ${n} entries; its groups:`,
+    ...seeded.filter((s) => s.stream === stream).flatMap((s) => [
+      `  \`${s.group}\`: ${s.crashed} read ${s.crashedCount} entries and crashed (idle ${DEMO.crashedIdleMs / 60_000} min, never acknowledged):`,
+      `    ${s.poison} poison (delivered ${DEMO.maxDeliveries}+ times, MAX_DELIVERIES=${DEMO.maxDeliveries}),`,
+      `    ${s.missingKey} without the \`${DEMO.keyField}\` field (HASH_KEY_FIELD=${DEMO.keyField}),`,
+      `    ${s.deleted} deleted from the stream while still pending;`,
+      `    ${s.live ? `${s.live.name} is alive and holds ${s.live.count} fresh entries; ` : ''}${s.undelivered} are not delivered yet.`,
+    ]),
+  ]);
+  return `${lines.join('\n')}\n\n`;
 }
 
 /** The function's own log lines, and the worker's only when they matter. */

@@ -2,10 +2,10 @@
 import { isUtf8 } from 'node:buffer';
 import type { RecordFilter, DeadLetterRecord } from '../ops/dlq';
 import { MissingStreamError, UsageError, WrongTypeError } from '../errors';
-import { CONNECTION_SETTINGS, describeTarget, loadSettings, type Settings } from '../config/settings';
+import { describeTarget } from '../config/settings';
 import type { RedisClient } from '../redis/connection';
 import type { CliIO } from './io';
-import { settingOverrides } from './run';
+import type { DlqScope } from './dlq-scope';
 import { formatMs, table } from './stats';
 import { quoted } from './text';
 
@@ -32,37 +32,35 @@ export function parseCountFlag(text: string): number {
   return Number(text);
 }
 
-/** dlq reads only connection settings and stream names; the group is an optional filter. */
-export function dlqSettings(flags: DlqFlags, io: CliIO): Settings {
-  const use = [...CONNECTION_SETTINGS, 'STREAM_NAME', 'DEAD_LETTER_STREAM', 'STREAM_CONSUMER_GROUP_NAME'] as const;
-  return loadSettings(io.env, settingOverrides(flags), { use, optional: ['STREAM_CONSUMER_GROUP_NAME'] });
-}
-
-/** The filter in effect: `--group`, else the configured group, unless `--all-groups`. */
-export function filterOf(flags: DlqFlags, settings: Settings): RecordFilter {
+/** The filter in effect: `--group`, else the configured group(s) (none, or `*`: every group), unless `--all-groups`. */
+export function filterOf(flags: DlqFlags, scope: DlqScope): RecordFilter {
   if (flags.allGroups && flags.group) throw new UsageError('Expected one of `--group` and `--all-groups`, got both');
-  return { reason: flags.reason, group: flags.allGroups ? undefined : settings.groupName || undefined };
+  return { reason: flags.reason, groups: flags.allGroups ? undefined : scope.groups };
 }
 
 /**
- * Whether the dead-letter stream exists; a missing one is fine when the source stream exists
- * (nothing dead-lettered yet), an error when neither does (a misspelt `STREAM_NAME`).
+ * Whether the dead-letter stream exists; a missing one is fine when a source stream exists
+ * (nothing dead-lettered yet), an error when none does (a misspelt `STREAM_NAME`).
  */
-export async function deadLetterExists(client: RedisClient, settings: Settings, io: CliIO): Promise<boolean> {
-  const { deadLetterStream: dlq, streamName: stream } = settings;
-  const [dlqType, streamType] = await Promise.all([client.type(dlq), client.type(stream)]);
+export async function deadLetterExists(client: RedisClient, scope: DlqScope, io: CliIO): Promise<boolean> {
+  const { deadLetterStream: dlq, sources } = scope;
+  const [dlqType, ...sourceTypes] = await Promise.all([dlq, ...sources].map((key) => client.type(key)));
   if (dlqType === 'stream') return true;
-  const where = describeTarget(settings);
+  const where = describeTarget(scope.settings);
   if (dlqType !== 'none') throw new WrongTypeError(`Dead-letter key \`${dlq}\` on ${where} holds a ${dlqType}, not a stream`);
-  if (streamType === 'none') {
-    throw new MissingStreamError(`Neither stream \`${stream}\` nor its dead-letter stream \`${dlq}\` exists on ${where}: check \`STREAM_NAME\` (or \`--stream\`) and \`DEAD_LETTER_STREAM\``);
+  const names = sources.map((s) => `\`${s}\``).join(', ');
+  if (sources.length > 0 && sourceTypes.every((t) => t === 'none')) {
+    const what = sources.length === 1 ? `Neither stream ${names} nor its dead-letter stream` : `None of the streams ${names} nor their dead-letter stream`;
+    throw new MissingStreamError(`${what} \`${dlq}\` exists on ${where}: check \`STREAM_NAME\` (or \`--stream\`) and \`DEAD_LETTER_STREAM\``);
   }
-  io.stderr(`no dead-letter stream \`${dlq}\` on ${where} yet: nothing of \`${stream}\` has been dead-lettered\n`);
+  io.stderr(`no dead-letter stream \`${dlq}\` on ${where} yet: nothing${names ? ` of ${names}` : ''} has been dead-lettered\n`);
   return false;
 }
 
 export const describeFilter = (f: RecordFilter): string =>
-  [f.group === undefined ? '' : `group ${f.group}`, f.reason === undefined ? '' : `reason ${f.reason}`].filter(Boolean).join(', ');
+  [f.groups === undefined ? '' : `${f.groups.length === 1 ? 'group' : 'groups'} ${f.groups.join(', ')}`, f.reason === undefined ? '' : `reason ${f.reason}`]
+    .filter(Boolean)
+    .join(', ');
 
 export function formatRecords(records: readonly DeadLetterRecord[], now = Date.now()): string {
   const preview = (r: DeadLetterRecord): string => {

@@ -3,8 +3,9 @@ import { countPurge, planPurge, purge, type PurgeFilter } from '../ops/dlq-purge
 import { UsageError } from '../errors';
 import { parseDuration } from '../config/duration';
 import { withClient, type CliIO } from './io';
+import { dlqScope } from './dlq-scope';
 import { startProgress } from './progress';
-import { deadLetterExists, describeFilter, dlqSettings, filterOf, type DlqFlags } from './dlq-common';
+import { deadLetterExists, describeFilter, filterOf, type DlqFlags } from './dlq-common';
 
 interface PurgeFlags extends DlqFlags {
   olderThan?: string;
@@ -14,11 +15,11 @@ interface PurgeFlags extends DlqFlags {
 export async function purgeCommand(flags: PurgeFlags, io: CliIO): Promise<number> {
   if (flags.all && flags.count !== undefined) throw new UsageError('Expected one of `--count N` and `--all`, got both');
   const olderThanMs = flags.olderThan === undefined ? undefined : parseDuration(flags.olderThan, '`--older-than` to be a duration');
-  const settings = dlqSettings(flags, io);
-  const filter: PurgeFilter = { ...filterOf(flags, settings), count: flags.count };
-  const dlq = settings.deadLetterStream;
+  const scope = dlqScope(flags, io);
+  const filter: PurgeFilter = { ...filterOf(flags, scope), count: flags.count };
+  const { deadLetterStream: dlq, settings } = scope;
   return withClient(settings, async (client) => {
-    const exists = await deadLetterExists(client, settings, io);
+    const exists = await deadLetterExists(client, scope, io);
     const plan = exists ? await planPurge(client, dlq, olderThanMs) : { endId: undefined, cutoffMs: 0 };
     const age = olderThanMs === undefined ? '' : `added before ${new Date(plan.cutoffMs).toISOString()} (older than ${flags.olderThan})`;
     const which = [describeFilter(filter), age].filter(Boolean).join(', ') || 'all';

@@ -3,8 +3,9 @@ import { replayRecords, selectRecords, type DeadLetterRecord } from '../ops/dlq'
 import { UsageError } from '../errors';
 import type { RedisClient } from '../redis/connection';
 import { withClient, type CliIO } from './io';
+import { dlqScope } from './dlq-scope';
 import { startProgress } from './progress';
-import { deadLetterExists, describeFilter, dlqSettings, filterOf, formatRecords, recordToJson, type DlqFlags } from './dlq-common';
+import { deadLetterExists, describeFilter, filterOf, formatRecords, recordToJson, type DlqFlags } from './dlq-common';
 
 interface ReplayFlags extends DlqFlags {
   id?: string[];
@@ -21,11 +22,11 @@ export async function replayCommand(flags: ReplayFlags, io: CliIO): Promise<numb
   if (chosen !== 1) throw new UsageError('Expected exactly one of `--count N`, `--id ID …` or `--all` to choose the records to replay');
   const badId = flags.id?.find((id) => !STREAM_ID.test(id));
   if (badId !== undefined) throw new UsageError(`Expected \`--id\` to be a record ID like \`1700000000000-0\` (ms-seq, from \`dlq list\`), got \`${badId}\``);
-  const settings = dlqSettings(flags, io);
-  const filter = filterOf(flags, settings);
-  const dlq = settings.deadLetterStream;
+  const scope = dlqScope(flags, io);
+  const filter = filterOf(flags, scope);
+  const { deadLetterStream: dlq, settings } = scope;
   return withClient(settings, async (client) => {
-    const exists = await deadLetterExists(client, settings, io);
+    const exists = await deadLetterExists(client, scope, io);
     const { records: found, missing } = exists ? await selectRecords(client, dlq, { ...filter, ids: flags.id, count: flags.count }) : { records: [], missing: flags.id ?? [] };
     const which = describeFilter(filter);
     for (const id of missing) io.stderr(`not replayed: \`${id}\` is not a dead-letter record in ${dlq}${which ? ` with ${which}` : ''}\n`);

@@ -4,7 +4,8 @@ import { selectRecords } from '../ops/dlq';
 import { UsageError } from '../errors';
 import { DURATION_EXAMPLES } from '../config/duration';
 import { withClient, type CliIO } from './io';
-import { DEFAULT_LIST_COUNT, REASONS, deadLetterExists, describeFilter, dlqSettings, filterOf, formatRecords, parseCountFlag, recordToJson, type DlqFlags } from './dlq-common';
+import { dlqScope } from './dlq-scope';
+import { DEFAULT_LIST_COUNT, REASONS, deadLetterExists, describeFilter, filterOf, formatRecords, parseCountFlag, recordToJson, type DlqFlags } from './dlq-common';
 import { replayCommand } from './dlq-replay';
 import { purgeCommand } from './dlq-purge';
 
@@ -13,8 +14,8 @@ export function registerDlq(program: Command, io: CliIO, done: (code: number) =>
   const common = (c: Command, count: string): Command =>
     c
       .option('--json', 'machine-readable output on stdout')
-      .option('-s, --stream <name>', 'override STREAM_NAME (the dead-letter stream is DEAD_LETTER_STREAM or <stream>:dlq)')
-      .option('-g, --group <name>', 'only records of this group (dlq.group; default STREAM_CONSUMER_GROUP_NAME, if set)')
+      .option('-s, --stream <name>', 'this stream (the dead-letter stream is DEAD_LETTER_STREAM or <stream>:dlq); needed when STREAM_NAME lists several or STREAM_PATTERN is set, unless DEAD_LETTER_STREAM is')
+      .option('-g, --group <name>', 'only records of this group (dlq.group), a comma list, or * for every group (default STREAM_CONSUMER_GROUP_NAME, if set)')
       .option('--all-groups', 'records of every group sharing the dead-letter stream')
       .option('--count <n>', count, parseCountFlag)
       .option('--all', 'every matching record')
@@ -34,12 +35,12 @@ export function registerDlq(program: Command, io: CliIO, done: (code: number) =>
 
 export async function listCommand(flags: DlqFlags, io: CliIO): Promise<number> {
   if (flags.all && flags.count !== undefined) throw new UsageError('Expected one of `--count N` and `--all`, got both');
-  const settings = dlqSettings(flags, io);
-  const filter = filterOf(flags, settings);
+  const scope = dlqScope(flags, io);
+  const filter = filterOf(flags, scope);
   const count = flags.all ? undefined : (flags.count ?? DEFAULT_LIST_COUNT);
-  const dlq = settings.deadLetterStream;
+  const { deadLetterStream: dlq, settings } = scope;
   const found = await withClient(settings, async (c) =>
-    (await deadLetterExists(c, settings, io)) ? selectRecords(c, dlq, { ...filter, count }) : { records: [], matched: 0 },
+    (await deadLetterExists(c, scope, io)) ? selectRecords(c, dlq, { ...filter, count }) : { records: [], matched: 0 },
     io,
   );
   const { records, matched } = found;

@@ -54,6 +54,7 @@ export interface DeadLetter {
   reason: string;
   deliveries: string;
   consumer: string;
+  group: string;
 }
 
 /** The dead-letter records (docs/design.md §5); `?` for what is not one. */
@@ -68,6 +69,7 @@ export async function deadLetters(redis: Redis, dlq: string): Promise<DeadLetter
       reason: record?.reason ?? '?',
       deliveries: record ? String(record.deliveries) : '?',
       consumer: record?.consumer.toString() ?? '?',
+      group: record?.group ?? '?',
     };
   });
 }
@@ -76,7 +78,11 @@ export function formatDeadLetters(dlq: string, letters: readonly DeadLetter[], e
   if (letters.length === 0) return `Dead letters in ${dlq}: none\n`;
   const reasons = new Map<string, DeadLetter[]>();
   for (const l of letters) reasons.set(l.reason, [...(reasons.get(l.reason) ?? []), l]);
-  const lines = [`Dead letters in ${dlq}: ${letters.length}`];
+  // Several groups of one stream share its dead-letter stream: say how many records are whose.
+  const groups = new Map<string, number>();
+  for (const l of letters) groups.set(l.group, (groups.get(l.group) ?? 0) + 1);
+  const whose = groups.size > 1 ? ` (${[...groups].map(([g, n]) => `${g} ${n}`).join(', ')})` : '';
+  const lines = [`Dead letters in ${dlq}: ${letters.length}${whose}`];
   for (const [reason, list] of reasons) {
     lines.push(`    ${reason}: ${list.length}`);
     for (const l of list.slice(0, examples)) {

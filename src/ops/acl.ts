@@ -8,16 +8,16 @@
  * the hash keys, and EVAL needs both permissions on every declared key (7.0's `%R~`/`%W~`
  * would not narrow anything the reclaimer actually uses).
  */
+import { aclKeys, type AclKeySettings } from './acl-keys';
+
+export { aclKeys, exactKey, widenedNames, type AclKeySettings } from './acl-keys';
 
 export interface AclServer {
   readonly name: 'redis' | 'valkey';
   readonly version: readonly [number, number, number];
 }
 
-export interface AclSettings {
-  readonly streamName: string;
-  readonly deadLetterStream: string;
-  readonly hashKeyPrefix: string;
+export interface AclSettings extends AclKeySettings {
   readonly redisCluster: boolean;
   /** Consumer clean-up on: the script reads XINFO CONSUMERS and runs XGROUP DELCONSUMER. */
   readonly deregisterIdleMs: number | undefined;
@@ -63,36 +63,14 @@ export function aclCommands(settings: AclSettings, server: AclServer, operator: 
     // deletes the record again (XDEL) when the fence fails (src/redis/wide.ts).
     '+multi', '+exec', '+xdel',
   ];
+  // STREAM_PATTERN: the run finds its streams with SCAN … MATCH … TYPE stream on every master.
+  if (settings.targets !== undefined && 'pattern' in settings.targets) commands.push('+scan');
   if (settings.deregisterIdleMs !== undefined) commands.push('+xgroup|delconsumer');
   // ioredis's cluster client reads the slot map and checks the cluster's state.
   if (settings.redisCluster) commands.push('+cluster|slots', '+cluster|info');
   // dlq purge --older-than reads the server's clock; its XDEL and dlq replay's scripts are above.
   if (operator) commands.push('+time');
   return commands;
-}
-
-/** `~pattern` for an exact key: glob characters escaped. */
-export function exactKey(key: string): string {
-  return `~${globEscape(key)}`;
-}
-
-/**
- * Glob characters escaped. Redis refuses a key pattern with whitespace (a syntax error), so
- * each whitespace character becomes `?`: the pattern then also matches that character's
- * neighbours (see widenedNames).
- */
-const globEscape = (text: string): string => text.replace(/[*?[\]\\]/g, (c) => `\\${c}`).replace(/\s/g, '?');
-
-/** The settings whose key names hold whitespace, so their patterns match a little more than the name. */
-export function widenedNames(settings: AclSettings): string[] {
-  const names = { STREAM_NAME: settings.streamName, DEAD_LETTER_STREAM: settings.deadLetterStream, HASH_KEY_PREFIX: settings.hashKeyPrefix };
-  return Object.entries(names).filter(([, value]) => /\s/.test(value)).map(([name]) => name);
-}
-
-/** The key patterns: the stream, the dead-letter stream unless the hash prefix covers it (the default), every hash under the prefix. */
-export function aclKeys(settings: AclSettings): string[] {
-  const covered = settings.deadLetterStream.startsWith(settings.hashKeyPrefix);
-  return [exactKey(settings.streamName), ...(covered ? [] : [exactKey(settings.deadLetterStream)]), `~${globEscape(settings.hashKeyPrefix)}*`];
 }
 
 /** The rule's words after `ACL SETUSER <user>`, the password as the literal placeholder. */

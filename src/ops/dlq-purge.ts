@@ -38,7 +38,7 @@ export async function planPurge(client: RedisClient, dlq: string, olderThanMs: n
 export interface PurgeFilter extends RecordFilter {
   count?: number;
 }
-const filtered = (f: PurgeFilter): boolean => f.reason !== undefined || f.group !== undefined || f.count !== undefined;
+const filtered = (f: PurgeFilter): boolean => f.reason !== undefined || f.groups !== undefined || f.count !== undefined;
 
 /** Counts what a purge would delete, without deleting (pages through IDs up to the end). */
 export async function countPurge(client: RedisClient, dlq: string, plan: PurgePlan, filter: PurgeFilter = {}): Promise<number> {

@@ -48,11 +48,11 @@ export async function lastId(client: RedisClient, dlq: string): Promise<string |
 /** Which records a command acts on; every filter given must match. */
 export interface RecordFilter {
   reason?: string;
-  /** `dlq.group`: the group that dead-lettered the record (several may share one dead-letter stream). */
-  group?: string;
+  /** `dlq.group` is one of these: the group that dead-lettered the record (several may share one dead-letter stream). */
+  groups?: readonly string[];
 }
 export const matches = (r: DeadLetterRecord | undefined, f: RecordFilter): r is DeadLetterRecord =>
-  r !== undefined && (f.reason === undefined || r.reason === f.reason) && (f.group === undefined || r.group === f.group);
+  r !== undefined && (f.reason === undefined || r.reason === f.reason) && (f.groups === undefined || f.groups.includes(r.group));
 
 export interface Selection extends RecordFilter {
   /** Explicit record IDs; otherwise the oldest records first. */

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Settings } from '../../src/config/settings';
-import { testSettings } from '../helpers/backlog';
+import { testSettings, uniqueName } from '../helpers/backlog';
 import { ensureBuilt } from '../helpers/build';
 import { checkInvariant } from '../helpers/invariant';
 import { startCluster } from '../helpers/redis-cluster';
@@ -146,6 +146,44 @@ describe('the reclaimer ACL user (stream-reclaimer acl)', () => {
       ['a key the ? would match', () => user.xadd('dead lettersX', '*', 'f', 'v')],
       ['a hash the * in the prefix would match', () => user.hset('h x:one', 'f', 'v')],
     ]);
+  });
+});
+
+describe('the reclaimer ACL user of several targets', () => {
+  /** Two streams (`<prefix>a`, `<prefix>b`), a group each, a crashed consumer's backlog on each. */
+  async function twoStreams(): Promise<{ prefix: string; targets: { s: Settings; backlog: Awaited<ReturnType<typeof seedBacklog>> }[] }> {
+    const prefix = `${uniqueName('acl')}:`;
+    const targets = [];
+    for (const name of ['a', 'b']) {
+      const s = testSettings(server, { STREAM_NAME: `${prefix}${name}`, HASH_KEY_FIELD: 'k', MAX_DELIVERIES: '5' });
+      targets.push({ s, backlog: await seedBacklog(admin, s, 300) });
+    }
+    return { prefix, targets };
+  }
+
+  it.each([
+    ['a STREAM_NAME list', (prefix: string) => ({ STREAM_NAME: `${prefix}a,${prefix}b` }), (prefix: string) => [`~${prefix}a`, `~${prefix}a:*`, `~${prefix}b`, `~${prefix}b:*`]],
+    // Not ending in `*`: the rule needs the derived `<pattern>:*` for dead letters and hashes.
+    ['a STREAM_PATTERN', (prefix: string) => ({ STREAM_NAME: '', STREAM_PATTERN: `${prefix}[ab]` }), (prefix: string) => [`~${prefix}[ab]`, `~${prefix}[ab]:*`, '+scan']],
+  ])('%s, every group (*): the whole run as that user, nothing denied', async (_, streams, expected) => {
+    const { prefix, targets } = await twoStreams();
+    const first = targets[0]?.s as Settings;
+    const more = { ...streams(prefix), STREAM_CONSUMER_GROUP_NAME: '*', HASH_KEY_FIELD: 'k' };
+    const line = await createUser(first, [], more);
+    expect(line.split(' ')).toEqual(expect.arrayContaining(expected(prefix)));
+
+    const r = await runCli(['run', '--json'], env(first, 'reclaimer', more), log);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ complete: true, failed: 0 });
+    expect(summary.targets.map((t: { stream: string }) => t.stream)).toEqual([`${prefix}a`, `${prefix}b`]);
+    for (const [i, { s, backlog }] of targets.entries()) {
+      expect(summary.targets[i]).toMatchObject({ group: s.groupName, complete: true, orphaned: backlog.deleted.size });
+      expect(summary.targets[i].deadLettered).toBeGreaterThan(0);
+      expect((await checkInvariant(admin, s, backlog, { final: true })).violations).toEqual([]);
+    }
+    expect(await aclLog()).toEqual([]);
+    await expectRefused([['XADD to a stream outside the targets', () => as('reclaimer').xadd(`${prefix}c`, '*', 'f', 'v')]]);
   });
 });
 

@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { aclKeys, aclRule, aclSetuserCommand, parseRedisVersion, quoteArg, widenedNames, type AclServer, type AclSettings } from '../../src/ops/acl';
+import { globTokens } from '../../src/ops/acl-keys';
+import type { TargetSpec } from '../../src/config/settings';
 
 const base: AclSettings = { streamName: 'orders', deadLetterStream: 'orders:dlq', hashKeyPrefix: 'orders:', redisCluster: false, deregisterIdleMs: undefined };
 const redis = (major: number, minor: number): AclServer => ({ name: 'redis', version: [major, minor, 0] });
 const valkey = (major: number, minor: number): AclServer => ({ name: 'valkey', version: [major, minor, 0] });
+/** Settings of several targets (the keys then come from the spec, as loadSettings builds it). */
+const spec = (targets: Partial<TargetSpec> & ({ streams: string[] } | { pattern: string })): AclSettings =>
+  ({ ...base, streamName: '', targets: { groups: '*', deadLetterStream: undefined, hashKeyPrefix: undefined, ...targets } });
 const rule = (server: AclServer, settings: Partial<AclSettings> = {}, operator = false): string[] =>
   aclRule({ ...base, ...settings }, server, { user: 'reclaimer', operator });
 
@@ -53,6 +58,44 @@ describe('aclKeys', () => {
 
   it('escapes glob characters, so a name matches only itself', () => {
     expect(aclKeys({ ...base, streamName: 'a*b?[c]\\d', deadLetterStream: 'x', hashKeyPrefix: 'p*' })).toEqual(['~a\\*b\\?\\[c\\]\\\\d', '~x', '~p\\**']);
+  });
+});
+
+describe('aclKeys with several targets', () => {
+  it('a STREAM_NAME list: every stream, its dead-letter stream (under its hash prefix) and hashes; shared keys once', () => {
+    expect(aclKeys(spec({ streams: ['a', 'b'] }))).toEqual(['~a', '~a:*', '~b', '~b:*']);
+    expect(aclKeys(spec({ streams: ['a', 'b*'], deadLetterStream: 'dead', hashKeyPrefix: 'h:' }))).toEqual(['~a', '~dead', '~h:*', '~b\\*']);
+    // One stream's hash prefix covers another stream: that stream needs no pattern of its own.
+    expect(aclKeys(spec({ streams: ['x', 'x:y'] }))).toEqual(['~x', '~x:*']);
+  });
+
+  it('STREAM_PATTERN: the pattern, <pattern>:dlq and <pattern>:*, less what the pattern covers; SCAN allowed', () => {
+    expect(aclKeys(spec({ pattern: 'events:*' }))).toEqual(['~events:*']);
+    expect(aclKeys(spec({ pattern: 'ev[ab]?' }))).toEqual(['~ev[ab]?', '~ev[ab]?:*']);
+    expect(aclKeys(spec({ pattern: 'e\\*' }))).toEqual(['~e\\*', '~e\\*:*']);
+    expect(aclKeys(spec({ pattern: 'ev:?', deadLetterStream: 'dead', hashKeyPrefix: 'h*' }))).toEqual(['~ev:?', '~dead', '~h\\**']);
+    expect(aclRule(spec({ pattern: 'ev:*' }), redis(6, 0), { user: 'u', operator: false })).toContain('+scan');
+    expect(rule(redis(6, 0))).not.toContain('+scan');
+    expect(aclRule(spec({ streams: ['a', 'b'] }), redis(6, 0), { user: 'u', operator: false })).not.toContain('+scan');
+  });
+
+  it('whitespace in a pattern: its token (a character, an escape, a class) becomes ?, and the name is reported', () => {
+    expect(aclKeys(spec({ pattern: 'my ev[ x]\\ *' }))).toEqual(['~my?ev??*']);
+    expect(widenedNames(spec({ pattern: 'my ev*' }))).toEqual(['STREAM_PATTERN']);
+    expect(widenedNames(spec({ streams: ['a', 'b c'] }))).toEqual(['STREAM_NAME']);
+    expect(widenedNames(spec({ streams: ['a', 'b'], deadLetterStream: 'd l' }))).toEqual(['DEAD_LETTER_STREAM']);
+  });
+
+  it('a pattern with an unclosed [ or a trailing lone \\ is refused, naming it', () => {
+    expect(() => aclKeys(spec({ pattern: 'ev[ab' }))).toThrow('Expected `STREAM_PATTERN` to close every `[` and not to end with a lone `\\`');
+    expect(() => aclKeys(spec({ pattern: 'ev\\' }))).toThrow('got `ev\\`');
+  });
+
+  it('globTokens reads a glob as Redis does: escapes, classes with escapes and ranges (a-] is a range)', () => {
+    expect(globTokens('a\\*[b\\]c]?[^x]*')).toEqual(['a', '\\*', '[b\\]c]', '?', '[^x]', '*']);
+    expect(globTokens('ev[a-]x]')).toEqual(['e', 'v', '[a-]x]']);
+    expect(globTokens('[]x')).toEqual(['[]', 'x']);
+    for (const bad of ['[', '[ab', 'a\\', '[a-]']) expect(globTokens(bad), bad).toBeUndefined();
   });
 });
 
