@@ -49,9 +49,12 @@ export interface Settings {
   readonly minIdleMs: number;
   /** Deliveries after which an entry is dead-lettered. From `MAX_DELIVERIES`. */
   readonly maxDeliveries: number;
-  /** Dead-letter stream key. From `DEAD_LETTER_STREAM`. */
+  /**
+   * Dead-letter stream key. From `DEAD_LETTER_STREAM`. With several streams this default is
+   * built from the raw list and means nothing: each target's own comes from `targetSettings`.
+   */
   readonly deadLetterStream: string;
-  /** Prefix of the hash keys written. From `HASH_KEY_PREFIX`. */
+  /** Prefix of the hash keys written. From `HASH_KEY_PREFIX`. Per target with several streams, as above. */
   readonly hashKeyPrefix: string;
   /** Entry field whose value names the hash; empty means the entry ID. From `HASH_KEY_FIELD`. */
   readonly hashKeyField: string;
