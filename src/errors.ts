@@ -51,7 +51,7 @@ export class MissingGroupError extends Error {
   override readonly name: string = 'MissingGroupError';
 }
 
-/** The stream itself does not exist (told apart from a missing group where the CLI can check). */
+/** The stream itself does not exist (told apart from a missing group wherever a reply or a check says which). */
 export class MissingStreamError extends MissingGroupError {
   override readonly name = 'MissingStreamError';
 }
@@ -93,11 +93,30 @@ export interface ReplyContext {
   secrets?: readonly (string | undefined)[];
 }
 
-/** A missing stream or consumer group, found by a reply or by our own check: one message for both. */
-export function missingGroupError(ctx: Pick<ReplyContext, 'target' | 'stream' | 'group'>): MissingGroupError {
+/**
+ * A missing consumer group. With the stream's groups (our own check found the stream), the
+ * message says exactly that the group is missing; without them (a NOGROUP reply, which does not
+ * say which of the two is missing), it names both.
+ */
+export function missingGroupError(ctx: Pick<ReplyContext, 'target' | 'stream' | 'group'>, groups?: readonly string[]): MissingGroupError {
+  if (groups === undefined) {
+    return new MissingGroupError(
+      `Stream \`${ctx.stream}\` or its consumer group \`${ctx.group}\` does not exist on ${ctx.target} ` +
+        `(create it with XGROUP CREATE ${ctx.stream} ${ctx.group} $ MKSTREAM)`,
+    );
+  }
+  const known = groups.length > 0 ? `its groups: ${groups.join(', ')}` : 'it has no groups';
   return new MissingGroupError(
-    `Stream \`${ctx.stream}\` or its consumer group \`${ctx.group}\` does not exist on ${ctx.target} ` +
-      `(create it with XGROUP CREATE ${ctx.stream} ${ctx.group} $ MKSTREAM)`,
+    `Stream \`${ctx.stream}\` on ${ctx.target} has no consumer group \`${ctx.group}\` (${known}): ` +
+      `check \`STREAM_CONSUMER_GROUP_NAME\`, or create the group with XGROUP CREATE ${ctx.stream} ${ctx.group} $`,
+  );
+}
+
+/** The stream key itself does not exist (XINFO on a missing key: `no such key`). */
+export function missingStreamError(ctx: Pick<ReplyContext, 'target' | 'stream' | 'group'>): MissingStreamError {
+  return new MissingStreamError(
+    `Stream \`${ctx.stream}\` does not exist on ${ctx.target}: check \`STREAM_NAME\`, ` +
+      `or create the stream with its consumer group with XGROUP CREATE ${ctx.stream} ${ctx.group} $ MKSTREAM`,
   );
 }
 
@@ -116,7 +135,9 @@ export function mapRedisError(error: unknown, ctx: ReplyContext): Error {
   if (typed.some((type) => error instanceof type)) return error as Error;
   const raw = redact(error instanceof Error ? error.message : String(error), ctx.secrets);
   const code = (error as { code?: string } | undefined)?.code;
-  if (/^NOGROUP|no such key|NOGROUP/i.test(raw)) return missingGroupError(ctx);
+  // NOGROUP (XREADGROUP, XCLAIM, a script) may mean either; `no such key` alone is XINFO on a missing stream.
+  if (/NOGROUP/.test(raw)) return missingGroupError(ctx);
+  if (/no such key/i.test(raw)) return missingStreamError(ctx);
   if (/^WRONGTYPE dead-letter key/.test(raw) && ctx.deadLetter !== undefined) {
     return deadLetterTypeError({ target: ctx.target, deadLetter: ctx.deadLetter }, raw.replace(/^WRONGTYPE /, ''));
   }

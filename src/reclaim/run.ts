@@ -20,7 +20,7 @@ import { createHashWriter, HASH_WRITER, type Processor } from './process';
 import { chooseStrategy, scanPage, type ScanStrategy } from './scan';
 import { describeTarget, type Settings } from '../config/settings';
 import { stopCondition, type StopReason } from './stop';
-import { silentLogger, type Logger } from '../telemetry/logger';
+import { silentLogger, withFields, type Logger } from '../telemetry/logger';
 
 export interface Summary extends Counts {
   stream: string;
@@ -65,7 +65,8 @@ export function runReclaim(options: RunOptions): Promise<Summary> {
 async function reclaim(options: RunOptions, telemetry: RunTelemetry): Promise<Summary> {
   const { settings } = options;
   const now = options.now ?? Date.now;
-  const logger = options.logger ?? silentLogger;
+  // Every line names the target (several targets' lines interleave in one log).
+  const logger = withFields(options.logger ?? silentLogger, { stream: settings.streamName, group: settings.groupName });
   const started = now();
   // On a cluster, commands wait out a failover within the budget (src/redis/failover.ts).
   const { client, release } = rideFailovers(options.client, { deadline: started + settings.maxRunMs, now, logger, signal: options.signal });
@@ -170,14 +171,15 @@ async function reclaimWith(
 }
 
 /**
- * Before any write: XINFO GROUPS fails on a missing stream (or another type); a missing group
- * and a dead-letter key of another type are checked here. (Each script checks the dead-letter
+ * Before any write: XINFO GROUPS fails on a missing stream (`no such key`, mapped to
+ * MissingStreamError) or another type; a missing group (named with the groups there are) and a
+ * dead-letter key of another type are checked here. (Each script checks the dead-letter
  * key again before its first write, in case it changes during the run.)
  */
 async function assertGroupExists(client: RedisClient, settings: Settings, ctx: ReplyContext & { deadLetter: string }): Promise<void> {
   const groups = (await client.call('XINFO', 'GROUPS', settings.streamName)) as unknown[][];
   const names = groups.map((g) => String(g[g.indexOf('name') + 1]));
-  if (!names.includes(settings.groupName)) throw missingGroupError(ctx);
+  if (!names.includes(settings.groupName)) throw missingGroupError(ctx, names);
   const dlqType = await client.type(settings.deadLetterStream);
   if (dlqType !== 'stream' && dlqType !== 'none') throw deadLetterTypeError(ctx, `dead-letter key holds another type (${dlqType})`);
 }

@@ -148,39 +148,56 @@ describe('an invocation that cannot do its job rejects, naming the cause, never 
     expect(allLogs(app)).not.toContain(wrong);
   });
 
-  it('missing group, and missing stream: the message names both', async () => {
+  it('missing group, and missing stream: the message says which one is missing', async () => {
     const env = names();
     await redis.xadd(env.STREAM_NAME, '*', 'a', '1');
-    for (const stream of [env.STREAM_NAME, uniqueName('absent')]) {
+    const absent = uniqueName('absent');
+    for (const [stream, name, says] of [
+      [env.STREAM_NAME, 'MissingGroupError', `has no consumer group \`${env.STREAM_CONSUMER_GROUP_NAME}\` (it has no groups)`],
+      [absent, 'MissingStreamError', `Stream \`${absent}\` does not exist`],
+    ] as const) {
       const app = await worker({ ...env, STREAM_NAME: stream });
       const error = await app.invokeTimer('reclaim').then(() => undefined, (e: unknown) => e as Error);
-      expect(error?.name).toBe('MissingGroupError');
-      expect(error?.message).toContain(`\`${stream}\``);
-      expect(error?.message).toContain(`\`${env.STREAM_CONSUMER_GROUP_NAME}\``);
+      expect(error?.name).toBe(name);
+      expect(error?.message).toContain(says);
+      expect(error?.message).toContain(`XGROUP CREATE ${stream} ${env.STREAM_CONSUMER_GROUP_NAME} $`);
       expect(error?.message).not.toContain(PASSWORD);
     }
   });
 });
 
 describe('several targets', () => {
-  it('logs the summary with every target, then fails the invocation when a target failed; the others are reclaimed', async () => {
+  it('logs the summary with every target, then fails the invocation naming each failed target; the others are reclaimed', async () => {
     const env = names();
-    const missing = uniqueName('missing');
-    await addEntries(redis, env.STREAM_NAME, [tweet(1), tweet(2)]);
-    await createGroup(redis, env.STREAM_NAME, env.STREAM_CONSUMER_GROUP_NAME);
-    await readAsConsumer(redis, env.STREAM_NAME, env.STREAM_CONSUMER_GROUP_NAME, 'crashed', 2, { idleMs: 600_000 });
-    const app = await worker({ ...env, STREAM_CONSUMER_GROUP_NAME: `${env.STREAM_CONSUMER_GROUP_NAME},${missing}` });
+    const [other, absent, missing] = [uniqueName('other'), uniqueName('absent'), uniqueName('missing')];
+    for (const [stream, n] of [[env.STREAM_NAME, 2], [other, 3]] as const) {
+      await addEntries(redis, stream, Array.from({ length: n }, (_, i) => tweet(i)));
+      await createGroup(redis, stream, env.STREAM_CONSUMER_GROUP_NAME);
+      await readAsConsumer(redis, stream, env.STREAM_CONSUMER_GROUP_NAME, 'crashed', n, { idleMs: 600_000 });
+    }
+    // Three streams × two groups: one stream is missing, one group is missing on every stream.
+    const app = await worker({ STREAM_NAME: `${env.STREAM_NAME},${absent},${other}`, STREAM_CONSUMER_GROUP_NAME: `${env.STREAM_CONSUMER_GROUP_NAME},${missing}` });
 
     const error = await app.invokeTimer('reclaim').then(() => undefined, (e: unknown) => e as Error);
 
     expect(error?.name).toBe('TargetsFailedError');
-    expect(error?.message).toContain(`${env.STREAM_NAME} / ${missing}`);
-    const line = app.logs.map((l) => l.message).find((m) => m.startsWith('{') && m.includes('"targets"'));
-    expect(JSON.parse(line ?? '{}')).toMatchObject({
-      processed: 2,
-      targets: [{ group: env.STREAM_CONSUMER_GROUP_NAME, processed: 2, complete: true }, { group: missing, error: expect.stringContaining('does not exist') }],
+    expect(error?.message).toMatch(/^4 target\(s\) failed: /);
+    for (const s of [env.STREAM_NAME, other]) expect(error?.message).toContain(`${s} / ${missing}: Stream \`${s}\` on ${server.host} has no consumer group \`${missing}\``);
+    for (const g of [env.STREAM_CONSUMER_GROUP_NAME, missing]) expect(error?.message).toContain(`${absent} / ${g}: Stream \`${absent}\` does not exist`);
+    expect(error?.message).not.toContain(PASSWORD);
+    // The summary was logged before the invocation failed.
+    const messages = app.logs.map((l) => l.message);
+    const summaryAt = messages.findIndex((m) => m.startsWith('{') && m.includes('"targets"'));
+    expect(summaryAt).toBeGreaterThanOrEqual(0);
+    expect(messages.findIndex((m) => m.startsWith('reclaim failed:'))).toBeGreaterThan(summaryAt);
+    const ok = (stream: string, processed: number) => ({ stream, group: env.STREAM_CONSUMER_GROUP_NAME, processed, complete: true });
+    const failed = (stream: string, group: string) => ({ stream, group, error: expect.stringMatching(/does not exist|has no consumer group/) });
+    expect(JSON.parse(messages[summaryAt] ?? '{}')).toMatchObject({
+      processed: 5,
+      complete: false,
+      targets: [ok(env.STREAM_NAME, 2), failed(env.STREAM_NAME, missing), failed(absent, env.STREAM_CONSUMER_GROUP_NAME), failed(absent, missing), ok(other, 3), failed(other, missing)],
     });
-    expect(await pendingOf(redis, env.STREAM_NAME, env.STREAM_CONSUMER_GROUP_NAME)).toEqual([]);
+    for (const s of [env.STREAM_NAME, other]) expect(await pendingOf(redis, s, env.STREAM_CONSUMER_GROUP_NAME)).toEqual([]);
   });
 });
 

@@ -1,14 +1,15 @@
 /**
  * One run over several targets (issue 18): lists of streams × groups, `*` groups, STREAM_PATTERN
- * discovery (foreign keys and dead-letter streams matching it), a missing listed group, the
- * shared budget spent fairly (injected clock), the summary's totals, the invariant per target.
+ * discovery (foreign keys and dead-letter streams matching it), a missing listed group, the CLI's
+ * summary telling a missing stream from a missing group per target, the shared budget spent
+ * fairly (injected clock), the summary's totals, the invariant per target.
  */
 import { describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/redis/connection';
 import { runTargets, type RunSummary, type TargetSummary } from '../../src/reclaim/run-targets';
 import type { Summary } from '../../src/reclaim/run';
 import { discoverStreams } from '../../src/reclaim/targets';
-import type { Settings } from '../../src/config/settings';
+import { describeTarget, type Settings } from '../../src/config/settings';
 import { addEntries, createGroup, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
 import { checkInvariant } from '../helpers/invariant';
 import { runCli } from '../helpers/cli';
@@ -124,29 +125,52 @@ describe('a run over several targets', () => {
 
     const summary = await runTargets({ client, settings });
 
-    expect(summary.targets?.[0]).toEqual({ stream: a, group: missing, error: expect.stringContaining(`consumer group \`${missing}\` does not exist`) });
+    expect(summary.targets?.[0]).toEqual({ stream: a, group: missing, error: expect.stringContaining(`has no consumer group \`${missing}\` (its groups: ${good})`) });
     expect(summary.targets?.[1]).toMatchObject({ stream: a, group: good, processed: 12, complete: true });
     expect(summary).toMatchObject({ processed: 12, complete: false });
     await expectInvariant(settings, a, good, entries);
   });
 
-  it('the CLI prints the summary with every target, then exits 1 when a target failed', async () => {
-    const a = key('a');
-    const [good, missing] = [uniqueName('good'), uniqueName('missing')];
-    await backlog(a, good, 3);
-    const env = { REDIS_HOST: server.port ? `${server.host}:${server.port}` : server.host, REDIS_TLS: 'false', STREAM_NAME: a, STREAM_CONSUMER_GROUP_NAME: `${good},${missing}`, ...(server.cluster ? { REDIS_CLUSTER: 'true' } : {}) };
+  it('the CLI prints every target, each failed one saying whether its stream or its group is missing and how to create it, then exits 1', async () => {
+    const [a, b, absent] = [key('a'), key('b'), key('missing')];
+    const [g1, gone] = [uniqueName('g1'), uniqueName('gmissing')];
+    await backlog(a, g1, 3);
+    await backlog(b, g1, 2);
+    const env = { REDIS_HOST: server.port ? `${server.host}:${server.port}` : server.host, REDIS_TLS: 'false', STREAM_NAME: `${a},${b},${absent}`, STREAM_CONSUMER_GROUP_NAME: `${g1},${gone}`, ...(server.cluster ? { REDIS_CLUSTER: 'true' } : {}) };
+    const where = describeTarget(testSettings(server));
+    const noGroup = (s: string): string =>
+      `Stream \`${s}\` on ${where} has no consumer group \`${gone}\` (its groups: ${g1}): check \`STREAM_CONSUMER_GROUP_NAME\`, or create the group with XGROUP CREATE ${s} ${gone} $`;
+    const noStream = (g: string): string =>
+      `Stream \`${absent}\` does not exist on ${where}: check \`STREAM_NAME\`, or create the stream with its consumer group with XGROUP CREATE ${absent} ${g} $ MKSTREAM`;
 
     const json = await runCli(['run', '--json'], env);
-    expect(json.stderr).toContain('1 of 2 targets failed');
-    expect(json.code).toBe(1);
+    expect(json.code, json.stderr).toBe(1);
+    expect(json.stderr).toContain('4 of 6 targets failed');
     const summary = JSON.parse(json.stdout) as RunSummary;
-    expect(summary).toMatchObject({ processed: 3, targets: [{ group: good, processed: 3 }, { group: missing, error: expect.stringContaining('does not exist') }] });
-    expect(json.stderr).toContain('1 of 2 targets failed');
+    expect(summary).toMatchObject({ processed: 5, complete: false });
+    expect(summary.targets).toEqual([
+      expect.objectContaining({ stream: a, group: g1, processed: 3, complete: true }),
+      { stream: a, group: gone, error: noGroup(a) },
+      expect.objectContaining({ stream: b, group: g1, processed: 2, complete: true }),
+      { stream: b, group: gone, error: noGroup(b) },
+      { stream: absent, group: g1, error: noStream(g1) },
+      { stream: absent, group: gone, error: noStream(gone) },
+    ]);
+    // Nothing created for the missing stream or the missing group.
+    expect(await redis.exists(absent, `${absent}:dlq`)).toBe(0);
 
     const human = await runCli(['run'], env);
     expect(human.code).toBe(1);
-    expect(human.stdout).toContain(`${a} / ${good}: 0 processed`);
-    expect(human.stdout).toMatch(new RegExp(`${missing}: FAILED — .*does not exist`));
+    expect(human.stderr).toContain('4 of 6 targets failed');
+    const lines = human.stdout.slice(human.stdout.indexOf('targets (6):')).split('\n').slice(1, 7);
+    expect(lines).toEqual([
+      `  ${a} / ${g1}: 0 processed, 0 dead-lettered, 0 failed, 0 scanned, complete yes`,
+      `  ${a} / ${gone}: FAILED — ${noGroup(a)}`,
+      `  ${b} / ${g1}: 0 processed, 0 dead-lettered, 0 failed, 0 scanned, complete yes`,
+      `  ${b} / ${gone}: FAILED — ${noGroup(b)}`,
+      `  ${absent} / ${g1}: FAILED — ${noStream(g1)}`,
+      `  ${absent} / ${gone}: FAILED — ${noStream(gone)}`,
+    ]);
   });
 
   it('shares one budget fairly: small targets complete while a huge one spends it (injected clock)', async () => {

@@ -1,15 +1,18 @@
 /**
  * Kill at any point: the built CLI is SIGKILLed at random moments, round after round, on a
  * 50,000-entry backlog; then a final run completes. The invariant holds on every entry after
- * every kill, and after the final run nothing is pending, lost or dead-lettered twice.
+ * every kill, and after the final run nothing is pending, lost or dead-lettered twice. The same
+ * for one run over six targets (three streams × two groups, the two groups of a stream sharing
+ * its hashes and dead-letter stream): the invariant holds on every target after every kill.
  */
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testSettings } from '../helpers/backlog';
+import type { RunSummary } from '../../src/reclaim/run-targets';
+import { testSettings, uniqueName } from '../helpers/backlog';
 import { ensureBuilt } from '../helpers/build';
-import { checkInvariant } from '../helpers/invariant';
+import { checkInvariant, type Backlog, type InvariantReport } from '../helpers/invariant';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
-import { backdateReclaimer, OutputLog, PASSWORD, seedBacklog, seeded, seedFromEnv, spawnCli } from './support';
+import { backdateReclaimer, OutputLog, PASSWORD, seedBacklog, seedGroups, seeded, seedFromEnv, spawnCli, type SeededBacklog } from './support';
 
 const ENTRIES = Number(process.env.KILL_ENTRIES || 50_000);
 const ROUNDS = Number(process.env.KILL_ROUNDS || 20);
@@ -29,14 +32,20 @@ afterAll(async () => {
 });
 
 
-/** Kills the run once the PEL is at or below `pendingAt` (polled every 2 ms) or after 5 s; returns when it fired, in ms. */
-async function killAfterProgress(redis: Redis, stream: string, group: string, pendingAt: number, kill: () => void, done: Promise<unknown>): Promise<number> {
+/** Entries pending in the groups of these targets, summed. */
+async function pendingIn(redis: Redis, targets: readonly { stream: string; group: string }[]): Promise<number> {
+  let sum = 0;
+  for (const { stream, group } of targets) sum += ((await redis.call('XPENDING', stream, group)) as [number])[0];
+  return sum;
+}
+
+/** Kills the run once the PELs hold `pendingAt` or fewer (polled every 2 ms) or after 5 s; returns when it fired, in ms. */
+async function killAfterProgress(pending: () => Promise<number>, pendingAt: number, kill: () => void, done: Promise<unknown>): Promise<number> {
   const started = Date.now();
   let finished = false;
   void done.then(() => (finished = true));
   while (!finished && Date.now() - started < 5_000) {
-    const [pending] = (await redis.call('XPENDING', stream, group)) as [number];
-    if (pending <= pendingAt) break;
+    if ((await pending()) <= pendingAt) break;
     await new Promise((r) => setTimeout(r, 2));
   }
   kill();
@@ -74,7 +83,7 @@ describe('SIGKILL at random moments', () => {
       // Capped to leave a tenth of the backlog: the random shares may add up to more than it,
       // and a backlog cleared before the last rounds would leave them nothing to interrupt.
       const target = Math.min(Math.floor(random() * ((ENTRIES * 1.5) / ROUNDS)), Math.max(0, pendingBefore - ENTRIES / 10));
-      const delay = await killAfterProgress(redis, stream, group, pendingBefore - target, () => run.child.kill('SIGKILL'), run.done);
+      const delay = await killAfterProgress(() => pendingIn(redis, [{ stream, group }]), pendingBefore - target, () => run.child.kill('SIGKILL'), run.done);
       const result = await run.done;
       if (result.signal === 'SIGKILL') killed++;
       else expect(result.code, result.stderr).toBe(0);
@@ -106,5 +115,88 @@ describe('SIGKILL at random moments', () => {
     expect(report.states.pending).toBe(0);
     expect(report.states.hashed + report.states['dead-lettered'] + report.states.orphan).toBe(ENTRIES);
     console.log(`[kill] rounds=${ROUNDS} killed=${killed} progressed=${progressed} entries=${ENTRIES} states=${JSON.stringify(report.states)} lost=0`);
+  }, 240_000);
+});
+
+describe('SIGKILL at random moments, a run over several targets', () => {
+  // Three streams × two groups: six targets, two groups on each stream sharing its hashes and
+  // dead-letter stream; the small stream is listed first, so its targets finish while others run.
+  const SIZES = [ENTRIES / 25, (ENTRIES * 3) / 25, (ENTRIES * 6) / 25].map(Math.floor);
+  it(`loses nothing on any of 6 targets over ${ROUNDS} killed rounds, then a final run completes`, async () => {
+    const random = seeded(seedFromEnv('kill-targets'));
+    const groups = [uniqueName('g1'), uniqueName('g2')];
+    const streams = SIZES.map((_, i) => uniqueName(`s${i}`));
+    const backlogs = new Map<string, SeededBacklog>();
+    for (const [i, stream] of streams.entries()) backlogs.set(stream, await seedGroups(redis, stream, groups, SIZES[i] as number, 5));
+    // Each target's keys as the product derives them by default: `<stream>:dlq`, `<stream>:`.
+    const targets = streams.flatMap((stream) =>
+      groups.map((group) => ({
+        stream,
+        group,
+        cfg: testSettings(server, { STREAM_NAME: stream, STREAM_CONSUMER_GROUP_NAME: group, HASH_KEY_FIELD: 'k', MAX_DELIVERIES: '5' }),
+        backlog: (): Backlog => ({ ...(backlogs.get(stream) as SeededBacklog), siblings: groups.filter((g) => g !== group) }),
+      })),
+    );
+    const check = async (label: string, options: { final?: boolean } = {}): Promise<InvariantReport[]> => {
+      const reports: InvariantReport[] = [];
+      for (const t of targets) {
+        await backdateReclaimer(redis, t.cfg);
+        const report = await checkInvariant(redis, t.cfg, t.backlog(), options);
+        expect(report.violations, `${label}, target ${t.stream} / ${t.group}`).toEqual([]);
+        reports.push(report);
+      }
+      return reports;
+    };
+
+    const env = {
+      REDIS_HOST: `127.0.0.1:${server.port}`,
+      REDIS_TLS: 'false',
+      REDIS_PASSWORD: PASSWORD,
+      STREAM_NAME: streams.join(','),
+      STREAM_CONSUMER_GROUP_NAME: groups.join(','),
+      HASH_KEY_FIELD: 'k',
+      MAX_DELIVERIES: '5',
+      MIN_IDLE_TIME_SEC: '60',
+      BATCH_SIZE: '5',
+      CONCURRENCY: '2',
+    };
+    const total = SIZES.reduce((n, size) => n + size * groups.length, 0);
+    let killed = 0;
+    let progressed = 0;
+    let pendingBefore = total;
+    for (let round = 0; round < ROUNDS; round++) {
+      const run = spawnCli(['run', '--json'], env, log);
+      const target = Math.min(Math.floor(random() * ((total * 1.5) / ROUNDS)), Math.max(0, pendingBefore - total / 10));
+      const delay = await killAfterProgress(() => pendingIn(redis, targets), pendingBefore - target, () => run.child.kill('SIGKILL'), run.done);
+      const result = await run.done;
+      if (result.signal === 'SIGKILL') killed++;
+      else expect(result.code, result.stderr).toBe(0);
+      for (const [stream, { ids, deleted }] of backlogs) {
+        const victims = Array.from({ length: 2 }, () => ids[Math.floor(random() * ids.length)] as string);
+        await redis.xdel(stream, ...victims);
+        for (const v of victims) deleted.add(v);
+      }
+      const pending = (await check(`round ${round}, killed after ${delay} ms`)).reduce((n, r) => n + r.states.pending, 0);
+      if (pending < pendingBefore) progressed++;
+      console.log(`[kill-targets] round ${round}: ${result.signal ?? `exit ${result.code}`} after ${delay} ms (target -${target}), pending ${pending}`);
+      pendingBefore = pending;
+    }
+    expect(killed).toBeGreaterThanOrEqual(ROUNDS - 2);
+    expect(progressed).toBeGreaterThanOrEqual(ROUNDS / 3);
+    expect(pendingBefore).toBeGreaterThan(0);
+
+    const final = await spawnCli(['run', '--json'], { ...env, BATCH_SIZE: '500', CONCURRENCY: '16' }, log).done;
+    expect(final.code, final.stderr).toBe(0);
+    const summary = JSON.parse(final.stdout) as RunSummary;
+    expect(summary).toMatchObject({ complete: true, failed: 0 });
+    expect((summary.targets ?? []).map((t) => `${t.stream}/${t.group}`)).toEqual(targets.map((t) => `${t.stream}/${t.group}`));
+    const reports = await check('final run', { final: true });
+    reports.forEach((report, i) => {
+      const size = SIZES[Math.floor(i / groups.length)] as number;
+      expect(report.checked).toBe(size);
+      expect(report.states.pending).toBe(0);
+      expect(report.states.hashed + report.states['dead-lettered'] + report.states.orphan).toBe(size);
+    });
+    console.log(`[kill-targets] rounds=${ROUNDS} killed=${killed} progressed=${progressed} targets=${targets.length} states=${JSON.stringify(reports.map((r) => r.states))} lost=0`);
   }, 240_000);
 });

@@ -79,6 +79,26 @@ export async function seedBacklog(redis: Redis, s: Settings, n: number, offset =
   return { ids, entries, deleted };
 }
 
+/**
+ * seedBacklog for several groups of one stream (a run over several targets): each group's crashed
+ * consumer holds every entry, the same ones over `maxDeliveries`; entries carry `src` (their
+ * stream), so a processor shared by every target can tell them apart; the deleted ones are
+ * deleted after every group has read them.
+ */
+export async function seedGroups(redis: Redis, stream: string, groups: readonly string[], n: number, maxDeliveries: number, offset = 0): Promise<SeededBacklog> {
+  const all = Array.from({ length: n }, (_, i) => [...keyedFields(i + offset), 'src', stream]);
+  const ids = await addEntries(redis, stream, all);
+  const entries = new Map<string, Fields>(ids.map((id, i) => [id, all[i] as string[]]));
+  for (const group of groups) {
+    if (offset === 0) await createGroup(redis, stream, group);
+    await readAsConsumer(redis, stream, group, 'crashed', n, { idleMs: IDLE_MS });
+    await setPending(redis, stream, group, 'crashed', ids.filter((_, i) => i % 40 === 3), IDLE_MS, maxDeliveries);
+  }
+  const deleted = new Set(ids.filter((_, i) => i % 100 === 11));
+  if (deleted.size > 0) await redis.xdel(stream, ...deleted);
+  return { ids, entries, deleted };
+}
+
 /** An idle time far above any MIN_IDLE_TIME_SEC used here: backdating replaces waiting. */
 export const IDLE_MS = 600_000;
 

@@ -5,6 +5,8 @@ import {
   KeySlotError,
   mapRedisError,
   MissingGroupError,
+  missingGroupError,
+  MissingStreamError,
   NodeUnavailableError,
   RedisAuthError,
   RedisUnavailableError,
@@ -35,14 +37,30 @@ describe('mapRedisError', () => {
     for (const error of ours) expect(map(error)).toBe(error);
   });
 
-  it('NOGROUP and a missing key: MissingGroupError naming the fix', () => {
-    for (const raw of ['NOGROUP No such key or consumer group', 'ERR no such key']) {
+  it('NOGROUP (stream or group, the reply does not say which): MissingGroupError naming both and the fix', () => {
+    for (const raw of ['NOGROUP No such key or consumer group', "ERR Error running script: NOGROUP No such key 'orders' or consumer group 'billing'"]) {
       const mapped = map(new Error(raw));
       expect(mapped).toBeInstanceOf(MissingGroupError);
+      expect(mapped).not.toBeInstanceOf(MissingStreamError);
       expect(mapped.message).toBe(
         'Stream `orders` or its consumer group `billing` does not exist on cache:6380 (create it with XGROUP CREATE orders billing $ MKSTREAM)',
       );
     }
+  });
+
+  it('`no such key` (XINFO on a missing stream): MissingStreamError naming the stream, the setting and how to create it', () => {
+    const mapped = map(new Error('ERR no such key'));
+    expect(mapped).toBeInstanceOf(MissingStreamError);
+    expect(mapped.message).toBe(
+      'Stream `orders` does not exist on cache:6380: check `STREAM_NAME`, or create the stream with its consumer group with XGROUP CREATE orders billing $ MKSTREAM',
+    );
+  });
+
+  it('a missing group found by our own check names the group, the groups there are, and how to create it', () => {
+    expect(missingGroupError(ctx, ['shipping', 'audit']).message).toBe(
+      'Stream `orders` on cache:6380 has no consumer group `billing` (its groups: shipping, audit): check `STREAM_CONSUMER_GROUP_NAME`, or create the group with XGROUP CREATE orders billing $',
+    );
+    expect(missingGroupError(ctx, []).message).toContain('(it has no groups)');
   });
 
   it('a dead-letter key of another type: WrongTypeError naming that key; without one named, the stream', () => {
