@@ -13,7 +13,7 @@ const GROUP = 'bench-workers';
 /** Idle pending entries per stream. */
 export const CLUSTER_BACKLOG = 100_000;
 /** Measured runs of each shape, interleaved so drift hits both alike; the median is reported. */
-const REPEATS = 3;
+const REPEATS = 5;
 
 export interface ScalingRow {
   targets: number;

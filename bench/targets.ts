@@ -4,6 +4,7 @@
  * 50 small ones on one server, in runs whose budget covers only part of the huge backlog.
  * Prints its tables and adds `targets` to bench/results/results.json.
  */
+import { cpus, loadavg } from 'node:os';
 import Redis from 'ioredis';
 import { freePort, startDemoRedis, type DemoRedis } from '../src/local/redis-server';
 import { startBenchCluster, type BenchCluster } from './cluster';
@@ -14,6 +15,8 @@ import { mergeResults } from './report';
 export interface TargetsResults {
   date: string;
   redis: string;
+  /** The machine's cores and its 1-minute load average before each part: other work skews the figures. */
+  machine: { cores: number; loadBeforeCluster: number; loadBeforeMix: number };
   cluster: ClusterScaling;
   mix: Mix;
 }
@@ -23,7 +26,7 @@ export async function benchTargets(binary: string, resultsDir: string): Promise<
   let server: DemoRedis | undefined;
   let redis: Redis | undefined;
   try {
-    console.log('\nmulti-target: 3-master local cluster, one stream per master');
+    const loadBeforeCluster = load('3-master local cluster, one stream per master');
     cluster = await startBenchCluster(binary);
     const version = /redis_version:(\S+)/.exec(await (cluster.masters[0] as Redis).info('server'))?.[1] ?? 'unknown';
     const scaling = await measureClusterScaling(cluster);
@@ -31,12 +34,18 @@ export async function benchTargets(binary: string, resultsDir: string): Promise<
     await cluster.stop();
     cluster = undefined;
 
-    console.log('\nmulti-target: one huge target beside 50 small ones, one server');
+    const loadBeforeMix = load('one huge target beside 50 small ones, one server');
     server = await startDemoRedis(binary, { port: await freePort() });
     redis = new Redis({ path: server.socket });
     const mix = await measureMix(server, redis);
     printMix(mix);
-    const results: TargetsResults = { date: new Date().toISOString(), redis: version, cluster: scaling, mix };
+    const results: TargetsResults = {
+      date: new Date().toISOString(),
+      redis: version,
+      machine: { cores: cpus().length, loadBeforeCluster, loadBeforeMix },
+      cluster: scaling,
+      mix,
+    };
     mergeResults(resultsDir, { targets: results });
     console.log(`\nwrote targets into ${resultsDir}/results.json`);
     return results;
@@ -45,6 +54,13 @@ export async function benchTargets(binary: string, resultsDir: string): Promise<
     await server?.stop();
     await cluster?.stop();
   }
+}
+
+/** Prints the part's heading with the load it starts under, and returns that load. */
+function load(part: string): number {
+  const [oneMinute = 0] = loadavg();
+  console.log(`\nmulti-target: ${part} (${cpus().length} cores, load average ${oneMinute.toFixed(2)} before)`);
+  return oneMinute;
 }
 
 const n = (x: number): string => Math.round(x).toLocaleString('en-US');
@@ -66,10 +82,10 @@ function printMix(m: Mix): void {
     `single target alone: ${n(m.singleTargetEntriesPerSec)} entries/s, so MAX_RUN_SEC=${m.budgetSec} (about ${n(m.singleTargetEntriesPerSec * m.budgetSec)} of ${n(m.big)} at that rate); ` +
       `${m.order}`,
   );
-  console.log('run  seconds  small complete  huge: processed  remaining  stop     total: processed  complete  stopReason');
+  console.log('run  seconds  small done so far  huge: processed  remaining  stop     total: processed  complete  stopReason');
   for (const r of m.runs) {
     console.log(
-      `${String(r.run).padStart(3)} ${r.seconds.toFixed(2).padStart(8)} ${`${r.smallComplete}/${m.smallTargets}`.padStart(15)} ` +
+      `${String(r.run).padStart(3)} ${r.seconds.toFixed(2).padStart(8)} ${`${r.smallComplete}/${m.smallTargets}`.padStart(18)} ` +
         `${n(r.bigProcessed).padStart(16)} ${n(r.bigRemaining).padStart(10)}  ${r.bigStopReason.padEnd(7)} ${n(r.totals.processed).padStart(16)}  ${String(r.totals.complete).padEnd(8)}  ${r.totals.stopReason}`,
     );
   }
