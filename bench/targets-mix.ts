@@ -58,7 +58,7 @@ export async function measureMix(server: DemoRedis, redis: Redis): Promise<Mix> 
   const client = await connect(settingsFor(names, 1));
   try {
     const rate = await probeRate(redis, client, settingsFor(['bench:probe'], 3600));
-    // Half-second steps: short enough to leave most of the backlog, long enough to be steady.
+    // About BUDGET_SHARE of the huge backlog at one target's rate, in half seconds (a readable MAX_RUN_SEC).
     const budgetSec = Math.max(1, Math.round(((BUDGET_SHARE * BIG) / rate) * 2) / 2);
     await redis.flushall();
     await seedStream(client, big, GROUP, BIG);
