@@ -6,6 +6,11 @@
  * memory and CPU per entry with ratios to the baseline; writes bench/results/results.json and
  * chart.svg. `BENCH_SIZES=10000,100000` picks other sizes.
  *
+ * Then the multi-target section (bench/targets.ts): three streams on a local 3-master cluster in
+ * one run against one stream alone, and one 1,000,000-entry target beside 50 small ones under a
+ * budget too short for the huge one (about 1 minute). `BENCH_TARGETS=0` skips it;
+ * `BENCH_TARGETS=only` runs only it (results.json keeps the other section's figures).
+ *
  * Every variant talks to the server over loopback TCP, as it would to a real deployment. The
  * 100k pair (fast path and baseline) is also measured over the unix socket, where the baseline's
  * two round trips per entry are cheapest, so the transport's share of the ratio is on record.
@@ -20,6 +25,7 @@ import { baselineRun } from './baseline';
 import { measureHandler } from './handler';
 import { GROUP, measureMedian, warmUp, type Result } from './measure';
 import { report } from './report';
+import { benchTargets } from './targets';
 
 const SIZES = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 /** Each variant's unrecorded first run. */
@@ -30,9 +36,21 @@ const TRANSPORT_CHECK_SIZE = 100_000;
 const BASELINE_MAX_RSS_MB = 2048;
 const BASELINE_MAX_SECONDS = 300;
 
+/** `0`: skip the multi-target section; `only`: run nothing else; `1` (default): both. */
+const TARGETS = process.env.BENCH_TARGETS ?? '1';
+
 async function main(): Promise<void> {
+  if (!['0', '1', 'only'].includes(TARGETS)) {
+    throw new Error(`BENCH_TARGETS is "${TARGETS}"; expected 0 (skip the multi-target section), 1 (run it too, the default) or only (run only it)`);
+  }
   const bin = findRedisServer(process.env.PATH);
   if (!bin) throw new Error('no redis-server on PATH (apt-get install -y redis-server)');
+  const dir = join(__dirname, '..', '..', 'bench', 'results');
+  if (TARGETS !== 'only') await singleTarget(bin, dir);
+  if (TARGETS !== '0') await benchTargets(bin, dir);
+}
+
+async function singleTarget(bin: string, dir: string): Promise<void> {
   const server = await startDemoRedis(bin, { port: await freePort() });
   const redis = new Redis({ path: server.socket });
   const tcp = { REDIS_HOST: `127.0.0.1:${server.port}`, REDIS_TLS: 'false' };
@@ -86,7 +104,7 @@ async function main(): Promise<void> {
     }
     await redis.flushall();
     const handler = await measureHandler(tcp, redis);
-    report(results, handler, join(__dirname, '..', '..', 'bench', 'results'));
+    report(results, handler, dir);
   } finally {
     for (const c of opened) c.disconnect();
     await server.stop();

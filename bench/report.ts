@@ -1,5 +1,5 @@
 /** The benchmark's ratios, printed and written as bench/results/results.json and chart.svg. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chartOf } from './chart';
 import type { HandlerTimes } from './handler';
@@ -40,8 +40,18 @@ export function report(results: readonly Result[], handler: HandlerTimes, dir: s
     );
   }
   console.log(`function handler: first invocation ${handler.firstMs.toFixed(1)} ms, then median ${handler.medianMs.toFixed(2)} ms, p95 ${handler.p95Ms.toFixed(2)} ms over ${handler.invocations} invocations (empty group)`);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'results.json'), JSON.stringify({ node: process.version, date: new Date().toISOString(), results, ratios, handler }, null, 2) + '\n');
+  mergeResults(dir, { node: process.version, date: new Date().toISOString(), results, ratios, handler });
   writeFileSync(join(dir, 'chart.svg'), chartOf(results.filter((r) => r.transport === 'tcp')) + '\n');
   console.log(`\nwrote ${join(dir, 'results.json')} and chart.svg`);
+}
+
+/**
+ * Writes `fields` into results.json, keeping the keys it does not name: a section run alone
+ * (`BENCH_TARGETS=only`, `=0`) replaces its own figures and leaves the others' on record.
+ */
+export function mergeResults(dir: string, fields: Record<string, unknown>): void {
+  const file = join(dir, 'results.json');
+  const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, JSON.stringify({ ...previous, ...fields }, null, 2) + '\n');
 }

@@ -43,11 +43,14 @@ export function findRedisServer(pathVar: string | undefined): string | undefined
   return undefined;
 }
 
-/** `port` also listens on 127.0.0.1:`port` (the benchmark measures over TCP, as deployed). */
-export async function startDemoRedis(binary: string, options: { port?: number } = {}): Promise<DemoRedis> {
+/**
+ * `port` also listens on 127.0.0.1:`port` (the benchmark measures over TCP, as deployed);
+ * `args` are passed after the defaults (the benchmark's cluster nodes add `--cluster-enabled`).
+ */
+export async function startDemoRedis(binary: string, options: { port?: number; args?: readonly string[] } = {}): Promise<DemoRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'stream-reclaimer-demo-'));
   const socket = join(dir, 'redis.sock');
-  const args = ['--port', String(options.port ?? 0), '--bind', '127.0.0.1', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const args = ['--port', String(options.port ?? 0), '--bind', '127.0.0.1', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', dir, ...(options.args ?? [])];
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
