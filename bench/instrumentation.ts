@@ -49,7 +49,7 @@ async function main(): Promise<void> {
         const client = await connect(settings);
         // The general path: a custom processor (the hash writer's result, without its fast-path marker).
         const writer = createHashWriter(buildKeys(settings), settings.hashKeyField);
-        const processor: Processor | undefined = path === 'general' ? { process: (e) => writer.process(e) } : undefined;
+        const processor: Processor | undefined = path === 'general' ? { process: (e, source) => writer.process(e, source) } : undefined;
         setInstrumentationEnabled(mode === 'instrumented');
         const c0 = process.cpuUsage();
         const t0 = performance.now();

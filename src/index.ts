@@ -5,13 +5,15 @@
 export { loadSettings, type Settings } from './config/settings';
 export { connect, type RedisClient } from './redis/connection';
 export { runReclaim, type RunOptions, type Summary } from './reclaim/run';
+export { runTargets, type FailedTarget, type RunSummary, type TargetSummary } from './reclaim/run-targets';
 export type { StopReason } from './reclaim/stop';
-export type { Entry, HashWrite, Processor } from './reclaim/process';
+export type { Entry, EntrySource, HashWrite, Processor } from './reclaim/process';
 export type { Logger, LogFields } from './telemetry/logger';
 export {
   EntraTokenError,
   KeySlotError,
   MissingGroupError,
+  MissingStreamError,
   NodeUnavailableError,
   RedisAuthError,
   RedisUnavailableError,

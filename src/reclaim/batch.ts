@@ -4,7 +4,7 @@
  * step writes (or, in a dry run, only reads) is the stages' business (src/reclaim/mode.ts).
  */
 import { UnprocessableEntryError } from '../errors';
-import { fieldValue } from './process';
+import { fieldValue, type EntrySource } from './process';
 import type { PendingEntry } from './scan';
 import type { ClaimedEntry, DeadLetterReason, DeadLetterRequest, Settlement } from '../redis/scripts';
 import { tally, type Counts } from './counts';
@@ -16,6 +16,8 @@ export interface BatchContext {
   stages: Stages;
   /** This run's consumer: the fence of what it claimed. */
   consumer: string;
+  /** The run's stream and group, handed to the processor with each entry. */
+  source: EntrySource;
   maxDeliveries: number;
   hashKeyField: string;
   /** Bounds processor calls across all batches in flight. */
@@ -48,7 +50,7 @@ export async function handleBatch(ctx: BatchContext, page: readonly PendingEntry
     workable.map((entry) =>
       ctx.limit(async () => {
         try {
-          const write = await processor.process(entry);
+          const write = await processor.process(entry, ctx.source);
           settlements.push({ id: entry.id, deliveries: entry.deliveries, hash: write ?? undefined });
         } catch (error) {
           if (error instanceof UnprocessableEntryError) {

@@ -14,14 +14,20 @@ export interface Entry {
   readonly deliveries: number;
 }
 
+/** Where a claimed entry comes from: a processor shared by several targets tells them apart by it. */
+export interface EntrySource {
+  readonly stream: string;
+  readonly group: string;
+}
+
 export interface HashWrite {
   readonly key: Buffer;
   readonly fields: readonly Buffer[];
 }
 
 export interface Processor {
-  /** Handle one claimed entry. Called at most CONCURRENCY times at once. */
-  process(entry: Entry): Promise<HashWrite | void>;
+  /** Handle one claimed entry of `source`'s stream and group. Called at most CONCURRENCY times at once. */
+  process(entry: Entry, source: EntrySource): Promise<HashWrite | void>;
 }
 
 /** The value of the first field named `name`, if any. */

@@ -13,6 +13,7 @@ import { Cluster } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
 import type { RedisClient } from '../redis/client';
 import { shareBudget } from './fair-share';
+import { silentLogger } from '../telemetry/logger';
 import { resolveTargets, specOf, type Target, type UnresolvedTarget } from './targets';
 import type { StopReason } from './stop';
 
@@ -57,12 +58,19 @@ export async function runTargets(options: RunOptions): Promise<RunSummary> {
   const resolved = await resolveTargets(options.client, settings).catch((error: unknown) => {
     throw mapRedisError(error, { target: describeTarget(settings), stream: label(settings), group: settings.groupName, secrets: [settings.redisPassword] });
   });
+  const logger = options.logger ?? silentLogger;
+  // The summary holds a failure too, but a log search for a target should find it.
+  const failed = (target: Target | UnresolvedTarget, error?: unknown): FailedTarget => {
+    const entry = failedTarget(target, error);
+    logger.error('target failed', { ...entry });
+    return entry;
+  };
   const turn = async (target: Target | UnresolvedTarget, budgetMs: number): Promise<TargetSummary> => {
-    if ('error' in target) return failedTarget(target);
+    if ('error' in target) return failed(target);
     try {
       return await runReclaim({ ...options, now, settings: { ...targetSettings(settings, target), maxRunMs: budgetMs } });
     } catch (error) {
-      return failedTarget(target, error);
+      return failed(target, error);
     }
   };
   const targets = await shareBudget(resolved, {

@@ -10,6 +10,7 @@ import { serverVersion } from '../redis/connection';
 import type { RedisClient } from '../redis/client';
 import { deadLetterTypeError, mapRedisError, missingGroupError, type ReplyContext } from '../errors';
 import { rideFailovers } from '../redis/failover';
+import { groupNames } from '../redis/group-health';
 import { buildKeys } from '../redis/keys';
 import { createLimiter } from './limit';
 import { pipelinePages } from './pipeline';
@@ -135,6 +136,7 @@ async function reclaimWith(
       const ctx = {
         stages: stagesFor(mode, settleContext, { minIdleMs: settings.minIdleMs, processor }),
         consumer: settings.consumerName,
+        source: { stream: keys.stream, group: settings.groupName },
         maxDeliveries: settings.maxDeliveries,
         hashKeyField: settings.hashKeyField,
         limit: createLimiter(settings.concurrency),
@@ -177,8 +179,7 @@ async function reclaimWith(
  * key again before its first write, in case it changes during the run.)
  */
 async function assertGroupExists(client: RedisClient, settings: Settings, ctx: ReplyContext & { deadLetter: string }): Promise<void> {
-  const groups = (await client.call('XINFO', 'GROUPS', settings.streamName)) as unknown[][];
-  const names = groups.map((g) => String(g[g.indexOf('name') + 1]));
+  const names = await groupNames(client, settings.streamName);
   if (!names.includes(settings.groupName)) throw missingGroupError(ctx, names);
   const dlqType = await client.type(settings.deadLetterStream);
   if (dlqType !== 'stream' && dlqType !== 'none') throw deadLetterTypeError(ctx, `dead-letter key holds another type (${dlqType})`);

@@ -5,6 +5,7 @@
  */
 import { Cluster } from 'ioredis';
 import type { RedisClient } from '../redis/client';
+import { groupNames } from '../redis/group-health';
 import { describeTarget, type Settings, type TargetSpec } from '../config/settings';
 import { mapRedisError } from '../errors';
 
@@ -43,7 +44,7 @@ export async function resolveTargets(client: RedisClient, settings: Settings): P
     const group = spec.groups === '*' ? '*' : spec.groups.join(',');
     let present: string[];
     try {
-      present = await groupsOf(client, stream);
+      present = await groupNames(client, stream);
     } catch (error) {
       // A discovered stream deleted since the SCAN is simply gone; anything else is that stream's error.
       if (!listed && /no such key/i.test(String(error))) continue;
@@ -54,11 +55,6 @@ export async function resolveTargets(client: RedisClient, settings: Settings): P
     out.push(...groups.map((g) => ({ stream, group: g })));
   }
   return out;
-}
-
-async function groupsOf(client: RedisClient, stream: string): Promise<string[]> {
-  const groups = (await client.call('XINFO', 'GROUPS', stream)) as unknown[][];
-  return groups.map((g) => String(g[g.indexOf('name') + 1]));
 }
 
 /**

@@ -21,10 +21,17 @@ export function flatMap(row: Flat): Map<string, Flat[number]> {
 export const flatNumber = (v: Flat[number] | undefined): number | null =>
   typeof v === 'number' ? v : v === null || v === undefined ? null : Number(v);
 
+/** Every group of a stream, as XINFO GROUPS rows. Fails on a missing stream (`no such key`) or another type. */
+export async function groupRows(client: RedisClient, stream: string): Promise<Map<string, Flat[number]>[]> {
+  return ((await client.call('XINFO', 'GROUPS', stream)) as Flat[]).map(flatMap);
+}
+
+/** The names of a stream's groups (fails like groupRows). */
+export const groupNames = async (client: RedisClient, stream: string): Promise<string[]> => (await groupRows(client, stream)).map((g) => String(g.get('name')));
+
 /** The group's XINFO GROUPS row; undefined when the stream has no such group. */
 export async function groupInfo(client: RedisClient, stream: string, group: string): Promise<Map<string, Flat[number]> | undefined> {
-  const groups = ((await client.call('XINFO', 'GROUPS', stream)) as Flat[]).map(flatMap);
-  return groups.find((g) => String(g.get('name')) === group);
+  return (await groupRows(client, stream)).find((g) => String(g.get('name')) === group);
 }
 
 export interface OldestPending {

@@ -96,9 +96,9 @@ describe('a slot moved during a run', () => {
     const writer = createHashWriter(buildKeys(settings), '');
     // The general path with a processor slow enough that the reshard overlaps many pages.
     const slow: Processor = {
-      async process(entry) {
+      async process(entry, source) {
         await new Promise((r) => setTimeout(r, 2));
-        return writer.process(entry);
+        return writer.process(entry, source);
       },
     };
     let moved: Promise<{ from: number; to: number }> | undefined;

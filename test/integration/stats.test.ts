@@ -148,5 +148,7 @@ describe('several targets (a list of streams, `*` or several groups)', () => {
     expect(listed.code).toBe(1);
     expect(listed.stdout).toContain(`== ${other} / g1\n`);
     expect(listed.stdout).toMatch(new RegExp(`== ${stream} / g1\\n  error: .*g1`));
+    // The stream is there, so the error says the group is what is missing, with the groups there are.
+    expect(listed.stdout).toMatch(new RegExp(`== ${stream} / g1\\n  error: Stream \`${stream}\` on .* has no consumer group \`g1\` \\(its groups: ${group}\\)`));
   });
 });

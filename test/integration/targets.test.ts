@@ -123,9 +123,12 @@ describe('a run over several targets', () => {
     const entries = await backlog(a, good, 12);
     const { settings, client } = await setup({ STREAM_NAME: a, STREAM_CONSUMER_GROUP_NAME: `${missing},${good}` });
 
-    const summary = await runTargets({ client, settings });
+    const errors: unknown[] = [];
+    const logger = { info() {}, warn() {}, error: (message: string, fields?: unknown) => void errors.push({ message, fields }) };
+    const summary = await runTargets({ client, settings, logger });
 
     expect(summary.targets?.[0]).toEqual({ stream: a, group: missing, error: expect.stringContaining(`has no consumer group \`${missing}\` (its groups: ${good})`) });
+    expect(errors).toEqual([{ message: 'target failed', fields: summary.targets?.[0] }]);
     expect(summary.targets?.[1]).toMatchObject({ stream: a, group: good, processed: 12, complete: true });
     expect(summary).toMatchObject({ processed: 12, complete: false });
     await expectInvariant(settings, a, good, entries);

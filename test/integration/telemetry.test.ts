@@ -71,10 +71,10 @@ async function seed(r: Redis, s: Settings, n: number): Promise<void> {
 function flakyProcessor(s: Settings): Processor {
   const writer = createHashWriter(buildKeys(s), s.hashKeyField);
   return {
-    async process(entry) {
+    async process(entry, source) {
       const seq = Number(entry.fields[entry.fields.findIndex((f) => f.toString() === 'seq') + 1]);
       if (seq % 10 === 1) throw new Error('downstream unavailable');
-      return writer.process(entry);
+      return writer.process(entry, source);
     },
   };
 }

@@ -61,12 +61,12 @@ function faultingWriter(settings: Settings, at: number, fault: () => void): Proc
   const writer = createHashWriter(buildKeys(settings), settings.hashKeyField);
   let calls = 0;
   return {
-    async process(entry) {
+    async process(entry, source) {
       if (++calls === at) {
         faults++;
         fault();
       }
-      return writer.process(entry);
+      return writer.process(entry, source);
     },
   };
 }

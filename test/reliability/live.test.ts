@@ -106,9 +106,9 @@ describe('the reclaimer beside live consumers', () => {
     const seenByReclaimer = new Set<string>();
     const writer = createHashWriter(buildKeys(settings), settings.hashKeyField);
     const recording: Processor = {
-      async process(entry) {
+      async process(entry, source) {
         seenByReclaimer.add(entry.id);
-        return writer.process(entry);
+        return writer.process(entry, source);
       },
     };
     const summaries: Summary[] = [];

@@ -38,9 +38,9 @@ afterAll(async () => {
 /** The hash writer, recording which runner processed which entry. */
 function counting(label: string, writer: Processor, seen: Map<string, string[]>): Processor {
   return {
-    async process(entry) {
+    async process(entry, source) {
       seen.set(entry.id, [...(seen.get(entry.id) ?? []), label]);
-      return writer.process(entry);
+      return writer.process(entry, source);
     },
   };
 }
@@ -91,14 +91,17 @@ describe(`${RUNNERS} runs over several targets at once`, () => {
   const SIZES = [500, 1_000, 1_500];
   const workable = (ids: readonly string[], offset: number): number => ids.filter((_, i) => i % 40 !== 3 && (i + offset) % 50 !== 7 && i % 100 !== 11).length;
 
-  /** A hash writer for every target: an entry's `src` field names its stream, so its hash key. */
+  /**
+   * A hash writer for every target, keyed by the source the run hands it. Each entry's `src`
+   * field names the stream it was written to: a source that disagrees is recorded as such.
+   */
   function countingAll(label: string, seen: Map<string, string[]>): Processor {
     return {
-      async process(entry) {
+      async process(entry, source) {
         const field = (name: string): string => String(entry.fields[entry.fields.findIndex((f) => f.toString() === name) + 1]);
-        const at = `${field('src')} ${entry.id}`;
+        const at = `${source.stream === field('src') ? source.stream : `wrong source ${source.stream}`} ${source.group} ${entry.id}`;
         seen.set(at, [...(seen.get(at) ?? []), label]);
-        return { key: Buffer.from(`${field('src')}:${field('k')}`), fields: entry.fields };
+        return { key: Buffer.from(`${source.stream}:${field('k')}`), fields: entry.fields };
       },
     };
   }
@@ -149,11 +152,12 @@ describe(`${RUNNERS} runs over several targets at once`, () => {
       }
     }
 
-    // Each entry was processed once by each group (two groups on every stream), never twice by one.
+    // Each entry was processed once per group (two groups on every stream), never twice by one,
+    // and handed to the processor with the stream it came from.
     if (counting) {
-      const wrong = [...seen].filter(([, runs]) => runs.length !== groups.length);
+      const wrong = [...seen].filter(([at, runs]) => runs.length !== 1 || at.startsWith('wrong source'));
       expect(wrong).toEqual([]);
-      expect(seen.size * groups.length).toBe(expectedWork);
+      expect(seen.size).toBe(expectedWork);
     }
     for (const stream of streams) {
       for (const group of groups) {
