@@ -46,6 +46,15 @@ export class EntraTokenError extends RedisAuthError {
   override readonly name: string = 'EntraTokenError';
 }
 
+/**
+ * `STREAM_PATTERN` discovery (SCAN over every master) did not finish within `MAX_RUN_SEC`: no
+ * target was run. A budget that cannot even list the streams is a setting to change, not a
+ * partial run to report as success.
+ */
+export class DiscoveryTimeoutError extends Error {
+  override readonly name = 'DiscoveryTimeoutError';
+}
+
 /** The stream or the consumer group does not exist. */
 export class MissingGroupError extends Error {
   override readonly name: string = 'MissingGroupError';
@@ -131,7 +140,7 @@ export function deadLetterTypeError(ctx: Pick<ReplyContext, 'target'> & { deadLe
 /** Map an error from ioredis or a script to one of ours, with a message naming the cause. */
 export function mapRedisError(error: unknown, ctx: ReplyContext): Error {
   // Already ours, with a message naming the cause: kept as they are (types stay end to end).
-  const typed = [SettingsError, MissingGroupError, WrongTypeError, KeySlotError, RedisAuthError, NodeUnavailableError];
+  const typed = [SettingsError, MissingGroupError, WrongTypeError, KeySlotError, RedisAuthError, NodeUnavailableError, DiscoveryTimeoutError];
   if (typed.some((type) => error instanceof type)) return error as Error;
   const raw = redact(error instanceof Error ? error.message : String(error), ctx.secrets);
   const code = (error as { code?: string } | undefined)?.code;

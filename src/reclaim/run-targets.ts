@@ -5,17 +5,17 @@
  * turn a fair share of what is left, so small targets finish even while a huge backlog takes
  * most of the budget, and targets on different cluster masters are worked at the same time.
  */
-import { describeTarget, isSingleTarget, type Settings } from '../config/settings';
-import { mapRedisError } from '../errors';
-import { zeroCounts, type Counts } from './counts';
-import { runReclaim, type RunOptions, type Summary } from './run';
 import { Cluster } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
+import { describeTarget, isSingleTarget, type Settings } from '../config/settings';
+import { DiscoveryTimeoutError, mapRedisError } from '../errors';
 import type { RedisClient } from '../redis/client';
-import { shareBudget } from './fair-share';
 import { silentLogger } from '../telemetry/logger';
-import { resolveTargets, specOf, type Target, type UnresolvedTarget } from './targets';
-import type { StopReason } from './stop';
+import { zeroCounts, type Counts } from './counts';
+import { shareBudget } from './fair-share';
+import { runReclaim, type RunOptions, type Summary } from './run';
+import { stopCondition, type StopReason } from './stop';
+import { SCAN_COUNT, resolveTargets, specOf, isStopped, type Target, type UnresolvedTarget } from './targets';
 
 /** A target whose run failed: its own error; the other targets still ran. */
 export interface FailedTarget {
@@ -54,10 +54,20 @@ export async function runTargets(options: RunOptions): Promise<RunSummary> {
   const now = options.now ?? Date.now;
   const started = now();
   const deadline = started + settings.maxRunMs;
+  const discovery = stopCondition({ now, started, maxRunMs: settings.maxRunMs }, options.signal);
   // Discovery failing (SCAN refused, connection lost) fails the whole run, named like a single run's error.
-  const resolved = await resolveTargets(options.client, settings).catch((error: unknown) => {
+  const resolved = await resolveTargets(options.client, settings, discovery.stop).catch((error: unknown) => {
     throw mapRedisError(error, { target: describeTarget(settings), stream: label(settings), group: settings.groupName, secrets: [settings.redisPassword] });
   });
+  if (isStopped(resolved)) {
+    // Interrupted: an empty run, reported as such. Out of time: no run can ever find its targets.
+    if (discovery.reason(false) === 'interrupted') return totals(settings, [], Math.max(0, Math.round(now() - started)), 'interrupted');
+    throw new DiscoveryTimeoutError(
+      `Finding the streams of \`STREAM_PATTERN\` \`${label(settings)}\` on ${describeTarget(settings)} took all of \`MAX_RUN_SEC\` ` +
+        `(${settings.maxRunMs / 1000} s: ${resolved.calls} SCAN calls of ${SCAN_COUNT} keys, ${resolved.mastersDone} of ${resolved.masters} masters done); ` +
+        `no target was run: raise \`MAX_RUN_SEC\`, or list the streams in \`STREAM_NAME\``,
+    );
+  }
   const logger = options.logger ?? silentLogger;
   // The summary holds a failure too, but a log search for a target should find it.
   const failed = (target: Target | UnresolvedTarget, error?: unknown): FailedTarget => {
@@ -121,11 +131,12 @@ function label(settings: Settings): string {
 const SEVERITY: readonly StopReason[] = ['covered', 'budget', 'interrupted'];
 const COUNT_FIELDS = Object.keys(zeroCounts()) as (keyof Counts)[];
 
-function totals(settings: Settings, targets: TargetSummary[], durationMs: number): RunSummary {
+/** The run's summary over its targets; `interrupted` when it was stopped before any target ran. */
+function totals(settings: Settings, targets: TargetSummary[], durationMs: number, interrupted?: 'interrupted'): RunSummary {
   const ran = targets.filter((t): t is Summary => !isFailed(t));
   const counts = zeroCounts();
   for (const t of ran) for (const field of COUNT_FIELDS) counts[field] += t[field];
-  const stopReason = ran.reduce<StopReason>((worst, t) => (SEVERITY.indexOf(t.stopReason) > SEVERITY.indexOf(worst) ? t.stopReason : worst), 'covered');
+  const stopReason = ran.reduce<StopReason>((worst, t) => (SEVERITY.indexOf(t.stopReason) > SEVERITY.indexOf(worst) ? t.stopReason : worst), interrupted ?? 'covered');
   return {
     stream: label(settings),
     group: settings.groupName,
@@ -133,7 +144,7 @@ function totals(settings: Settings, targets: TargetSummary[], durationMs: number
     deregistered: ran.reduce((n, t) => n + t.deregistered, 0),
     durationMs,
     // A failed target covered nothing: the run is not complete (stopReason tells the targets that ran).
-    complete: ran.length === targets.length && ran.every((t) => t.complete),
+    complete: interrupted === undefined && ran.length === targets.length && ran.every((t) => t.complete),
     stopReason,
     dryRun: settings.dryRun,
     targets,

@@ -20,7 +20,7 @@ export interface UnresolvedTarget extends Target {
 }
 
 /** SCAN COUNT: keys looked at per call (a hint to the server, not a limit on matches). */
-const SCAN_COUNT = 1000;
+export const SCAN_COUNT = 1000;
 /** A guard, not a limit met in practice: a keyspace of 10^9 keys needs 10^6 calls at COUNT 1000. */
 const MAX_SCAN_CALLS = 1_000_000;
 
@@ -29,11 +29,14 @@ export function specOf(settings: Settings): TargetSpec {
   return settings.targets ?? { streams: [settings.streamName], groups: [settings.groupName], deadLetterStream: undefined, hashKeyPrefix: undefined };
 }
 
-/** Targets in a stable order (as listed, or discovered streams sorted), each with its groups. */
-export async function resolveTargets(client: RedisClient, settings: Settings): Promise<(Target | UnresolvedTarget)[]> {
+/** Targets in a stable order (as listed, or discovered streams sorted), each with its groups; or how far discovery got. */
+export async function resolveTargets(client: RedisClient, settings: Settings): Promise<(Target | UnresolvedTarget)[]>;
+export async function resolveTargets(client: RedisClient, settings: Settings, stop: () => boolean): Promise<(Target | UnresolvedTarget)[] | DiscoveryStopped>;
+export async function resolveTargets(client: RedisClient, settings: Settings, stop?: () => boolean): Promise<(Target | UnresolvedTarget)[] | DiscoveryStopped> {
   const spec = specOf(settings);
   const listed = 'streams' in spec;
-  const streams = listed ? spec.streams : await discoverStreams(client, spec.pattern, spec.deadLetterStream);
+  const streams = listed ? spec.streams : await discoverStreams(client, spec.pattern, spec.deadLetterStream, stop ?? (() => false));
+  if (isStopped(streams)) return streams;
   const out: (Target | UnresolvedTarget)[] = [];
   for (const stream of streams) {
     // A listed group is the run's to check (its error then names it); only `*` and discovery ask first.
@@ -57,16 +60,37 @@ export async function resolveTargets(client: RedisClient, settings: Settings): P
   return out;
 }
 
+/** How far a discovery got when it was stopped (its budget spent, or the run interrupted). */
+export interface DiscoveryStopped {
+  readonly stopped: true;
+  /** SCAN calls made, over every master. */
+  readonly calls: number;
+  readonly mastersDone: number;
+  readonly masters: number;
+}
+
+export const isStopped = <T>(found: T | DiscoveryStopped): found is DiscoveryStopped => (found as Partial<DiscoveryStopped>).stopped === true;
+
 /**
  * Stream keys matching `pattern` on every master, sorted, without the dead-letter streams the
  * product writes: the explicit `DEAD_LETTER_STREAM`, else `<stream>:dlq` of a matched stream.
+ * `stop` is asked before each SCAN call: a keyspace of 10^7 keys takes about ten seconds.
  */
-export async function discoverStreams(client: RedisClient, pattern: string, deadLetterStream: string | undefined): Promise<string[]> {
+export async function discoverStreams(client: RedisClient, pattern: string, deadLetterStream: string | undefined): Promise<string[]>;
+export async function discoverStreams(client: RedisClient, pattern: string, deadLetterStream: string | undefined, stop: () => boolean): Promise<string[] | DiscoveryStopped>;
+export async function discoverStreams(
+  client: RedisClient,
+  pattern: string,
+  deadLetterStream: string | undefined,
+  stop: () => boolean = () => false,
+): Promise<string[] | DiscoveryStopped> {
   const nodes = client instanceof Cluster ? client.nodes('master') : [client];
   const found = new Set<string>();
-  for (const node of nodes) {
+  let total = 0;
+  for (const [done, node] of nodes.entries()) {
     let cursor = '0';
-    for (let calls = 0; ; calls++) {
+    for (let calls = 0; ; calls++, total++) {
+      if (stop()) return { stopped: true, calls: total, mastersDone: done, masters: nodes.length };
       if (calls >= MAX_SCAN_CALLS) throw new Error(`SCAN MATCH ${pattern} did not finish within ${MAX_SCAN_CALLS} calls`);
       const [next, keys] = (await node.call('SCAN', cursor, 'MATCH', pattern, 'TYPE', 'stream', 'COUNT', SCAN_COUNT)) as [string, string[]];
       for (const key of keys) found.add(key);

@@ -9,6 +9,7 @@ import type { RedisClient } from '../../src/redis/connection';
 import { runTargets, type RunSummary, type TargetSummary } from '../../src/reclaim/run-targets';
 import type { Summary } from '../../src/reclaim/run';
 import { discoverStreams } from '../../src/reclaim/targets';
+import { DiscoveryTimeoutError } from '../../src/errors';
 import { describeTarget, type Settings } from '../../src/config/settings';
 import { addEntries, createGroup, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
 import { checkInvariant } from '../helpers/invariant';
@@ -21,6 +22,14 @@ const connections = useTarget((started) => ([server, redis] = [started, started.
 
 /** A stream key of this test: hash-tagged on a cluster target, so its keys share a slot. */
 const key = (label: string): string => (server.cluster ? `{${uniqueName(label)}}` : uniqueName(label));
+/**
+ * Stream keys of one shard, for the budget tests: there, more targets wait than run at once on a
+ * cluster too. (Shards side by side: test/unit/fair-share.test.ts and cluster.test.ts.)
+ */
+const oneShard = (): ((label: string) => string) => {
+  const tag = uniqueName('shard');
+  return (label) => (server.cluster ? `{${tag}}:${uniqueName(label)}` : uniqueName(label));
+};
 
 async function setup(env: Record<string, string>): Promise<{ settings: Settings; client: RedisClient }> {
   const settings = testSettings(server, env);
@@ -117,6 +126,33 @@ describe('a run over several targets', () => {
     expect(await discoverStreams(redis, `${prefix}:*`, undefined)).toEqual([`${prefix}:dead`, `${prefix}:x`, `${prefix}:y`]);
   });
 
+  it('discovery bounded by the budget: out of time, a DiscoveryTimeoutError and nothing run; interrupted, an empty interrupted run (injected clock)', async () => {
+    const prefix = uniqueName('slow');
+    // 5,000 other keys (a slot's worth each per pipeline, for a cluster): SCAN needs several calls.
+    for (let j = 0; j < 50; j++) {
+      const batch = redis.pipeline();
+      for (let i = 0; i < 100; i++) batch.set(`{fill-${prefix}-${j}}:${i}`, 'x');
+      await batch.exec();
+    }
+    const stream = server.cluster ? `{${prefix}}:s` : `${prefix}:s`;
+    const group = uniqueName('g');
+    await backlog(stream, group, 3);
+    const { settings, client } = await setup({ STREAM_NAME: '', STREAM_PATTERN: `*${prefix}*`, STREAM_CONSUMER_GROUP_NAME: group });
+    let tick = 0;
+
+    // Two ticks: one SCAN call, then the budget is spent.
+    const run = runTargets({ client, settings: { ...settings, maxRunMs: 2 }, now: () => tick++ });
+    await expect(run).rejects.toThrow(DiscoveryTimeoutError);
+    await expect(run).rejects.toThrow(new RegExp(`\`STREAM_PATTERN\` \`\\*${prefix}\\*\` .* took all of \`MAX_RUN_SEC\` .*1 SCAN calls .*raise \`MAX_RUN_SEC\`, or list the streams in \`STREAM_NAME\``));
+    expect((await redis.xpending(stream, group))[0]).toBe(3);
+
+    const abort = new AbortController();
+    abort.abort();
+    const interrupted = await runTargets({ client, settings, signal: abort.signal });
+    expect(interrupted).toMatchObject({ targets: [], scanned: 0, complete: false, stopReason: 'interrupted' });
+    expect((await runTargets({ client, settings })).targets?.map((t) => t.stream)).toEqual([stream]);
+  });
+
   it('a missing listed group is that target\'s error; the other targets are still reclaimed', async () => {
     const a = key('a');
     const [good, missing] = [uniqueName('good'), uniqueName('missing')];
@@ -177,16 +213,18 @@ describe('a run over several targets', () => {
   });
 
   it('shares one budget fairly: small targets complete while a huge one spends it (injected clock)', async () => {
-    const big = key('big');
-    const small = [key('s1'), key('s2'), key('s3'), key('s4'), key('s5'), key('s6')];
+    const at = oneShard();
+    const big = at('big');
+    const small = [at('s1'), at('s2'), at('s3'), at('s4'), at('s5'), at('s6')];
     const group = uniqueName('g');
     await backlog(big, group, 2_000);
     for (const s of small) await backlog(s, group, 15);
-    // BATCH_SIZE 10: the big target needs 200 pages; one clock tick per read of the clock, so the
-    // budget (120 ticks) runs out long before it is covered, whatever the wall clock does.
+    // BATCH_SIZE 10: the big target needs 200 pages; the clock moves one tick per page settled
+    // (by any target), so the budget (120 ticks) runs out long before it is covered, whatever the
+    // wall clock does and however the targets' reads of the clock interleave.
     const { settings, client } = await setup({ STREAM_NAME: [big, ...small].join(','), STREAM_CONSUMER_GROUP_NAME: group, BATCH_SIZE: '10' });
-    let tick = 0;
-    const summary = await runTargets({ client, settings: { ...settings, maxRunMs: 120 }, now: () => tick++ });
+    let pages = 0;
+    const summary = await runTargets({ client, settings: { ...settings, maxRunMs: 120 }, now: () => pages, onProgress: () => void pages++ });
 
     const [bigSummary, ...smalls] = ran(summary);
     expect(bigSummary).toMatchObject({ stream: big, complete: false, stopReason: 'budget' });
@@ -197,14 +235,16 @@ describe('a run over several targets', () => {
   });
 
   it('more huge targets than run at once: each gets a turn, a small one listed last completes (injected clock)', async () => {
-    const huge = [key('h1'), key('h2'), key('h3'), key('h4'), key('h5')];
-    const small = key('last');
+    const at = oneShard();
+    const huge = [at('h1'), at('h2'), at('h3'), at('h4'), at('h5')];
+    const small = at('last');
     const group = uniqueName('g');
-    for (const h of huge) await backlog(h, group, 600);
+    for (const h of huge) await backlog(h, group, 1_200);
     await backlog(small, group, 12);
     const { settings, client } = await setup({ STREAM_NAME: [...huge, small].join(','), STREAM_CONSUMER_GROUP_NAME: group, BATCH_SIZE: '10' });
-    let tick = 0;
-    const summary = await runTargets({ client, settings: { ...settings, maxRunMs: 200 }, now: () => tick++ });
+    // The clock moves one tick per page settled, as in the test above: each huge one needs 120 pages, all of them 600.
+    let pages = 0;
+    const summary = await runTargets({ client, settings: { ...settings, maxRunMs: 200 }, now: () => pages, onProgress: () => void pages++ });
 
     const targets = ran(summary);
     expect(targets.at(-1)).toMatchObject({ stream: small, processed: 12, complete: true });
@@ -214,7 +254,7 @@ describe('a run over several targets', () => {
       expect(t.complete, t.stream).toBe(false);
     }
     expectTotals(summary);
-    for (const h of huge) expect(Number((await redis.xpending(h, group))[0])).toBe(600 - (targets.find((t) => t.stream === h)?.processed ?? 0));
+    for (const h of huge) expect(Number((await redis.xpending(h, group))[0])).toBe(1_200 - (targets.find((t) => t.stream === h)?.processed ?? 0));
   });
 
   it('a single stream and group: exactly today\'s summary, no `targets`', async () => {
