@@ -77,6 +77,8 @@ export async function runTargets(options: RunOptions): Promise<RunSummary> {
   };
   const turn = async (target: Target | UnresolvedTarget, budgetMs: number): Promise<TargetSummary> => {
     if ('error' in target) return failed(target);
+    // Not reached: the run was interrupted, or the budget spent, before this turn. No command is sent.
+    if (options.signal?.aborted || budgetMs <= 0) return notReached(settings, target, options.signal?.aborted ? 'interrupted' : 'budget');
     try {
       return await runReclaim({ ...options, now, settings: { ...targetSettings(settings, target), maxRunMs: budgetMs } });
     } catch (error) {
@@ -93,6 +95,11 @@ export async function runTargets(options: RunOptions): Promise<RunSummary> {
     merge: mergeTurns,
   });
   return totals(settings, targets, Math.max(0, Math.round(now() - started)));
+}
+
+/** A target's summary when its turn came after the run stopped: nothing done, not covered. */
+function notReached(settings: Settings, target: Target, stopReason: Exclude<StopReason, 'covered'>): Summary {
+  return { stream: target.stream, group: target.group, ...zeroCounts(), deregistered: 0, durationMs: 0, complete: false, stopReason, dryRun: settings.dryRun };
 }
 
 /** One target's settings: its stream and group, and that stream's default keys unless set explicitly. */

@@ -257,6 +257,30 @@ describe('a run over several targets', () => {
     for (const h of huge) expect(Number((await redis.xpending(h, group))[0])).toBe(1_200 - (targets.find((t) => t.stream === h)?.processed ?? 0));
   });
 
+  it('interrupted: the targets in flight settle their pages, the ones not started send nothing and say `interrupted`', async () => {
+    const at = oneShard();
+    const streams = Array.from({ length: 6 }, (_, i) => at(`i${i}`));
+    const group = uniqueName('g');
+    for (const s of streams) await backlog(s, group, 50);
+    const { settings, client } = await setup({ STREAM_NAME: streams.join(','), STREAM_CONSUMER_GROUP_NAME: group, BATCH_SIZE: '10' });
+    const abort = new AbortController();
+
+    // Stopped at the first page settled: four targets are running then (four per shard), two wait.
+    const summary = await runTargets({ client, settings, signal: abort.signal, onProgress: () => abort.abort() });
+    expect(summary).toMatchObject({ complete: false, stopReason: 'interrupted' });
+    expect(ran(summary).map((t) => [t.stopReason, t.complete])).toEqual(streams.map(() => ['interrupted', false]));
+    expect(ran(summary).slice(4).map((t) => t.scanned)).toEqual([0, 0]);
+    expectTotals(summary);
+
+    // Interrupted before it starts: no target sends a command (not even XINFO GROUPS).
+    if (!server.cluster) {
+      await redis.config('RESETSTAT');
+      const before = await runTargets({ client, settings, signal: AbortSignal.abort() });
+      expect(ran(before).map((t) => t.stopReason)).toEqual(streams.map(() => 'interrupted'));
+      expect((await redis.info('commandstats')).match(/^cmdstat_\w+/gm)?.filter((c) => !/cmdstat_(config|info)$/.test(c))).toEqual([]);
+    }
+  });
+
   it('a single stream and group: exactly today\'s summary, no `targets`', async () => {
     const { settings, client } = await setup({});
     await backlog(settings.streamName, settings.groupName, 5);
