@@ -39,10 +39,10 @@ export function dlqScope(flags: ScopeFlags, io: CliIO): DlqScope {
   }
   const overrides = settingOverrides(flags);
   const scope = { use: USE, optional: ['STREAM_CONSUMER_GROUP_NAME'] as SettingName[] };
-  const given = loadSettings(io.env, overrides, scope);
   // No group set means records of every group, which is what `*` says; read that way, the
   // settings also carry the streams (or the pattern) exactly as a run reads them.
-  const settings = given.groupName ? given : loadSettings(io.env, { ...overrides, STREAM_CONSUMER_GROUP_NAME: '*' }, scope);
+  const group = overrides.STREAM_CONSUMER_GROUP_NAME ?? io.env.STREAM_CONSUMER_GROUP_NAME;
+  const settings = loadSettings(io.env, group?.trim() ? overrides : { ...overrides, STREAM_CONSUMER_GROUP_NAME: '*' }, scope);
   const spec = settings.targets;
   if (spec === undefined) throw new Error('settings without targets after validation'); // loadSettings reports what is missing
   const groups = spec.groups === '*' ? undefined : spec.groups;

@@ -7,7 +7,7 @@
 import { mapRedisError, missingGroupError } from '../errors';
 import { parseRecord } from '../redis/record';
 import type { RedisClient } from '../redis/client';
-import { flatMap, flatNumber, groupRows, oldestPending, type Flat } from '../redis/group-health';
+import { flatMap, flatNumber, groupInfo, groupNames, oldestPending, type Flat } from '../redis/group-health';
 import { describeTarget, type Settings } from '../config/settings';
 
 export const DEFAULT_REASON_SAMPLE = 100;
@@ -55,10 +55,9 @@ export async function collectStats(
   const { streamName: stream, groupName: group, deadLetterStream: dlq } = settings;
   const sample = options.sample ?? DEFAULT_REASON_SAMPLE;
   try {
-    const groups = await groupRows(client, stream);
-    const info = groups.find((g) => String(g.get('name')) === group);
+    const info = await groupInfo(client, stream, group);
     // Named with the groups there are: the stream exists (XINFO GROUPS would have failed), the group does not.
-    if (!info) throw missingGroupError({ target: describeTarget(settings), stream, group }, groups.map((g) => String(g.get('name'))));
+    if (!info) throw missingGroupError({ target: describeTarget(settings), stream, group }, await groupNames(client, stream));
     const [consumers, oldest, streamLength, deadLetters, newest] = await Promise.all([
       client.call('XINFO', 'CONSUMERS', stream, group) as Promise<Flat[]>,
       oldestPending(client, stream, group),

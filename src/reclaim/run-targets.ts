@@ -124,9 +124,7 @@ export function shardOf(client: RedisClient): (target: Target) => string {
 /** A target's turns as one summary: counts add up; the last turn says how it ended. A failed turn is the target's failure. */
 function mergeTurns(earlier: TargetSummary, later: TargetSummary): TargetSummary {
   if (isFailed(earlier) || isFailed(later)) return later;
-  const counts = zeroCounts();
-  for (const field of COUNT_FIELDS) counts[field] = earlier[field] + later[field];
-  return { ...later, ...counts, deregistered: earlier.deregistered + later.deregistered, durationMs: earlier.durationMs + later.durationMs };
+  return { ...later, ...added([earlier, later]), durationMs: earlier.durationMs + later.durationMs };
 }
 
 /** The configured streams, as written: the `STREAM_NAME` text, or the pattern. */
@@ -136,19 +134,23 @@ function label(settings: Settings): string {
 }
 
 const SEVERITY: readonly StopReason[] = ['covered', 'budget', 'interrupted'];
-const COUNT_FIELDS = Object.keys(zeroCounts()) as (keyof Counts)[];
+const SUMMED = [...Object.keys(zeroCounts()), 'deregistered'] as (keyof Counts | 'deregistered')[];
+
+/** The summaries' counts and `deregistered`, added up: a target's turns, or the run's targets. */
+function added(summaries: readonly Summary[]): Counts & { deregistered: number } {
+  const sum = { ...zeroCounts(), deregistered: 0 };
+  for (const s of summaries) for (const field of SUMMED) sum[field] += s[field];
+  return sum;
+}
 
 /** The run's summary over its targets; `interrupted` when it was stopped before any target ran. */
 function totals(settings: Settings, targets: TargetSummary[], durationMs: number, interrupted?: 'interrupted'): RunSummary {
   const ran = targets.filter((t): t is Summary => !isFailed(t));
-  const counts = zeroCounts();
-  for (const t of ran) for (const field of COUNT_FIELDS) counts[field] += t[field];
   const stopReason = ran.reduce<StopReason>((worst, t) => (SEVERITY.indexOf(t.stopReason) > SEVERITY.indexOf(worst) ? t.stopReason : worst), interrupted ?? 'covered');
   return {
     stream: label(settings),
     group: settings.groupName,
-    ...counts,
-    deregistered: ran.reduce((n, t) => n + t.deregistered, 0),
+    ...added(ran),
     durationMs,
     // A failed target covered nothing: the run is not complete (stopReason tells the targets that ran).
     complete: interrupted === undefined && ran.length === targets.length && ran.every((t) => t.complete),
