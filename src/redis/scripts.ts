@@ -10,6 +10,7 @@ import deadLetterLua from './scripts/dead-letter.lua';
 import deadLetterReadLua from './scripts/dead-letter-read.lua';
 import deleteIdleConsumerLua from './scripts/delete-idle-consumer.lua';
 import reclaimPageLua from './scripts/reclaim-page.lua';
+import renewLeaseLua from './scripts/renew-lease.lua';
 import recordLib from './scripts/lib/record.lua';
 import replayCommitLua from './scripts/replay-commit.lua';
 import replayDeadLetterLua from './scripts/replay-dead-letter.lua';
@@ -30,6 +31,7 @@ const SCRIPTS = {
   replayDeadLetter: withRecordLib(replayDeadLetterLua),
   deleteIdleConsumer: deleteIdleConsumerLua,
   reclaimPage: withRecordLib(reclaimPageLua),
+  renewLease: renewLeaseLua,
 } as const;
 
 /**
