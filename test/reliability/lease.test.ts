@@ -5,8 +5,8 @@
  * Minutes without sleeping: time is advanced in steps by raising every consumer entry's idle
  * time exactly (`XCLAIM … IDLE <idle + step> JUSTID`, owner and count kept), so an entry a
  * consumer stopped renewing ages step after step, and one it renews starts again from zero.
- * Then renewals race real reclaimer runs, round after round: whichever wins an entry, nothing is
- * lost and nothing is settled twice.
+ * Then renewals race real reclaimer runs, round after round (some entries at the delivery limit):
+ * whichever wins an entry, nothing is lost and nothing is hashed or dead-lettered twice.
  */
 import { describe, expect, it } from 'vitest';
 import type { Settings } from '../../src/config/settings';
@@ -14,7 +14,7 @@ import { renewLease } from '../../src/redis/lease';
 import { buildKeys } from '../../src/redis/keys';
 import { createHashWriter, type Processor } from '../../src/reclaim/process';
 import { runReclaim, type Summary } from '../../src/reclaim/run';
-import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, tweet } from '../helpers/backlog';
+import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, testSettings, tweet } from '../helpers/backlog';
 import { checkInvariant } from '../helpers/invariant';
 import { useTarget, type TestClient, type TestTarget } from '../helpers/target';
 
@@ -100,7 +100,7 @@ describe.each(PATHS)('leases on $name', ({ env, custom }) => {
     expect(report.states).toMatchObject({ pending: 20, hashed: 40 });
   });
 
-  it('renewals racing reclaimer runs, 5 rounds: each entry is kept by its consumer or settled once, none lost', async () => {
+  it('renewals racing reclaimer runs, 5 rounds: each entry is kept by its consumer or settled (hashed or dead-lettered) once, none lost', async () => {
     const ROUNDS = 5;
     const PER_ROUND = 300;
     const s = testSettings(server, { MIN_IDLE_TIME_SEC: String(MIN_IDLE_MS / 1000), BATCH_SIZE: '25', CONCURRENCY: '4', ...env });
@@ -109,10 +109,14 @@ describe.each(PATHS)('leases on $name', ({ env, custom }) => {
     await createGroup(redis, s.streamName, s.groupName);
     const kept = new Set<string>();
     let processed = 0;
+    let deadLettered = 0;
 
     for (let round = 0; round < ROUNDS; round++) {
       await addEntries(redis, s.streamName, Array.from({ length: PER_ROUND }, (_, i) => tweet(round * PER_ROUND + i)));
       const ids = await readAsConsumer(redis, s.streamName, s.groupName, 'worker', PER_ROUND, { idleMs: 600_000 });
+      // One in ten at the delivery limit: the run dead-letters it unless the renewal comes first.
+      const poison = new Set(ids.filter((_, i) => i % 10 === 0));
+      await setPending(redis, s.streamName, s.groupName, 'worker', [...poison], 600_000, s.maxDeliveries);
       const everRenewed = new Set<string>();
       let done = false;
       const run = runReclaim({ client: c, settings: s, ...(custom ? { processor: counting(s, seen) } : {}) }).finally(() => (done = true));
@@ -123,17 +127,18 @@ describe.each(PATHS)('leases on $name', ({ env, custom }) => {
         for (const id of await renewLease(redis, { stream: s.streamName, group: s.groupName, consumer: 'worker', ids: slice })) everRenewed.add(id);
       }
       const summary = await run;
-      expect(summary).toMatchObject({ complete: true, failed: 0, deadLettered: 0 });
+      expect(summary).toMatchObject({ complete: true, failed: 0 });
       processed += summary.processed;
+      deadLettered += summary.deadLettered;
 
       const rows = (await pendingOf(redis, s.streamName, s.groupName)).filter(([id]) => ids.includes(id));
       // Nothing the reclaimer took is left half-done, and what the consumer kept it kept untouched.
       for (const [id, owner, , count] of rows) {
-        expect([owner, count]).toEqual(['worker', 1]);
+        expect([owner, count]).toEqual(['worker', poison.has(id) ? s.maxDeliveries : 1]);
         expect(everRenewed.has(id)).toBe(true);
         kept.add(id);
       }
-      expect(summary.processed + rows.length).toBe(PER_ROUND);
+      expect(summary.processed + summary.deadLettered + rows.length).toBe(PER_ROUND);
       // The consumer can renew exactly what it still owns.
       const again = await renewLease(redis, { stream: s.streamName, group: s.groupName, consumer: 'worker', ids });
       expect(again).toEqual(ids.filter((id) => rows.some(([r]) => r === id)));
@@ -142,7 +147,7 @@ describe.each(PATHS)('leases on $name', ({ env, custom }) => {
     if (custom) expect([...seen.values()].filter((n) => n !== 1)).toEqual([]);
     const report = await checkInvariant(redis, s, { entries: await entriesOf(s), live: kept }, { final: true });
     expect(report.violations).toEqual([]);
-    expect(report.states).toMatchObject({ pending: kept.size, hashed: processed });
-    expect(kept.size + processed).toBe(ROUNDS * PER_ROUND);
+    expect(report.states).toMatchObject({ pending: kept.size, hashed: processed, 'dead-lettered': deadLettered });
+    expect(kept.size + processed + deadLettered).toBe(ROUNDS * PER_ROUND);
   });
 });
