@@ -15,6 +15,7 @@ import fenceLib from './scripts/lib/fence.lua';
 import guardsLib from './scripts/lib/guards.lua';
 import recordLib from './scripts/lib/record.lua';
 import slicesLib from './scripts/lib/slices.lua';
+import renewLeaseLua from './scripts/renew-lease.lua';
 import replayCommitLua from './scripts/replay-commit.lua';
 import replayDeadLetterLua from './scripts/replay-dead-letter.lua';
 import settleEntriesLua from './scripts/settle-entries.lua';
@@ -37,6 +38,7 @@ export const SCRIPT_SOURCES = {
   reclaimPage: reclaimPageLua,
   deadLetterCommit: deadLetterCommitLua,
   replayCommit: replayCommitLua,
+  renewLease: renewLeaseLua,
 } as const;
 type SourceName = keyof typeof SCRIPT_SOURCES;
 
@@ -51,6 +53,7 @@ const SCRIPTS = {
   replayDeadLetter: scriptText('replayDeadLetter'),
   deleteIdleConsumer: scriptText('deleteIdleConsumer'),
   reclaimPage: scriptText('reclaimPage'),
+  renewLease: scriptText('renewLease'),
 } as const;
 
 /**
