@@ -69,18 +69,19 @@ afterAll(async () => {
 });
 
 describe('the packed package', () => {
-  it('holds the bundles, the declarations and the bin, and no sources, tests, bench or maps', async () => {
+  it('holds the bundles, the declarations, the bin and the server fetcher, and no sources, tests, bench or maps', async () => {
     const { stdout } = await run('tar', ['-tzf', tarball]);
     const files = stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'bin/stream-reclaimer.js', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/cli/index.js']));
-    expect(files.filter((f) => /^(src|test|bench|infra|scripts|functions)\/|\.map$|\.ts$(?<!\.d\.ts)|local\.settings/.test(f))).toEqual([]);
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'bin/stream-reclaimer.js', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/cli/index.js', 'dist/functions/index.js', 'scripts/install-servers.sh']));
+    const unwanted = files.filter((f) => /^(src|test|bench|infra|functions)\/|^scripts\/(?!install-servers\.sh$)|\.map$|\.ts$(?<!\.d\.ts)|local\.settings/.test(f));
+    expect(unwanted).toEqual([]);
     expect(files.filter((f) => f.endsWith('.d.ts')).length).toBeGreaterThan(10);
   });
 
   it("compiles the README's library example under strict + nodenext, and runs it against a real server", async () => {
     writeFileSync(join(app, 'src', 'main.ts'), readmeExample());
-    await run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], { cwd: app, timeout: 120_000 }).catch((e: { stdout?: string }) => {
-      throw new Error(`tsc failed:\n${e.stdout ?? String(e)}`);
+    await run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], { cwd: app, timeout: 240_000 }).catch((e: Error & { stdout?: string }) => {
+      throw new Error(`tsc failed:\n${e.stdout || e.message}`);
     });
 
     const stream = uniqueName('stream');
@@ -100,11 +101,15 @@ describe('the packed package', () => {
     expect(JSON.parse(lines.at(-1) as string)).toMatchObject({ stream, group, processed: 8, deadLettered: 2, failed: 0, complete: true, stopReason: 'covered' });
     expect(await redis.xlen(`${stream}:dlq`)).toBe(2);
     expect(await redis.xpending(stream, group)).toEqual([0, null, null, null]);
-  });
+   }, 300_000);
 
-  it('installs a working bin', async () => {
-    const { stdout } = await run(join(app, 'node_modules', '.bin', 'stream-reclaimer'), ['--version'], { cwd: app, timeout: 30_000 });
+  it('installs a working bin: --version, and the demo (which loads the packed Functions app)', async () => {
+    const bin = join(app, 'node_modules', '.bin', 'stream-reclaimer');
+    const { stdout } = await run(bin, ['--version'], { cwd: app, timeout: 30_000 });
     expect(stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
     expect(basename(tarball)).toMatch(/^stream-reclaimer-\d+\.\d+\.\d+\.tgz$/);
-  });
+    const demo = await run(bin, ['demo'], { cwd: app, timeout: 120_000 });
+    expect(demo.stdout).toMatch(/\[function reclaim information\] \{"stream":"orders,payments"/);
+    expect(demo.stdout).toContain('nothing is left running');
+   }, 300_000);
 });
