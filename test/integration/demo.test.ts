@@ -56,10 +56,12 @@ describe('stream-reclaimer demo', () => {
   });
 
   it('with no redis-server on PATH: uses the one in the servers cache (on Debian fetched first), says so in one line, runs', () => {
-    // A PATH holding nothing but node; REDIS_SERVER_BIN unset. Works whether or not the machine has
-    // a redis-server elsewhere, and whether or not an earlier run left one in the cache.
+    // A PATH holding nothing but node and bash (the cache's wrappers are bash scripts; every shell's
+    // PATH has it); REDIS_SERVER_BIN unset. Works whether or not the machine has a redis-server
+    // elsewhere, and whether or not an earlier run left one in the cache.
     const onlyNode = mkdtempSync(join(tmpdir(), 'path-without-redis-'));
     symlinkSync(process.execPath, join(onlyNode, 'node'));
+    symlinkSync('/bin/bash', join(onlyNode, 'bash'));
     const env: Record<string, string | undefined> = { ...process.env, PATH: onlyNode, REDIS_SERVER_BIN: undefined };
     const cached = join(serversCache(env), 'bin', 'redis-server');
     const canFetch = existsSync(cached) || /^ID=debian$/m.test(existsSync('/etc/os-release') ? readFileSync('/etc/os-release', 'utf8') : '');
