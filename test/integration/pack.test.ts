@@ -63,10 +63,11 @@ beforeAll(async () => {
   server = await startRedis();
 }, 600_000);
 
+// Removing the installed node_modules takes a while on a busy machine.
 afterAll(async () => {
   await server?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
-});
+}, 180_000);
 
 describe('the packed package', () => {
   it('holds the bundles, the declarations, the bin and the server fetcher, and no sources, tests, bench or maps', async () => {
