@@ -15,7 +15,7 @@ import { delimiter, join, resolve } from 'node:path';
 export class RedisServerMissingError extends Error {
   override readonly name = 'RedisServerMissingError';
   constructor(howToInstall: string, detail = '') {
-    super(`the demo needs a local \`redis-server\` binary and none is on PATH.\n${detail}${howToInstall} and run it again (or set REDIS_SERVER_BIN to one).`);
+    super(`a local \`redis-server\` binary is needed and none is on PATH.\n${detail}${howToInstall} and run it again (or set REDIS_SERVER_BIN to one).`);
   }
 }
 
