@@ -37,18 +37,20 @@ export interface Summary extends Counts {
 export interface RunOptions {
   client: RedisClient;
   settings: Settings;
-  /** Defaults to the hash writer. */
+  /** @default the hash writer (`HSET <HASH_KEY_PREFIX><key> <fields…>`, atomic with the ack) */
   processor?: Processor;
-  /** Clock in epoch ms; tests inject one to spend the budget deterministically. */
+  /** Clock in epoch ms; tests inject one to spend the budget deterministically. @default Date.now */
   now?: () => number;
+  /** @default no logging */
   logger?: Logger;
   /** Called after each page is settled, with the counts so far (progress display). */
   onProgress?: (counts: Readonly<Counts>) => void;
   /** Stops starting new pages (like a spent budget, but reported as `interrupted`); work in flight finishes. */
   signal?: AbortSignal;
   /**
-   * Let the hash writer settle whole pages server-side (default true). It is used only with
+   * Let the hash writer settle whole pages server-side. It is used only with
    * the built-in hash writer, outside dry runs, and on a cluster only when the keys share a slot.
+   * @default true
    */
   fastPath?: boolean;
 }

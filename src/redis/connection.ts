@@ -18,11 +18,13 @@ export type { ConnectionWarn } from './library-warnings';
 
 /** Timeouts and retry bounds; tests may shorten them. */
 export interface ConnectionLimits {
+  /** @default 5000 */
   connectTimeoutMs: number;
+  /** @default 30000 */
   commandTimeoutMs: number;
-  /** Reconnect attempts after a dropped connection before giving up. */
+  /** Reconnect attempts after a dropped connection before giving up. @default 3 */
   reconnectAttempts: number;
-  /** A TLS handshake unanswered this long after the TCP connect means a plain server. */
+  /** A TLS handshake unanswered this long after the TCP connect means a plain server. @default 2000 */
   tlsHandshakeMs?: number;
 }
 
