@@ -16,6 +16,8 @@ import { checkInvariant } from '../helpers/invariant';
 import { startShardedEndpoint, type ShardedEndpoint } from '../helpers/redis-proxy-fixture';
 import { proxyEnv, seedProxyBacklog, settingsOf } from '../helpers/proxy-scenario';
 import { seedBacklog } from '../reliability/support';
+import { serverAtLeast } from '../helpers/server-version';
+import { uniqueName } from '../helpers/backlog';
 import { RecordingLogger } from '../helpers/fake-entra';
 
 const FOUND = /refused a script over keys in several hash slots \(CROSSSLOT\)/g;
@@ -88,5 +90,51 @@ describe('default untagged settings on a sharded endpoint', () => {
     expect((await checkInvariant(redis, settings, backlog, { final: true })).violations).toEqual([]);
     expect(refusals()).toBe(1); // the probe, before the first step: nothing was sent to be refused after it
     expect(logger.lines.filter((l) => l.level === 'warn' && l.message.match(FOUND))).toHaveLength(1);
+  });
+});
+
+describe('stated up front (REDIS_CLUSTER=proxy)', () => {
+  it('never sends a step that is refused, and settles the same way', async () => {
+    const env = proxyEnv(endpoint, { REDIS_CLUSTER: 'proxy' });
+    const settings = settingsOf(env);
+    const backlog = await seedProxyBacklog(redis, settings, 300);
+    const client = await connections.open(settings);
+    const refusals = countRefusals(client);
+    const before = await endpoint.crossSlotErrors();
+    const logger = new RecordingLogger();
+
+    const summary = await runTargets({ client, settings, logger });
+
+    expect(summary).toMatchObject({ complete: true, failed: 0, skipped: 0 });
+    expect(refusals()).toBe(0);
+    // Server side too, where the server counts errors by kind (6.2+).
+    if (serverAtLeast(6, 2)) expect(await endpoint.crossSlotErrors()).toBe(before);
+    expect(logger.lines.filter((l) => l.message.match(FOUND))).toEqual([]);
+    expect(logger.lines.find((l) => l.message === 'run started')?.fields).toMatchObject({ path: 'general' });
+    expect((await checkInvariant(redis, settings, backlog, { final: true })).violations).toEqual([]);
+  });
+});
+
+describe('keys that share the stream\'s hash tag', () => {
+  it.each([
+    ['found out', {}],
+    ['stated', { REDIS_CLUSTER: 'proxy' }],
+  ])('keep the atomic fast path (%s), with no refusal', async (_label, extra) => {
+    const tag = `{${uniqueName('orders')}}`;
+    const env = proxyEnv(endpoint, { STREAM_NAME: tag, ...extra });
+    const settings = settingsOf(env);
+    expect([settings.deadLetterStream, settings.hashKeyPrefix]).toEqual([`${tag}:dlq`, `${tag}:`]);
+    const backlog = await seedProxyBacklog(redis, settings, 300);
+    const client = await connections.open(settings);
+    const refusals = countRefusals(client);
+    const logger = new RecordingLogger();
+
+    const summary = await runTargets({ client, settings, logger });
+
+    expect(summary).toMatchObject({ complete: true, failed: 0, skipped: 0 });
+    expect(logger.lines.find((l) => l.message === 'run started')?.fields).toMatchObject({ path: 'fast' });
+    expect(logger.lines.filter((l) => l.level === 'warn')).toEqual([]);
+    expect(refusals()).toBe(0);
+    expect((await checkInvariant(redis, settings, backlog, { final: true })).violations).toEqual([]);
   });
 });
