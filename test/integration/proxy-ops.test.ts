@@ -125,3 +125,24 @@ describe('STREAM_PATTERN over several untagged streams and groups', () => {
     }
   });
 });
+
+describe('acl --azure on the sharded endpoint', () => {
+  it('prints a permission string under which a default untagged run (its probe included) settles everything', async () => {
+    const env = proxyEnv(endpoint, { DEREGISTER_IDLE_SEC: '0.001' });
+    const settings = settingsOf(env);
+    const backlog = await seedProxyBacklog(redis, settings, 100);
+    const printed = await runCli(['acl', '--azure'], env);
+    expect(printed.code, printed.stderr).toBe(0);
+    const permissions = printed.stdout.trim();
+    expect(permissions).not.toMatch(/(^| )(on|reset|>\S*)( |$)/);
+    // Azure adds the user and its sign-in; here a plain ACL user with the same words stands in.
+    const user = uniqueName('reclaimer');
+    await redis.call('ACL', 'SETUSER', user, 'reset', 'on', '>pw', ...permissions.split(' '));
+
+    const result = await runCli(['run', '--json'], { ...env, REDIS_USERNAME: user, REDIS_PASSWORD: 'pw' });
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ complete: true, failed: 0 });
+    expect((await checkInvariant(redis, settings, backlog, { final: true })).violations).toEqual([]);
+  });
+});
