@@ -55,12 +55,6 @@ export function splitsSlots(client: RedisClient, keys: readonly string[], onFoun
   return probe;
 }
 
-/** True once the client is known to reach a sharding endpoint (stated or found). */
-export async function knownSharded(client: RedisClient): Promise<boolean> {
-  if (client instanceof Cluster) return true;
-  return (await learnt.get(client)?.catch(() => false)) ?? false;
-}
-
 /** Two of the keys in different slots, or undefined when they all share one. */
 function twoSlots(keys: readonly string[]): [string, string] | undefined {
   const [first, ...rest] = keys;
