@@ -44,14 +44,17 @@ export function splitsSlots(client: RedisClient, keys: readonly string[], onFoun
   const probe = client.eval(PROBE, 2, ...pair).then(
     () => false,
     (error: unknown) => {
-      if (!isCrossSlot(error)) throw error;
+      // Any other failure (connection lost, an ACL without EVAL) decides nothing: the run goes
+      // on as on a single server, whose next command reports a lasting problem itself, and the
+      // next run asks again.
+      learnt.delete(client);
+      if (!isCrossSlot(error)) return false;
+      learnt.set(client, Promise.resolve(true));
       onFound();
       return true;
     },
   );
   learnt.set(client, probe);
-  // A failed probe (connection lost, say) decides nothing: the next step asks again.
-  probe.catch(() => learnt.delete(client));
   return probe;
 }
 
