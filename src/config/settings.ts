@@ -30,8 +30,14 @@ export interface Settings {
   readonly redisTlsCaFile: string | undefined;
   /** `password` or `entra` (managed identity token). From `REDIS_AUTH`. @default 'password' */
   readonly redisAuth: AuthMode;
-  /** Use the Redis Cluster protocol. From `REDIS_CLUSTER`. @default false */
+  /** Use the Redis Cluster protocol. From `REDIS_CLUSTER` (`true`). @default false */
   readonly redisCluster: boolean;
+  /**
+   * One endpoint that looks like a single server but shards behind it, refusing scripts and
+   * `MULTI` over several hash slots (Azure Managed Redis, Enterprise policy). From
+   * `REDIS_CLUSTER=proxy`. Absent on hand-built settings: found out on the first refusal.
+   */
+  readonly redisProxy?: boolean;
   /** Client ID of a user-assigned managed identity for `entra`. From `AZURE_CLIENT_ID`. */
   readonly azureClientId: string | undefined;
   /** The stream key: `STREAM_NAME` as written (a list stays its raw text; see `targets`). */
@@ -136,6 +142,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Record<S
   const pattern = inScope('STREAM_PATTERN') ? read<string>('STREAM_PATTERN') || undefined : undefined;
   const stream = read<string>('STREAM_NAME', undefined, pattern === undefined) ?? '';
   const group = read<string>('STREAM_CONSUMER_GROUP_NAME') ?? '';
+  const clustering = read<boolean | 'proxy'>('REDIS_CLUSTER') ?? false;
   const settings: Settings = {
     redisHost: host.host,
     redisPort: host.port,
@@ -145,7 +152,8 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Record<S
     redisTls: read<boolean>('REDIS_TLS', host.path ? 'false' : 'true') ?? false,
     redisTlsCaFile: read<string>('REDIS_TLS_CA_FILE') || undefined,
     redisAuth: read<AuthMode>('REDIS_AUTH') ?? 'password',
-    redisCluster: read<boolean>('REDIS_CLUSTER') ?? false,
+    redisCluster: clustering === true,
+    redisProxy: clustering === 'proxy',
     azureClientId: read<string>('AZURE_CLIENT_ID') || undefined,
     streamName: stream,
     groupName: group,
