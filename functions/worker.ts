@@ -111,7 +111,7 @@ export async function closeWorker(): Promise<Closed> {
  */
 export function shutdownLine(closed: Closed | undefined, telemetry: boolean): string {
   const runs = closed?.runsStopped ?? 0;
-  const client = closed === undefined ? 'Redis client not closed (see the error above)' : closed.clientClosed ? 'Redis client closed' : 'no Redis client open';
+  const client = closed === undefined ? 'Redis client not closed (closing failed)' : closed.clientClosed ? 'Redis client closed' : 'no Redis client open';
   return `host shutting down: ${runs} run${runs === 1 ? '' : 's'} stopped, ${client}, ${telemetry ? 'telemetry flushed' : 'telemetry off'}`;
 }
 

@@ -109,6 +109,14 @@ describe('the CLI', () => {
     expect(chunksIn(loaded(['bin/stream-reclaimer.js', 'run', '--otlp', otlp], env))).toEqual(['dist/chunks/otlp-sdk.js']);
   });
 
+  it('the chunks `import()`ed (not `require`d) expose their exports by name, as the code reads them', () => {
+    // entra.ts and otel.ts `await import()` them: Node must find the names in the CommonJS chunk.
+    const names = (chunk: string): string[] =>
+      JSON.parse(execFileSync(process.execPath, ['-e', `import(${JSON.stringify(resolve(chunk))}).then((m) => console.log(JSON.stringify(Object.keys(m))))`], { encoding: 'utf8' })) as string[];
+    expect(names('dist/chunks/azure-identity.js')).toEqual(expect.arrayContaining(['ManagedIdentityCredential', 'DefaultAzureCredential']));
+    expect(names('dist/chunks/otlp-sdk.js')).toEqual(expect.arrayContaining(['OTLPTraceExporter', 'MeterProvider', 'AsyncLocalStorageContextManager']));
+  });
+
   it('every chunk the contract names is built', () => {
     for (const chunk of CHUNKS) expect(() => readFileSync(chunk), chunk).not.toThrow();
   });
