@@ -37,8 +37,6 @@ const common = {
   // Class and function names survive: `error.type` in telemetry and the error names the CLI
   // prints come from them.
   keepNames: true,
-  // No absolute or machine-specific paths in the maps, so the build is the same everywhere.
-  sourceRoot: '',
   loader: { '.lua': 'text' },
   external: ['@azure/functions-core'],
   logLevel: 'warning',
@@ -59,8 +57,27 @@ const lazyChunks = {
   },
 };
 
+/**
+ * A package chunk's entry is `module.exports = require('<package>')`: resolved as the bundle
+ * resolved it before it was a chunk (the package's CommonJS build). As an entry point of its own
+ * the package would resolve to its ES module build, whose `import.meta.url` is empty in CommonJS
+ * output (Azure Monitor then fails to find its own files).
+ */
+const packageEntries = {
+  name: 'package-entries',
+  setup(b) {
+    b.onResolve({ filter: /^package-entry:/ }, (args) => ({ path: args.path.slice('package-entry:'.length), namespace: 'package-entry' }));
+    b.onLoad({ filter: /.*/, namespace: 'package-entry' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, resolveDir: process.cwd(), loader: 'js' }));
+  },
+};
+
 const bundles = { ...common, entryPoints, outdir: 'dist', plugins: [lazyChunks] };
-const chunks = { ...common, entryPoints: Object.entries(CHUNKS).map(([out, source]) => ({ in: source, out: `chunks/${out}` })), outdir: 'dist' };
+const chunks = {
+  ...common,
+  entryPoints: Object.entries(CHUNKS).map(([out, source]) => ({ in: source.startsWith('.') ? source : `package-entry:${source}`, out: `chunks/${out}` })),
+  outdir: 'dist',
+  plugins: [packageEntries],
+};
 const library = { ...common, minify: false, keepNames: false, entryPoints: { 'lib/index': 'src/index.ts' }, outdir: 'dist', packages: 'external' };
 
 // `--watch` (npm run watch): rebuild on every change, for `func start` in another terminal.

@@ -10,7 +10,7 @@
  * The Functions worker is stood in by patching `require('@azure/functions-core')`, as the worker
  * does; no telemetry leaves the machine (loopback endpoints, and the process exits at once).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -76,6 +76,15 @@ describe('the Functions bundle', () => {
     const entra = { APPLICATIONINSIGHTS_CONNECTION_STRING: connection, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD' };
     expect(chunksIn(loaded([loadApp, MAIN], entra))).toEqual(['dist/chunks/azure-identity.js', 'dist/chunks/azure-monitor.js']);
   });
+
+  it('with App Insights starts the distro without a complaint (its chunk finds its own files)', async () => {
+    // The distro's ES module build reads its directory from `import.meta.url`, which CommonJS
+    // output leaves empty: it then logs "Failed to load JSON config file values".
+    const connection = `InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:${await freePort()}/`;
+    const child = spawnSync(process.execPath, [loadApp, MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', APPLICATIONINSIGHTS_CONNECTION_STRING: connection }, encoding: 'utf8', timeout: 30_000 });
+    expect(child.status).toBe(0);
+    expect(`${child.stdout}${child.stderr}`).toBe('');
+  });
 });
 
 describe('the CLI', () => {
@@ -109,12 +118,18 @@ describe('the CLI', () => {
     expect(chunksIn(loaded(['bin/stream-reclaimer.js', 'run', '--otlp', otlp], env))).toEqual(['dist/chunks/otlp-sdk.js']);
   });
 
-  it('the chunks `import()`ed (not `require`d) expose their exports by name, as the code reads them', () => {
-    // entra.ts and otel.ts `await import()` them: Node must find the names in the CommonJS chunk.
-    const names = (chunk: string): string[] =>
-      JSON.parse(execFileSync(process.execPath, ['-e', `import(${JSON.stringify(resolve(chunk))}).then((m) => console.log(JSON.stringify(Object.keys(m))))`], { encoding: 'utf8' })) as string[];
-    expect(names('dist/chunks/azure-identity.js')).toEqual(expect.arrayContaining(['ManagedIdentityCredential', 'DefaultAzureCredential']));
-    expect(names('dist/chunks/otlp-sdk.js')).toEqual(expect.arrayContaining(['OTLPTraceExporter', 'MeterProvider', 'AsyncLocalStorageContextManager']));
+  it('the chunks expose their exports by name, as the code reads them', () => {
+    // otel.ts `await import()`s its chunk: Node's ESM loader must find the names in the CommonJS
+    // file. The package chunks are `require`d (entra.ts, functions/telemetry.ts).
+    const names = (chunk: string, how: 'import' | 'require'): string[] => {
+      const file = JSON.stringify(resolve(chunk));
+      const code = how === 'import' ? `import(${file}).then((m) => console.log(JSON.stringify(Object.keys(m))))` : `console.log(JSON.stringify(Object.keys(require(${file}))))`;
+      return JSON.parse(execFileSync(process.execPath, ['-e', code], { encoding: 'utf8' })) as string[];
+    };
+    expect(names('dist/chunks/otlp-sdk.js', 'import')).toEqual(expect.arrayContaining(['OTLPTraceExporter', 'MeterProvider', 'AsyncLocalStorageContextManager']));
+    expect(names('dist/chunks/azure-identity.js', 'require')).toEqual(expect.arrayContaining(['ManagedIdentityCredential', 'DefaultAzureCredential']));
+    expect(names('dist/chunks/azure-monitor.js', 'require')).toEqual(expect.arrayContaining(['useAzureMonitor', 'shutdownAzureMonitor']));
+    expect(names('dist/chunks/cli-progress.js', 'require')).toContain('MultiBar');
   });
 
   it('every chunk the contract names is built', () => {
