@@ -11,6 +11,9 @@
  * budget too short for the huge one (about 1 minute). `BENCH_TARGETS=0` skips it;
  * `BENCH_TARGETS=only` runs only it (results.json keeps the other section's figures).
  *
+ * Then the cold-start section (bench/cold-start.ts): fresh processes against a bare `node -e 0`
+ * in the same loop. `BENCH_COLD_START=0` skips it; `BENCH_COLD_START=only` runs only it.
+ *
  * Every variant talks to the server over loopback TCP, as it would to a real deployment. The
  * 100k pair (fast path and baseline) is also measured over the unix socket, where the baseline's
  * two round trips per entry are cheapest, so the transport's share of the ratio is on record.
@@ -26,6 +29,7 @@ import { measureHandler } from './handler';
 import { GROUP, measureMedian, warmUp, type Result } from './measure';
 import { report } from './report';
 import { benchTargets } from './targets';
+import { benchColdStart } from './cold-start';
 
 const SIZES = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 /** Each variant's unrecorded first run. */
@@ -38,6 +42,8 @@ const BASELINE_MAX_SECONDS = 300;
 
 /** `0`: skip the multi-target section; `only`: run nothing else; `1` (default): both. */
 const TARGETS = process.env.BENCH_TARGETS ?? '1';
+/** `0`: skip the cold-start section; `only`: run nothing else; `1` (default): it too. */
+const COLD_START = process.env.BENCH_COLD_START ?? '1';
 
 async function main(): Promise<void> {
   if (!['0', '1', 'only'].includes(TARGETS)) {
@@ -45,9 +51,13 @@ async function main(): Promise<void> {
   }
   const bin = findRedisServer(process.env.PATH);
   if (!bin) throw new Error('no redis-server on PATH (apt-get install -y redis-server)');
+  if (!['0', '1', 'only'].includes(COLD_START)) throw new Error(`BENCH_COLD_START is "${COLD_START}"; expected 0, 1 (the default) or only`);
   const dir = join(__dirname, '..', '..', 'bench', 'results');
-  if (TARGETS !== 'only') await singleTarget(bin, dir);
-  if (TARGETS !== '0') await benchTargets(bin, dir);
+  if (COLD_START !== 'only') {
+    if (TARGETS !== 'only') await singleTarget(bin, dir);
+    if (TARGETS !== '0') await benchTargets(bin, dir);
+  }
+  if (COLD_START !== '0') await benchColdStart(bin, dir);
 }
 
 async function singleTarget(bin: string, dir: string): Promise<void> {

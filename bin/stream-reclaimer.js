@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 'use strict';
 const path = require('node:path');
+const args = process.argv.slice(2);
+// `--version` alone needs nothing but package.json: answered before the CLI bundle (commander,
+// ioredis, the settings schema) is read, so a version probe costs about a bare `node`.
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
+  process.stdout.write(`${require('../package.json').version}\n`);
+  return;
+}
 const entry = path.join(__dirname, '..', 'dist', 'cli', 'index.js');
 try {
   require.resolve(entry);
@@ -11,5 +18,5 @@ try {
 // Exit once output is flushed: a command's work is done, and a timer a client library left
 // armed must not keep the process (or a CI job) waiting.
 require(entry)
-  .main(process.argv.slice(2))
+  .main(args)
   .then((code) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code))));

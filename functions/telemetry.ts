@@ -5,10 +5,12 @@
  * APPLICATIONINSIGHTS_AUTHENTICATION_STRING (`Authorization=AAD;ClientId=…`, written by the Bicep)
  * ingestion authenticates as the app's managed identity, so the resource may disable local auth.
  * The host's own logs still carry each run's one-line summary (functions/reclaim.ts).
+ *
+ * The distro and @azure/identity are `require`d only when configured: each is a chunk of its own
+ * in the build (scripts/build.mjs), and together they are most of the app's load time.
  */
 import type { AzureMonitorOpenTelemetryOptions } from '@azure/monitor-opentelemetry';
 import { app } from '@azure/functions';
-import { ManagedIdentityCredential } from '@azure/identity';
 import { metrics, trace } from '@opentelemetry/api';
 import { telemetrySettings, type TelemetrySettings } from '../src/config/telemetry-settings';
 
@@ -21,7 +23,7 @@ export function azureMonitorOptions(settings: TelemetrySettings = telemetrySetti
       connectionString: settings.connectionString,
       ...(settings.entraClientId === undefined
         ? {}
-        : { credential: new ManagedIdentityCredential(settings.entraClientId ? { clientId: settings.entraClientId } : {}) }),
+        : { credential: new (identity().ManagedIdentityCredential)(settings.entraClientId ? { clientId: settings.entraClientId } : {}) }),
     },
     // Only the reclaimer's own spans and metrics: the library instrumentations would trace the
     // exporter's and the worker's traffic, and a Redis one would put commands (field values) in spans.
@@ -35,6 +37,9 @@ export function azureMonitorOptions(settings: TelemetrySettings = telemetrySetti
 }
 
 type AzureMonitor = typeof import('@azure/monitor-opentelemetry');
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const identity = (): typeof import('@azure/identity') => require('@azure/identity') as typeof import('@azure/identity');
 
 /** The started distro; undefined when telemetry export is off. */
 const monitor = startAzureMonitor(azureMonitorOptions());
@@ -52,13 +57,15 @@ function startAzureMonitor(options: AzureMonitorOpenTelemetryOptions | undefined
 }
 
 /**
- * Flushes and shuts down Azure Monitor; a no-op when telemetry is off. Not a hook of its own:
+ * Flushes and shuts down Azure Monitor; false (nothing to do) when telemetry is off. Not a hook of its own:
  * the worker runs appTerminate hooks one at a time in registration order and this file loads
  * first, so a hook here would shut the exporter down while runs were still going and drop their
  * spans. functions/worker.ts calls it from the app's one appTerminate hook, after the runs stop.
  */
-export async function shutdownTelemetry(): Promise<void> {
-  await monitor?.shutdownAzureMonitor();
+export async function shutdownTelemetry(): Promise<boolean> {
+  if (!monitor) return false;
+  await monitor.shutdownAzureMonitor();
+  return true;
 }
 
 async function flush(): Promise<void> {

@@ -79,29 +79,54 @@ export async function tracked<T>(work: (signal: AbortSignal) => Promise<T>): Pro
   }
 }
 
+/** What `closeWorker` did, for the shutdown line. */
+export interface Closed {
+  /** Runs that were in flight and were asked to stop (each settled before the client closed). */
+  readonly runsStopped: number;
+  /** Whether a Redis client was open and has been closed. */
+  readonly clientClosed: boolean;
+}
+
 /** App terminate: stop runs starting new pages, let in-flight work settle, close the connection. */
-export async function closeWorker(): Promise<void> {
-  for (const run of running) run.abort.abort();
-  await Promise.all([...running].map((r) => r.done));
+export async function closeWorker(): Promise<Closed> {
+  const runs = [...running];
+  for (const run of runs) run.abort.abort();
+  await Promise.all(runs.map((r) => r.done));
   const closing = clientPromise;
   clientPromise = undefined;
   const client = await closing?.catch(() => undefined);
-  if (!client) return;
+  if (!client) return { runsStopped: runs.length, clientClosed: false };
   try {
     await client.quit();
   } catch {
     client.disconnect();
   }
+  return { runsStopped: runs.length, clientClosed: true };
+}
+
+/**
+ * The one line a clean shutdown leaves in the host's log. Console output of the worker is what
+ * the host records outside any invocation (category Host.Function.Console); telemetry is shut
+ * down by then, so this line cannot go through it.
+ */
+export function shutdownLine(closed: Closed | undefined, telemetry: boolean): string {
+  const runs = closed?.runsStopped ?? 0;
+  const client = closed === undefined ? 'Redis client not closed (closing failed)' : closed.clientClosed ? 'Redis client closed' : 'no Redis client open';
+  return `host shutting down: ${runs} run${runs === 1 ? '' : 's'} stopped, ${client}, ${telemetry ? 'telemetry flushed' : 'telemetry off'}`;
 }
 
 // The app's only appTerminate hook (one registration per worker, whichever function file imports
 // this module first). Order matters and is spelled out here: the runs stop, so their summary
-// spans end, and the client closes; only then is telemetry flushed and shut down.
+// spans end, and the client closes; only then is telemetry flushed and shut down. The host has
+// already drained running invocations before it runs this (docs/observability.md), so runs
+// stopped here are those it gave up waiting for.
 app.hook.appTerminate(async () => {
+  let closed: Closed | undefined;
   try {
-    await closeWorker();
+    closed = await closeWorker();
   } finally {
-    await shutdownTelemetry();
+    const telemetry = await shutdownTelemetry();
+    console.log(shutdownLine(closed, telemetry));
   }
 });
 

@@ -1,10 +1,12 @@
 // npm run package: builds, then writes dist/deploy.zip, the one artifact azd deploys (azure.yaml
 // `dist`). It holds exactly what the Functions host and the Node worker read: host.json, a
-// package.json whose `main` names the bundle, and the bundle. esbuild inlines every dependency
-// (the .lua scripts as text), and the worker provides `@azure/functions-core`, so nothing is
-// installed or built on Azure. No sources, tests, settings, node_modules or source maps.
+// package.json whose `main` names the bundle, the bundle, and every chunk it may load
+// (dist/chunks/: Azure Monitor, @azure/identity, ..., required only when the settings use them).
+// esbuild inlines every dependency (the .lua scripts as text), and the worker provides
+// `@azure/functions-core`, so nothing is installed or built on Azure. No sources, tests,
+// settings, node_modules or source maps.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
@@ -41,6 +43,10 @@ const files = {
   'package.json': Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`),
   [pkg.main]: read(pkg.main),
 };
+// Sorted, so the zip's order (and bytes) never depend on the file system's listing order.
+for (const chunk of readdirSync(path.join(ROOT, 'dist', 'chunks')).filter((f) => f.endsWith('.js')).sort()) {
+  files[`dist/chunks/${chunk}`] = read(`dist/chunks/${chunk}`);
+}
 const zip = zipSync(
   Object.fromEntries(Object.entries(files).map(([name, data]) => [name, [new Uint8Array(data), ENTRY]])),
   { level: 9 },

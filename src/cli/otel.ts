@@ -1,15 +1,10 @@
 /**
  * OTLP/HTTP export for the CLI (`run --otlp <url>`, or OTEL_EXPORTER_OTLP_ENDPOINT from the
- * CLI's environment): the same spans and metrics the function app sends to Azure Monitor. Loaded
- * and registered only when asked; flushed and unregistered before the command returns.
+ * CLI's environment): the same spans and metrics the function app sends to Azure Monitor. The SDK
+ * (./otlp-sdk, a chunk of its own in the build) is loaded and registered only when asked; flushed
+ * and unregistered before the command returns.
  */
 import { context, metrics, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { UsageError } from '../errors';
 
 /** Longest wait for the final export; an unreachable collector must not hold the command for long. */
@@ -36,6 +31,8 @@ export function signalUrls(endpoint: string): { traces: string; metrics: string 
 /** Runs `work` with an OTLP SDK registered globally; exports everything before returning. */
 export async function withOtlp<T>(endpoint: string, work: () => Promise<T>, warn: (message: string) => void = () => undefined): Promise<T> {
   const urls = signalUrls(endpoint);
+  const { AsyncLocalStorageContextManager, BasicTracerProvider, BatchSpanProcessor, MeterProvider, OTLPMetricExporter, OTLPTraceExporter, PeriodicExportingMetricReader, resourceFromAttributes } =
+    await import('./otlp-sdk');
   const resource = resourceFromAttributes({ 'service.name': 'stream-reclaimer' });
   const tracerProvider = new BasicTracerProvider({
     resource,

@@ -2,8 +2,10 @@
  * Progress bars on stderr whenever stderr is a terminal (`run | tee` still shows one), never
  * with `--json`. While a bar is shown, lines written to stderr go above it, not onto it.
  */
-import { MultiBar } from 'cli-progress';
+import type { MultiBar } from 'cli-progress';
 import type { CliIO } from './io';
+
+type CliProgress = { MultiBar: typeof MultiBar };
 
 export interface Progress {
   update(done: number): void;
@@ -15,7 +17,10 @@ export function startProgress(io: CliIO, json: boolean | undefined, format: stri
   const terminal = io.terminal;
   // An empty PEL would draw a full bar (0/0) that says nothing.
   if (!terminal || json || total < 1) return undefined;
-  const bars = new MultiBar({ format, hideCursor: true, stream: terminal.stream, gracefulExit: false, clearOnComplete: false });
+  // Loaded only for a terminal (a chunk of its own in the build): a pipe or cron never reads it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { MultiBar: Bars } = require('cli-progress') as CliProgress;
+  const bars = new Bars({ format, hideCursor: true, stream: terminal.stream, gracefulExit: false, clearOnComplete: false });
   const bar = bars.create(total, 0);
   // MultiBar writes buffered log lines above the bar on its next render.
   terminal.routeStderr((text) => {

@@ -47,8 +47,11 @@ export async function entraLogin(clientId: string | undefined, deps: EntraDeps =
 
 /** ManagedIdentityCredential for a user-assigned identity, else DefaultAzureCredential (local dev, system identity). */
 async function defaultCredential(clientId: string | undefined): Promise<TokenCredential> {
-  // Loaded lazily: the password path and the CLI's start-up never pay for @azure/identity.
-  const identity = await import('@azure/identity');
+  // Loaded lazily (a chunk of its own in the build, scripts/build.mjs): the password path and the
+  // CLI's start-up never read @azure/identity. `require`, not `import()`: the chunk is CommonJS
+  // whose exports Node's ESM loader cannot name.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const identity = require('@azure/identity') as typeof import('@azure/identity');
   return clientId ? new identity.ManagedIdentityCredential({ clientId }) : new identity.DefaultAzureCredential();
 }
 

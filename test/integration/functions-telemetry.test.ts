@@ -4,9 +4,9 @@
  * endpoint (a local stand-in) by the end of the invocation; at app terminate the run in flight
  * stops first and its span is still exported. Plus the Entra ingestion options.
  */
-import { ManagedIdentityCredential } from '@azure/identity';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { azureMonitorOptions } from '../../functions/telemetry';
@@ -110,6 +110,8 @@ describe('Azure Monitor in the Functions app', () => {
 describe('Entra ID ingestion (APPLICATIONINSIGHTS_AUTHENTICATION_STRING)', () => {
   it('uses the managed identity named by the authentication string', () => {
     const options = azureMonitorOptions({ connectionString: 'InstrumentationKey=x', entraClientId: '11111111-2222-3333-4444-555555555555' });
+    // The app `require`s @azure/identity only when it is needed: the same (CommonJS) instance here.
+    const { ManagedIdentityCredential } = createRequire(resolve('package.json'))('@azure/identity') as typeof import('@azure/identity');
     expect(options?.azureMonitorExporterOptions?.credential).toBeInstanceOf(ManagedIdentityCredential);
     expect(options?.instrumentationOptions?.redis).toEqual({ enabled: false });
   });

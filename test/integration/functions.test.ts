@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Redis from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { provideAppSettings } from '../../src/local/functions-app';
 import { loadFunctionsApp, type CapturedLog, type FunctionsApp } from '../../src/local/worker-standin';
 import type { Summary } from '../../src/reclaim/run';
@@ -29,6 +29,7 @@ beforeAll(async () => {
   server = await startRedis({ args: ['--requirepass', PASSWORD] });
   redis = new Redis({ path: server.host, password: PASSWORD, maxRetriesPerRequest: 1 });
 });
+afterEach(() => vi.restoreAllMocks());
 afterAll(async () => {
   for (const app of apps) await app.terminate();
   redis?.disconnect();
@@ -96,6 +97,7 @@ describe('app terminate during a run', () => {
     await addEntries(redis, stream, Array.from({ length: 500 }, (_, i) => tweet(i)));
     await createGroup(redis, stream, group);
     await readAsConsumer(redis, stream, group, 'crashed', 500, { idleMs: 600_000 });
+    const consoleLog = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     // The host shuts the worker down as soon as the run has started: no timing window.
     let terminating: Promise<void> | undefined;
     const app: FunctionsApp = await worker(env, (log) => {
@@ -113,6 +115,26 @@ describe('app terminate during a run', () => {
     expect(warnings).toEqual([expect.stringMatching(/^reclaim: the host is shutting down \(app terminate\)/)]);
     expect(allLogs(app)).not.toMatch(/budget/);
     expect(app.logs.some((l) => l.level === 'error')).toBe(false);
+    // The hook's one line, written to the worker's console (the host records it outside any invocation).
+    expect(consoleLog.mock.calls).toEqual([['host shutting down: 1 run stopped, Redis client closed, telemetry off']]);
+  });
+});
+
+describe('the terminate hook', () => {
+  it('logs one line saying what it did, also when nothing was running or open', async () => {
+    const consoleLog = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const app = await worker(names());
+    await app.terminate();
+    const env = names();
+    await createGroup(redis, env.STREAM_NAME, env.STREAM_CONSUMER_GROUP_NAME);
+    const used = await worker(env);
+    await used.invokeTimer('reclaim');
+    await used.terminate();
+    expect(consoleLog.mock.calls).toEqual([
+      ['host shutting down: 0 runs stopped, no Redis client open, telemetry off'],
+      ['host shutting down: 0 runs stopped, Redis client closed, telemetry off'],
+    ]);
+    expect(JSON.stringify(consoleLog.mock.calls)).not.toContain(PASSWORD);
   });
 });
 

@@ -7,10 +7,10 @@
  * Those two are the only stand-ins. Plus what the zip must and must not hold. The zip is the one
  * `npm run package` wrote in this test run's global setup (test/helpers/global-build.ts).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import Redis from 'ioredis';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,8 +94,11 @@ describe('the unpacked zip, run as the worker runs it', () => {
 });
 
 describe('what the zip holds', () => {
-  it('exactly host.json, package.json and the bundle package.json `main` names', () => {
-    expect(Object.keys(entries).sort()).toEqual([repoPackage.main, 'host.json', 'package.json'].sort());
+  it('exactly host.json, package.json, the bundle package.json `main` names and every chunk of the build', () => {
+    const chunks = readdirSync('dist/chunks').filter((f) => f.endsWith('.js')).map((f) => `dist/chunks/${f}`);
+    expect(chunks).toContain('dist/chunks/azure-monitor.js');
+    expect(Object.keys(entries).sort()).toEqual([repoPackage.main, 'host.json', 'package.json', ...chunks].sort());
+    for (const chunk of chunks) expect(Buffer.from(entries[chunk]!).equals(readFileSync(chunk)), chunk).toBe(true);
   });
 
   it('the bundle and host.json are those of this build; package.json keeps `main` and installs nothing', () => {
@@ -111,11 +114,16 @@ describe('what the zip holds', () => {
     expect(Object.keys(entries).filter((name) => forbidden.test(name))).toEqual([]);
   });
 
-  it('the bundle requires only Node built-ins and the module the worker provides', () => {
-    const required = [...new Set([...text(repoPackage.main).matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]!))];
-    expect(required).toContain(CORE_MODULE);
-    // `supports-color` is optional: `debug` requires it inside a try/catch and carries on without it.
-    expect(required.filter((id) => !isBuiltin(id) && id !== CORE_MODULE && id !== 'supports-color')).toEqual([]);
+  it('the bundle and its chunks require only Node built-ins, the module the worker provides and chunks the zip holds', () => {
+    const names = [repoPackage.main, ...Object.keys(entries).filter((name) => name.startsWith('dist/chunks/'))];
+    for (const name of names) {
+      const required = [...new Set([...text(name).matchAll(/\b(?:require|import)\("([^"]+)"\)/g)].map((m) => m[1]!))];
+      if (name === repoPackage.main) expect(required).toContain(CORE_MODULE);
+      const chunks = required.filter((id) => id.startsWith('.'));
+      for (const id of chunks) expect(entries[posix.join(posix.dirname(name), id)], `${name} requires ${id}`).toBeDefined();
+      // `supports-color` is optional: `debug` requires it inside a try/catch and carries on without it.
+      expect(required.filter((id) => !isBuiltin(id) && id !== CORE_MODULE && id !== 'supports-color' && !chunks.includes(id)), name).toEqual([]);
+    }
   });
 
   it('.funcignore excludes nothing the zip holds (its patterns are anchored to the project root)', () => {
