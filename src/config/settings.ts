@@ -4,10 +4,10 @@
  */
 import { SettingsError } from '../errors';
 import { CHECKS, DEFAULTS, REQUIRED, type Check, type SettingName } from './settings-schema';
-import { splitList, targetSpec, type TargetSpec } from './target-spec';
+import { splitList, streamKeys, targetSpec, type TargetSpec } from './target-spec';
 
 export { DEFAULTS, SETTING_NAMES, type SettingName } from './settings-schema';
-export { isSingleTarget, type TargetSpec } from './target-spec';
+export { isSingleTarget, streamKeys, type TargetSpec } from './target-spec';
 
 export type AuthMode = 'password' | 'entra';
 export type StrategyName = 'auto' | 'redis6.0' | 'redis6.2' | 'redis7';
@@ -51,7 +51,7 @@ export interface Settings {
   readonly maxDeliveries: number;
   /**
    * Dead-letter stream key. From `DEAD_LETTER_STREAM`. With several streams this default is
-   * built from the raw list and means nothing: each target's own comes from `targetSettings`.
+   * built from the raw list and means nothing: each target's own comes from `runTarget` (src/config/run-target.ts).
    */
   readonly deadLetterStream: string;
   /** Prefix of the hash keys written. From `HASH_KEY_PREFIX`. Per target with several streams, as above. */
@@ -151,8 +151,8 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Record<S
     consumerName: read<string>('MONITORING_CONSUMER_NAME') ?? '',
     minIdleMs: Math.round((read<number>('MIN_IDLE_TIME_SEC') ?? 0) * 1000),
     maxDeliveries: read<number>('MAX_DELIVERIES') ?? 1,
-    deadLetterStream: read<string>('DEAD_LETTER_STREAM', `${stream}:dlq`) ?? '',
-    hashKeyPrefix: read<string>('HASH_KEY_PREFIX', `${stream}:`) ?? '',
+    deadLetterStream: read<string>('DEAD_LETTER_STREAM', streamKeys(stream).deadLetterStream) ?? '',
+    hashKeyPrefix: read<string>('HASH_KEY_PREFIX', streamKeys(stream).hashKeyPrefix) ?? '',
     hashKeyField: read<string>('HASH_KEY_FIELD') ?? '',
     batchSize: read<number>('BATCH_SIZE') ?? 1,
     concurrency: read<number>('CONCURRENCY') ?? 1,
