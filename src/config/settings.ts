@@ -133,7 +133,8 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Record<S
   const host = parseHost(read<string>('REDIS_HOST'), problems);
   // STREAM_PATTERN counts only for commands that read it: others (stats, dlq) still need STREAM_NAME.
   const pattern = inScope('STREAM_PATTERN') ? read<string>('STREAM_PATTERN') || undefined : undefined;
-  const stream = read<string>('STREAM_NAME', undefined, pattern === undefined) ?? '';
+  // A pattern given but refused is reported as itself, not as a missing STREAM_NAME.
+  const stream = read<string>('STREAM_NAME', undefined, pattern === undefined && !(inScope('STREAM_PATTERN') && raw('STREAM_PATTERN'))) ?? '';
   const group = read<string>('STREAM_CONSUMER_GROUP_NAME') ?? '';
   const settings: Settings = {
     redisHost: host.host,
