@@ -150,6 +150,7 @@ export function targetLine(t: TargetSummary): string {
 /** One human line per run (or per target, or the totals). */
 function summaryLine(s: Summary, label = ''): string {
   const counts = `scanned ${s.scanned}, claimed ${s.claimed}, processed ${s.processed}, dead-lettered ${s.deadLettered}, failed ${s.failed}`;
-  const done = s.complete ? 'complete' : `incomplete (${s.stopReason})`;
+  // Not complete yet covered: a target failed (its own line says which).
+  const done = s.complete ? 'complete' : `incomplete (${s.stopReason === 'covered' ? 'a target failed' : s.stopReason})`;
   return `${s.dryRun ? 'DRY RUN ' : ''}${label}${s.stream}/${s.group}: ${counts}; ${(s.durationMs / 1000).toFixed(2)} s, ${done}`;
 }
