@@ -13,6 +13,7 @@ import type { Summary } from '../../src/reclaim/run';
 import type { Entry } from '../../src/reclaim/process';
 import type { Settings } from '../../src/config/settings';
 import { UnprocessableEntryError } from '../../src/errors';
+import { collectTargetStatus } from '../../src/ops/target-stats';
 import { addEntries, createGroup, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
 import { checkInvariant } from '../helpers/invariant';
 import { useTarget, type TestClient, type TestTarget } from '../helpers/target';
@@ -140,5 +141,32 @@ describe('a target over several turns of one run', () => {
     expect(Number(failed.scanned)).toBeGreaterThanOrEqual(acked);
     expect(ran(summary).map((t) => [t.processed, t.complete])).toEqual([[15, true], [15, true], [15, true], [15, true]]);
     expect(summary).toMatchObject({ processed: 60 + acked, scanned: 60 + Number(failed.scanned), complete: false });
+  });
+});
+
+describe('/api/status discovery, bounded', () => {
+  it('within the bound: every matching stream; past it: the streams found so far, `partial`, and how far it got (injected clock)', async () => {
+    const prefix = uniqueName('st');
+    const tag = (s: string): string => (server.cluster ? `{${prefix}}:${s}` : `${prefix}:${s}`);
+    const group = uniqueName('g');
+    for (const s of ['a', 'b']) await backlog(tag(s), group, 2);
+    // 5,000 other keys (a slot's worth per pipeline, for a cluster): SCAN needs several calls.
+    for (let j = 0; j < 50; j++) {
+      const batch = redis.pipeline();
+      for (let i = 0; i < 100; i++) batch.set(`{fill-${prefix}-${j}}:${i}`, 'x');
+      await batch.exec();
+    }
+    const { settings, client } = await setup({ STREAM_NAME: '', STREAM_PATTERN: `*${prefix}*`, STREAM_CONSUMER_GROUP_NAME: group });
+
+    const whole = await collectTargetStatus(client, settings, { sample: 0 });
+    expect(whole).not.toHaveProperty('partial');
+    expect(whole.targets.map((t) => t.stream)).toEqual([tag('a'), tag('b')]);
+
+    let tick = 0;
+    const cut = await collectTargetStatus(client, settings, { sample: 0, discoveryMs: 2, now: () => tick++ });
+    expect(cut.partial).toBe(true);
+    const masters = server.cluster ? 3 : 1;
+    expect(cut.reason).toContain(`took longer than 0.002 s (1 SCAN calls of 1000 keys, 0 of ${masters} masters done): only the ${cut.targets.length} streams found by then are listed`);
+    expect(cut.targets.every((t) => [tag('a'), tag('b')].includes(t.stream) && !('error' in t))).toBe(true);
   });
 });
