@@ -5,7 +5,7 @@
 import { Cluster } from 'ioredis';
 import { deregisterIdleConsumers } from './deregister';
 import { handleBatch } from './batch';
-import { zeroCounts, type Counts } from './counts';
+import { zeroCounts } from './counts';
 import { serverVersion } from '../redis/connection';
 import type { RedisClient } from '../redis/client';
 import { deadLetterTypeError, mapRedisError, missingGroupError, type ReplyContext } from '../errors';
@@ -17,60 +17,15 @@ import { pipelinePages } from './pipeline';
 import { runFastPath } from './fast-path';
 import { chooseMode, stagesFor } from './mode';
 import { instrumentRun, type RunTelemetry } from '../telemetry/instrumentation';
-import { createHashWriter, HASH_WRITER, type Processor } from './process';
+import { createHashWriter, HASH_WRITER } from './process';
 import { chooseStrategy, cursorAfter, scanPage, type ScanStrategy } from './scan';
-import type { Settings } from '../config/settings';
 import { replyContext, runTarget, type RunTarget } from '../config/run-target';
-import { stopCondition, type StopReason } from './stop';
+import { stopCondition } from './stop';
 import { silentLogger, withFields, type Logger } from '../telemetry/logger';
 
-export interface Summary extends Counts {
-  stream: string;
-  group: string;
-  deregistered: number;
-  durationMs: number;
-  complete: boolean;
-  /** Why the run stopped: `covered` exactly when `complete`; else `budget` or `interrupted`. */
-  stopReason: StopReason;
-  dryRun: boolean;
-}
+import type { RunOptions, Summary, TurnOptions } from './run-options';
 
-export interface RunOptions {
-  client: RedisClient;
-  settings: Settings;
-  /** Defaults to the hash writer. */
-  processor?: Processor;
-  /** Clock in epoch ms; tests inject one to spend the budget deterministically. */
-  now?: () => number;
-  logger?: Logger;
-  /** Called after each page is settled, with the counts so far (progress display). */
-  onProgress?: (counts: Readonly<Counts>) => void;
-  /** Stops starting new pages (like a spent budget, but reported as `interrupted`); work in flight finishes. */
-  signal?: AbortSignal;
-  /**
-   * Let the hash writer settle whole pages server-side (default true). It is used only with
-   * the built-in hash writer, outside dry runs, and on a cluster only when the keys share a slot.
-   */
-  fastPath?: boolean;
-  /**
-   * The stream × group this run works on, with the keys it writes; the settings' own single
-   * target by default. `runTargets` hands each target's turn its own.
-   */
-  target?: RunTarget;
-  /** When no new page may start (epoch ms, on `now`'s clock); the run's start + `MAX_RUN_SEC` by default. */
-  deadline?: number;
-}
-
-/** Where a target's turn starts and ends, so a later turn of the same run resumes after the earlier one. */
-export interface TurnCursor {
-  /** The last pending ID covered so far: a turn starts after it, and moves it on. */
-  after?: string;
-}
-
-/** A run as one turn of a target (src/reclaim/run-targets.ts): a RunOptions with where to resume. */
-export interface TurnOptions extends RunOptions {
-  cursor?: TurnCursor;
-}
+export type { RunOptions, Summary, TurnCursor, TurnOptions } from './run-options';
 
 /** Pages in flight on the general path: scanning the next page overlaps settling the previous. */
 const PAGES_IN_FLIGHT = 2;

@@ -132,7 +132,7 @@ describe('a target over several turns of one run', () => {
     const summary = await runTargets({ client, settings, processor, logger, now: () => pages, onProgress: () => void pages++ });
 
     expect(broken).toBe(true);
-    const failed = summary.targets?.[0] as Record<string, unknown>;
+    const failed = summary.targets?.[0] as unknown as Record<string, unknown>;
     expect(failed).toMatchObject({ stream: x, group, error: expect.stringContaining(`Dead-letter key \`${x}:dlq\``) });
     // What x did before it failed is done and recorded: exactly its acknowledged entries.
     const acked = 700 - (await pendingCount(x, group));
