@@ -23,8 +23,8 @@ export async function reclaimHandler(timer: Timer, context: InvocationContext): 
     const { client } = await getWorker();
     // Budget from MAX_RUN_SEC, capped so the run ends within host.json functionTimeout.
     const deadline = Date.now() + runBudgetMs(settings.maxRunMs, FUNCTION_TIMEOUT_MS);
-    const runSettings = settings;
-    const summary = await tracked((signal) => runTargets({ client, settings: runSettings, deadline, logger: contextLogger(context), signal }));
+    const run = { client, settings, deadline, logger: contextLogger(context) };
+    const summary = await tracked((signal) => runTargets({ ...run, signal }));
     context.log(JSON.stringify(summary));
     if (summary.failed > 0 || !summary.complete) context.warn(`reclaim: ${unfinished(summary)}`);
     // Several targets: a failed one fails the invocation, after the summary is logged.

@@ -69,7 +69,7 @@ export async function runTargets(options: RunTargetsOptions): Promise<RunSummary
   const cursors = new Map<Target, TurnCursor>();
   // The summary holds a failure too, but a log search for a target should find it.
   const failed = (target: Target | UnresolvedTarget, error: unknown, did?: Counts): FailedTarget => {
-    const entry = failedEntry(target, error, did ? [{ ...target, error: '', ...did }] : []);
+    const entry = failedEntry(target, error, did ? [did] : []);
     logger.error('target failed', { stream: entry.stream, group: entry.group, error: entry.error });
     return entry;
   };

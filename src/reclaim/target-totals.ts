@@ -36,17 +36,16 @@ type Summed = Counts & { deregistered: number };
 const SUMMED = [...Object.keys(zeroCounts()), 'deregistered'] as (keyof Summed)[];
 
 /** Counts and `deregistered` added up (a failed target without counts adds nothing). */
-export function added(summaries: readonly TargetSummary[]): Summed {
+export function added(summaries: readonly Partial<Summed>[]): Summed {
   const sum = { ...zeroCounts(), deregistered: 0 };
   for (const s of summaries) for (const field of SUMMED) sum[field] += s[field] ?? 0;
   return sum;
 }
 
 /** A failed target's entry: its error, and the counts of what it did when it did anything. */
-export function failedEntry(target: { stream: string; group: string }, error: unknown, did: readonly TargetSummary[] = []): FailedTarget {
+export function failedEntry(target: { stream: string; group: string }, error: unknown, did: readonly Partial<Summed>[] = []): FailedTarget {
   const entry = { stream: target.stream, group: target.group, error: error instanceof Error ? error.message : String(error) };
-  const hasCounts = did.some((t) => !isFailed(t) || t.scanned !== undefined);
-  return hasCounts ? { ...entry, ...added(did) } : entry;
+  return did.some((t) => t.scanned !== undefined) ? { ...entry, ...added(did) } : entry;
 }
 
 /** A target's turns as one summary: counts add up; the last turn says how it ended; a failed turn fails the target, keeping the counts. */
