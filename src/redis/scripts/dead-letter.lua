@@ -23,6 +23,9 @@ What can fail, and what then:
 - maxmemory (noeviction): only a script's first write is refused (an XADD; XACK never is): that
   error is returned with nothing written.
 ]]
+--- @include "record"
+--- @include "guards"
+--- @include "fence"
 local stream, dlq, group, at = KEYS[1], KEYS[2], ARGV[1], ARGV[2]
 
 if not isStreamOrNone(dlq) then
@@ -32,13 +35,12 @@ end
 local statuses, wrote = {}, false
 for i = 3, #ARGV, 9 do
   local id, owner, deliveries, minIdle = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
-  local row = redis.call('XPENDING', stream, group, id, id, 1)[1]
   local status = 0
-  if row ~= nil and row[2] == owner and row[4] == deliveries and row[3] >= minIdle then
+  if fenced(stream, group, id, owner, deliveries, minIdle) then
     local entry = redis.call('XRANGE', stream, id, id)[1]
     if entry == nil then
       status = 2
-    elseif not fitsOneCall(#entry[2] + 18) then
+    elseif not fitsOneCall(#entry[2] + RECORD_META_VALUES) then
       status = 3
     else
       local record = appendMeta(entry[2], stream, id, group, ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], at)
