@@ -10,24 +10,26 @@ import { TargetsFailedError } from '../src/errors';
 import type { Settings } from '../src/config/settings';
 import type { LogFields, Logger } from '../src/telemetry/logger';
 import { FUNCTION_TIMEOUT_MS, runBudgetMs } from './budget';
-import { discardClientAfter, getWorker, safeError, tracked, workerSettings } from './worker';
+import { discardClientAfter, getWorker, safeError, warnUnknownSettings, tracked, workerSettings } from './worker';
 
 export async function reclaimHandler(timer: Timer, context: InvocationContext): Promise<RunSummary> {
   let settings: Settings | undefined;
   try {
+    warnUnknownSettings((m) => context.warn(m));
     settings = workerSettings();
     if (timer?.isPastDue) {
       context.log('reclaim: the timer is past due (an occurrence was missed, e.g. while the app was stopped); running now');
     }
     const { client } = await getWorker();
     // Budget from MAX_RUN_SEC, capped so the run ends within host.json functionTimeout.
-    const runSettings: Settings = { ...settings, maxRunMs: runBudgetMs(settings.maxRunMs, FUNCTION_TIMEOUT_MS) };
-    const summary = await tracked((signal) => runTargets({ client, settings: runSettings, logger: contextLogger(context), signal }));
+    const deadline = Date.now() + runBudgetMs(settings.maxRunMs, FUNCTION_TIMEOUT_MS);
+    const run = { client, settings, deadline, logger: contextLogger(context) };
+    const summary = await tracked((signal) => runTargets({ ...run, signal }));
     context.log(JSON.stringify(summary));
     if (summary.failed > 0 || !summary.complete) context.warn(`reclaim: ${unfinished(summary)}`);
     // Several targets: a failed one fails the invocation, after the summary is logged.
     const failed = failedTargets(summary);
-    if (failed.length > 0) throw new TargetsFailedError(failed);
+    if (failed.length > 0) throw new TargetsFailedError(failed, summary);
     return summary;
   } catch (error) {
     discardClientAfter(error);

@@ -8,6 +8,8 @@ import { app } from '@azure/functions';
 import { connect, type RedisClient } from '../src/redis/connection';
 import { RedisAuthError, RedisUnavailableError, redact } from '../src/errors';
 import { loadSettings, type Settings } from '../src/config/settings';
+import { secretsOf, secretValues } from '../src/config/run-target';
+import { unknownSettingWarnings } from '../src/config/unknown-settings';
 import { shutdownTelemetry } from './telemetry';
 
 export interface Worker {
@@ -33,6 +35,19 @@ export function workerSettings(): Settings {
   }
   if (!settingsResult.ok) throw settingsResult.error;
   return settingsResult.settings;
+}
+
+let warned = false;
+
+/**
+ * Variables that look like settings and are none, each a warning on the first invocation of the
+ * worker (once per worker, not once per run); the invocation goes on. The platform's own
+ * variables (`FUNCTIONS_*`, `WEBSITE_*`, `AzureWebJobs*`) use none of the settings' prefixes.
+ */
+export function warnUnknownSettings(warn: (message: string) => void): void {
+  if (warned) return;
+  warned = true;
+  for (const w of unknownSettingWarnings(process.env)) warn(`settings: ${w}`);
 }
 
 /** Settings plus the shared client: created on first use, reused, recreated once it has ended. */
@@ -133,10 +148,11 @@ app.hook.appTerminate(async () => {
 /** An error whose message is safe to log and to hand to the host (no secret in it). */
 export function safeError(error: unknown, settings: Settings | undefined): Error {
   const err = error instanceof Error ? error : new Error(String(error));
-  const secrets = [settings?.redisPassword, settings?.appInsightsConnectionString];
-  const clean = redact(err.message, secrets);
+  const clean = redact(err.message, settings ? secretsOf(settings) : secretValues(process.env));
   if (clean === err.message) return err;
   const copy = new Error(clean);
   copy.name = err.name;
+  // What the error carries besides its message (a TargetsFailedError's summary, built from redacted messages) stays.
+  if ('summary' in err) Object.assign(copy, { summary: err.summary });
   return copy;
 }

@@ -91,10 +91,16 @@ export class LeaseArgumentError extends Error {
   }
 }
 
-/** Some targets of a run over several failed (each with its own error, in the summary); the others ran. */
+/**
+ * Some targets of a run over several failed (each with its own error, in the summary); the others
+ * ran. `summary` is the run's whole summary, so a caller (`watch`) can still tell each target's result.
+ */
 export class TargetsFailedError extends Error {
   override readonly name = 'TargetsFailedError';
-  constructor(readonly failed: readonly { stream: string; group: string; error: string }[]) {
+  constructor(
+    readonly failed: readonly { stream: string; group: string; error: string }[],
+    readonly summary?: object,
+  ) {
     super(`${failed.length} target(s) failed: ${failed.map((t) => `${t.stream} / ${t.group}: ${t.error}`).join('; ')}`);
   }
 }

@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { version } from '../../package.json';
 import { redact } from '../errors';
+import { secretValues } from '../config/run-target';
+import { unknownSettingWarnings } from '../config/unknown-settings';
 import { exitCodeFor, processIO, type CliIO } from './io';
 import { HELP_AFTER, SUBCOMMAND_HELP_AFTER } from './help';
 import { registerAcl } from './acl';
@@ -13,6 +15,9 @@ import { registerWatch } from './watch';
 
 /** Each command lives in its own file and registers itself here. */
 const COMMANDS = [registerRun, registerStats, registerDlq, registerAcl, registerDemo, registerWatch];
+
+/** The commands that read the settings from the environment. */
+const SETTINGS_COMMANDS = new Set(['run', 'stats', 'dlq', 'acl']);
 
 export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   const program = new Command('stream-reclaimer')
@@ -42,12 +47,14 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       program.outputHelp();
       return 0;
     }
+    // `watch` runs the function app, which warns itself; `demo` makes its own settings.
+    if (SETTINGS_COMMANDS.has(argv[0] ?? '')) for (const w of unknownSettingWarnings(io.env)) io.stderr(`warning: ${w}\n`);
     await program.parseAsync([...argv], { from: 'user' });
     return code;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr(`stream-reclaimer: ${redact(message, [io.env.REDIS_PASSWORD])}\n`);
+    io.stderr(`stream-reclaimer: ${redact(message, secretValues(io.env))}\n`);
     return exitCodeFor(error);
   }
 }

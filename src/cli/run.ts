@@ -1,11 +1,11 @@
 /** `stream-reclaimer run [--json] [--dry-run]`: one run, summary as text or one JSON line. */
 import type { Command } from 'commander';
 import type { Summary } from '../reclaim/run';
-import { failedTargets, isFailed, runTargets, type RunSummary } from '../reclaim/run-targets';
+import { failedTargets, isFailed, runTargets, type RunSummary, type TargetSummary } from '../reclaim/run-targets';
 import type { Counts } from '../reclaim/counts';
 import { isSingleTarget, loadSettings, SETTING_NAMES, type SettingName } from '../config/settings';
 import { interruptExitCode, stderrLogger, withClient, type CliIO, type InterruptSignal } from './io';
-import { startProgress } from './progress';
+import { startProgress, type Progress } from './progress';
 
 export interface RunFlags {
   json?: boolean;
@@ -59,14 +59,29 @@ export async function runCommand(flags: RunFlags, io: CliIO): Promise<number> {
     // A missing group is reported by the run itself, with the settings to check.
     const single = isSingleTarget(settings.targets);
     const pending = single && io.terminal && !flags.json ? await pendingCount(client, settings.streamName, settings.groupName).catch(() => 0) : 0;
-    const bar = startProgress(io, flags.json, 'reclaiming [{bar}] {value}/{total} scanned | {eta_formatted} left', pending);
+    let bar = startProgress(io, flags.json, 'reclaiming [{bar}] {value}/{total} scanned | {eta_formatted} left', pending);
+    // Several targets: the bar counts targets done and shows the run's totals; each finished target is printed above it.
+    let done = 0;
+    let totals = totalsText(undefined);
+    const several: Pick<Parameters<typeof runTargets>[0], 'onTargets' | 'onTargetDone' | 'onProgress'> = {
+      onTargets: (count) => (bar = startProgress(io, flags.json, 'targets [{bar}] {value}/{total} done | {totals}', count, { totals })),
+      onTargetDone: (t) => {
+        done++;
+        bar?.log(targetLine(t, undefined));
+        bar?.update(done, { totals });
+      },
+      onProgress: (counts) => {
+        totals = totalsText(counts);
+        bar?.update(done, { totals });
+      },
+    };
     try {
       const summary = await runTargets({
         client,
         settings,
         logger,
         signal: abort.signal,
-        onProgress: bar ? (counts: Readonly<Counts>) => bar.update(counts.scanned) : undefined,
+        ...(single ? { onProgress: bar ? (counts: Readonly<Counts>) => (bar as Progress).update(counts.scanned) : undefined } : several),
       });
       bar?.stop();
       // A signal that came after the run had covered the PEL or spent its budget changed nothing: exit 0.
@@ -92,12 +107,22 @@ async function pendingCount(client: Parameters<Parameters<typeof withClient>[1]>
 /** Human summary: totals, then a line per target when there are several; `by` names the interrupting signal. */
 export function formatSummary(s: RunSummary, by?: InterruptSignal): string {
   if (!s.targets) return formatOne(s, by);
-  const lines = s.targets.map((t) =>
-    isFailed(t)
-      ? `  ${t.stream} / ${t.group}: FAILED — ${t.error}`
-      : `  ${t.stream} / ${t.group}: ${t.processed} processed, ${t.deadLettered} dead-lettered, ${t.failed} failed, ${t.scanned} scanned, complete ${completeText(t, by)}`,
-  );
+  const lines = s.targets.map((t) => targetLine(t, by));
   return `${formatOne(s, by)}targets (${s.targets.length}):\n${lines.join('\n')}${lines.length > 0 ? '\n' : ''}`;
+}
+
+/** One target's line: its counts, or its error and what it did before it failed. */
+function targetLine(t: TargetSummary, by: InterruptSignal | undefined): string {
+  if (!isFailed(t)) {
+    return `  ${t.stream} / ${t.group}: ${t.processed} processed, ${t.deadLettered} dead-lettered, ${t.failed} failed, ${t.scanned} scanned, complete ${completeText(t, by)}`;
+  }
+  const did = t.scanned === undefined ? '' : ` (before that: ${t.processed} processed, ${t.deadLettered} dead-lettered, ${t.failed} failed, ${t.scanned} scanned)`;
+  return `  ${t.stream} / ${t.group}: FAILED — ${t.error}${did}`;
+}
+
+/** The run's totals so far, for the progress bar. */
+function totalsText(c: Readonly<Counts> | undefined): string {
+  return `${c?.processed ?? 0} processed, ${c?.deadLettered ?? 0} dead-lettered, ${c?.failed ?? 0} failed, ${c?.scanned ?? 0} scanned`;
 }
 
 function formatOne(s: Summary, by?: InterruptSignal): string {

@@ -1,7 +1,8 @@
 /**
  * `stream-reclaimer watch`: a host-less local runner. Loads the built Functions app with the
  * worker stand-in and invokes the `reclaim` timer function on RECLAIM_SCHEDULE (6-field NCRONTAB,
- * UTC), one line per run (`--json`: one summary object per line), until Ctrl-C. Runs never
+ * UTC), one line per run, or with several targets a line per target and a totals line (`--json`:
+ * one summary object per run and line, a run whose targets failed included), until Ctrl-C. Runs never
  * overlap: the next occurrence is computed after a run ends, so occurrences that pass during a
  * long run are skipped.
  */
@@ -11,6 +12,7 @@ import { loadFunctionsApp } from '../local/worker-standin';
 import { nextRuns } from '../config/schedule';
 import { loadSettings } from '../config/settings';
 import type { Summary } from '../reclaim/run';
+import { isFailed, type RunSummary, type TargetSummary } from '../reclaim/run-targets';
 import { interruptExitCode, type CliIO } from './io';
 import { settingOverrides } from './run';
 
@@ -95,14 +97,21 @@ export async function watchCommand(io: CliIO, options: WatchOptions = {}, flags:
       runs++;
       held = [];
       running = true;
-      try {
-        const summary = (await app.invokeTimer('reclaim')) as Summary;
-        for (const line of held) io.stderr(`${now().toISOString()} ${line}\n`);
+      const print = (summary: RunSummary): void => {
         const timestamp = now().toISOString();
-        io.stdout(flags.json ? `${JSON.stringify({ timestamp, ...summary })}\n` : `${timestamp} ${summaryLine(summary)}\n`);
+        io.stdout(flags.json ? `${JSON.stringify({ timestamp, ...summary })}\n` : runLines(summary).map((line) => `${timestamp} ${line}\n`).join(''));
+      };
+      try {
+        const summary = (await app.invokeTimer('reclaim')) as RunSummary;
+        for (const line of held) io.stderr(`${now().toISOString()} ${line}\n`);
+        print(summary);
       } catch (error) {
         failures++;
-        io.stderr(`${now().toISOString()} run failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        // Some targets failed: each target's result is still told (the failed ones with their error).
+        const summary = summaryOf(error);
+        if (summary) print(summary);
+        const message = summary ? `${summary.targets?.filter(isFailed).length} of ${summary.targets?.length} targets failed` : error instanceof Error ? error.message : String(error);
+        io.stderr(`${now().toISOString()} run failed: ${message}\n`);
       } finally {
         running = false;
       }
@@ -117,9 +126,31 @@ export async function watchCommand(io: CliIO, options: WatchOptions = {}, flags:
   return runs > 0 && failures === runs ? 1 : 0;
 }
 
-/** One human line per run. */
-function summaryLine(s: Summary): string {
+/** The summary a TargetsFailedError carries (the app is its own module instance: matched by name, not class). */
+function summaryOf(error: unknown): RunSummary | undefined {
+  const summary = error instanceof Error && error.name === 'TargetsFailedError' ? (error as { summary?: RunSummary }).summary : undefined;
+  return summary?.targets ? summary : undefined;
+}
+
+/** A run's human lines: one for a single target; with several, one per target, then the totals. */
+export function runLines(s: RunSummary): string[] {
+  if (!s.targets) return [summaryLine(s)];
+  const failed = s.targets.filter(isFailed).length;
+  const total = `${summaryLine(s, 'total ')}; ${s.targets.length} targets${failed ? `, ${failed} failed` : ''}`;
+  return [...s.targets.map(targetLine), total];
+}
+
+/** One target's line: its counts, or its error (and what it did before failing, if anything). */
+export function targetLine(t: TargetSummary): string {
+  if (!isFailed(t)) return `  ${summaryLine(t)}`;
+  const did = t.scanned === undefined ? '' : ` (before: scanned ${t.scanned}, processed ${t.processed}, dead-lettered ${t.deadLettered})`;
+  return `  ${t.stream}/${t.group}: FAILED: ${t.error}${did}`;
+}
+
+/** One human line per run (or per target, or the totals). */
+function summaryLine(s: Summary, label = ''): string {
   const counts = `scanned ${s.scanned}, claimed ${s.claimed}, processed ${s.processed}, dead-lettered ${s.deadLettered}, failed ${s.failed}`;
-  const done = s.complete ? 'complete' : `incomplete (${s.stopReason})`;
-  return `${s.dryRun ? 'DRY RUN ' : ''}${s.stream}/${s.group}: ${counts}; ${(s.durationMs / 1000).toFixed(2)} s, ${done}`;
+  // Not complete yet covered: a target failed (its own line says which).
+  const done = s.complete ? 'complete' : `incomplete (${s.stopReason === 'covered' ? 'a target failed' : s.stopReason})`;
+  return `${s.dryRun ? 'DRY RUN ' : ''}${label}${s.stream}/${s.group}: ${counts}; ${(s.durationMs / 1000).toFixed(2)} s, ${done}`;
 }

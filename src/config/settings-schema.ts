@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { globProblem } from './glob';
 import { validateSchedule } from './schedule';
 
 /** Defaults of the optional settings, as the raw strings an operator would write. */
@@ -72,8 +73,13 @@ export const CHECKS = {
   },
   AZURE_CLIENT_ID: { schema: text, expected: 'a managed identity client ID' },
   STREAM_NAME: { schema: name, expected: 'the stream key' },
-  // Exclusive with STREAM_NAME (settings.ts checks that exactly one is set).
-  STREAM_PATTERN: { schema: name, expected: 'a Redis glob such as `events:*`' },
+  // Exclusive with STREAM_NAME (settings.ts checks that exactly one is set). Read as SCAN and
+  // `acl` read it (src/config/glob.ts): a glob Redis reads otherwise than written is refused here.
+  STREAM_PATTERN: {
+    schema: name.refine((p) => globProblem(p) === undefined),
+    expected: 'a Redis glob such as `events:*`',
+    explain: globProblem,
+  },
   STREAM_CONSUMER_GROUP_NAME: { schema: name, expected: 'the consumer group name' },
   MONITORING_CONSUMER_NAME: { schema: name, expected: 'a consumer name' },
   MIN_IDLE_TIME_SEC: { schema: numberAtLeast(0, false), expected: 'a number >= 0' },

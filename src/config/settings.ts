@@ -4,10 +4,10 @@
  */
 import { SettingsError } from '../errors';
 import { CHECKS, DEFAULTS, REQUIRED, type Check, type SettingName } from './settings-schema';
-import { splitList, targetSpec, type TargetSpec } from './target-spec';
+import { splitList, streamKeys, targetSpec, type TargetSpec } from './target-spec';
 
 export { DEFAULTS, SETTING_NAMES, type SettingName } from './settings-schema';
-export { isSingleTarget, type TargetSpec } from './target-spec';
+export { isSingleTarget, streamKeys, type TargetSpec } from './target-spec';
 
 export type AuthMode = 'password' | 'entra';
 export type StrategyName = 'auto' | 'redis6.0' | 'redis6.2' | 'redis7';
@@ -57,7 +57,7 @@ export interface Settings {
   readonly maxDeliveries: number;
   /**
    * Dead-letter stream key. From `DEAD_LETTER_STREAM`. With several streams this default is
-   * built from the raw list and means nothing: each target's own comes from `targetSettings`.
+   * built from the raw list and means nothing: each target's own comes from `runTarget` (src/config/run-target.ts).
    * @default '<stream>:dlq'
    */
   readonly deadLetterStream: string;
@@ -140,7 +140,8 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Record<S
   const host = parseHost(read<string>('REDIS_HOST'), problems);
   // STREAM_PATTERN counts only for commands that read it: others (stats, dlq) still need STREAM_NAME.
   const pattern = inScope('STREAM_PATTERN') ? read<string>('STREAM_PATTERN') || undefined : undefined;
-  const stream = read<string>('STREAM_NAME', undefined, pattern === undefined) ?? '';
+  // A pattern given but refused is reported as itself, not as a missing STREAM_NAME.
+  const stream = read<string>('STREAM_NAME', undefined, pattern === undefined && !(inScope('STREAM_PATTERN') && raw('STREAM_PATTERN'))) ?? '';
   const group = read<string>('STREAM_CONSUMER_GROUP_NAME') ?? '';
   const clustering = read<boolean | 'proxy'>('REDIS_CLUSTER') ?? false;
   const settings: Settings = {
@@ -160,8 +161,8 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Record<S
     consumerName: read<string>('MONITORING_CONSUMER_NAME') ?? '',
     minIdleMs: Math.round((read<number>('MIN_IDLE_TIME_SEC') ?? 0) * 1000),
     maxDeliveries: read<number>('MAX_DELIVERIES') ?? 1,
-    deadLetterStream: read<string>('DEAD_LETTER_STREAM', `${stream}:dlq`) ?? '',
-    hashKeyPrefix: read<string>('HASH_KEY_PREFIX', `${stream}:`) ?? '',
+    deadLetterStream: read<string>('DEAD_LETTER_STREAM', streamKeys(stream).deadLetterStream) ?? '',
+    hashKeyPrefix: read<string>('HASH_KEY_PREFIX', streamKeys(stream).hashKeyPrefix) ?? '',
     hashKeyField: read<string>('HASH_KEY_FIELD') ?? '',
     batchSize: read<number>('BATCH_SIZE') ?? 1,
     concurrency: read<number>('CONCURRENCY') ?? 1,

@@ -14,6 +14,17 @@ export type TargetSpec = ({ readonly streams: readonly string[] } | { readonly p
   readonly hashKeyPrefix: string | undefined;
 };
 
+/** The keys a stream's targets write: the explicit settings when given (they apply to every stream), else this stream's defaults. */
+export interface StreamKeys {
+  readonly deadLetterStream: string;
+  readonly hashKeyPrefix: string;
+}
+
+/** The one definition of the per-stream key defaults: `<stream>:dlq` and `<stream>:`. */
+export function streamKeys(stream: string, explicit: { readonly deadLetterStream?: string | undefined; readonly hashKeyPrefix?: string | undefined } = {}): StreamKeys {
+  return { deadLetterStream: explicit.deadLetterStream ?? `${stream}:dlq`, hashKeyPrefix: explicit.hashKeyPrefix ?? `${stream}:` };
+}
+
 /** True when the spec names exactly one stream and one group: the run is exactly today's single run. */
 export const isSingleTarget = (spec: TargetSpec | undefined): boolean =>
   spec === undefined || ('streams' in spec && spec.streams.length === 1 && spec.groups !== '*' && spec.groups.length === 1);

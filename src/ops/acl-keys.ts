@@ -6,6 +6,7 @@
  */
 import { UsageError } from '../errors';
 import type { TargetSpec } from '../config/settings';
+import { globTokens } from '../config/glob';
 
 export interface AclKeySettings {
   readonly streamName: string;
@@ -26,35 +27,6 @@ export function exactKey(key: string): string {
  * neighbours (see widenedNames).
  */
 const globEscape = (text: string): string => text.replace(/[*?[\]\\]/g, (c) => `\\${c}`).replace(/\s/g, '?');
-
-/**
- * A glob's tokens as Redis's matcher reads them: `\x`, a `[…]` class (a `\` escapes inside it,
- * and `a-z` is a range even when `z` is `]`), or one character. Undefined when a `[` is never
- * closed or a lone `\` ends it: appending to such a glob would change what its end means.
- */
-export function globTokens(glob: string): string[] | undefined {
-  const tokens: string[] = [];
-  for (let i = 0; i < glob.length; ) {
-    let end = i + 1;
-    if (glob[i] === '\\') {
-      if (i + 1 >= glob.length) return undefined;
-      end = i + 2;
-    } else if (glob[i] === '[') {
-      let j = glob[i + 1] === '^' ? i + 2 : i + 1;
-      for (;;) {
-        const rest = glob.length - j;
-        if (glob[j] === '\\' && rest >= 2) j += 2;
-        else if (glob[j] === ']') break;
-        else if (rest <= 0) return undefined;
-        else j += rest >= 3 && glob[j + 1] === '-' ? 3 : 1;
-      }
-      end = j + 1;
-    }
-    tokens.push(glob.slice(i, end));
-    i = end;
-  }
-  return tokens;
-}
 
 /** A token with whitespace (a character, an escape, a class) becomes `?`: any one character, a superset. */
 function patternGlob(pattern: string): string {

@@ -9,6 +9,7 @@ import { parseRecord } from '../redis/record';
 import type { RedisClient } from '../redis/client';
 import { flatMap, flatNumber, groupInfo, groupNames, oldestPending, type Flat } from '../redis/group-health';
 import { describeTarget, type Settings } from '../config/settings';
+import { replyContext } from '../config/run-target';
 
 export const DEFAULT_REASON_SAMPLE = 100;
 
@@ -95,6 +96,6 @@ export async function collectStats(
       }),
     };
   } catch (error) {
-    throw mapRedisError(error, { target: describeTarget(settings), stream, group, secrets: [settings.redisPassword] });
+    throw mapRedisError(error, replyContext(settings, { stream, group }));
   }
 }

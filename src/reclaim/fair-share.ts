@@ -23,6 +23,8 @@ export interface FairShareOptions<T, R> {
   wantsMore: (result: R) => boolean;
   /** One result from an item's turns, in order. */
   merge: (earlier: R, later: R) => R;
+  /** An item that will not run again, with its merged result (progress display). */
+  onDone?: (item: T, result: R) => void;
 }
 
 /** Every item's merged result, in input order. */
@@ -48,8 +50,10 @@ async function drainShard<T, R>(items: readonly T[], queue: number[], results: (
       const share = left > 0 ? Math.max(1, Math.floor(left / rounds)) : 0;
       const result = await options.run(items[index] as T, share);
       const earlier = results[index];
-      results[index] = earlier === undefined ? result : options.merge(earlier, result);
+      const merged = earlier === undefined ? result : options.merge(earlier, result);
+      results[index] = merged;
       if (options.wantsMore(result) && deadline - now() > 0) queue.push(index);
+      else options.onDone?.(items[index] as T, merged);
     }
   };
   await Promise.all(Array.from({ length: Math.min(perShard, queue.length) }, worker));

@@ -33,10 +33,13 @@ export interface FastPathOptions {
   page(work: (counts: Counts) => Promise<void>): Promise<void>;
   /** Seam for tests: the page script (default reclaimPage, src/redis/reclaim-page.ts). */
   script?: typeof reclaimPage;
+  /** The last ID an earlier turn covered: this one starts after it. */
+  after?: string;
 }
 
-export async function runFastPath(ctx: FastPathContext, options: FastPathOptions): Promise<{ complete: boolean }> {
-  let furthest: string | undefined;
+/** `furthest`: every pending ID up to it was covered (by induction, above): where a later turn resumes. */
+export async function runFastPath(ctx: FastPathContext, options: FastPathOptions): Promise<{ complete: boolean; furthest?: string }> {
+  let furthest = options.after;
   let covered = false;
   let failure: unknown;
   const inFlight = new Set<Promise<void>>();
@@ -96,7 +99,7 @@ export async function runFastPath(ctx: FastPathContext, options: FastPathOptions
   }
   await Promise.all(inFlight);
   if (failure !== undefined) throw failure;
-  return { complete: covered };
+  return { complete: covered, furthest };
 }
 
 /** The fence is the scan's view (the script claims nothing): same owner, count and idleness. */

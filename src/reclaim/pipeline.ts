@@ -13,11 +13,29 @@ export interface PipelineOptions {
   workers: number;
   /** True once no new page may be started (time budget spent, or aborted). */
   stop(): boolean;
+  /** The first page's cursor (an earlier turn's end); the start of the PEL when undefined. */
+  start?: string;
+}
+
+export interface PipelineResult {
+  /** The whole PEL (from `start`) was covered. */
+  complete: boolean;
+  /** The last pending ID of the pages handled without a gap from the start: where a later turn resumes. */
+  reached?: string;
 }
 
 /** Resolves with `complete: true` when the whole PEL was covered; rethrows the first failure. */
-export async function pipelinePages(options: PipelineOptions): Promise<{ complete: boolean }> {
-  const buffer: (readonly PendingEntry[])[] = [];
+export async function pipelinePages(options: PipelineOptions): Promise<PipelineResult> {
+  // Pages are handled out of order (several workers): only a gap-free prefix of them is covered.
+  const buffer: { seq: number; entries: readonly PendingEntry[] }[] = [];
+  const lasts: (string | undefined)[] = [];
+  const handled: boolean[] = [];
+  let prefix = 0;
+  let reached: string | undefined;
+  const markHandled = (seq: number): void => {
+    handled[seq] = true;
+    for (; handled[prefix]; prefix++) reached = lasts[prefix] ?? reached;
+  };
   let scanning = true;
   let reachedEnd = false;
   let leftOver = false;
@@ -33,7 +51,7 @@ export async function pipelinePages(options: PipelineOptions): Promise<{ complet
   };
 
   const scanner = async (): Promise<void> => {
-    let cursor: string | undefined;
+    let cursor = options.start;
     try {
       while (failure === undefined && !options.stop()) {
         if (buffer.length >= options.workers) {
@@ -41,7 +59,8 @@ export async function pipelinePages(options: PipelineOptions): Promise<{ complet
           continue;
         }
         const page = await options.scan(cursor);
-        buffer.push(page.entries);
+        buffer.push({ seq: lasts.length, entries: page.entries });
+        lasts.push(page.last);
         notifyWorkers();
         if (page.cursor === undefined) {
           reachedEnd = true;
@@ -66,15 +85,16 @@ export async function pipelinePages(options: PipelineOptions): Promise<{ complet
         notifyScanner();
         return;
       }
-      const entries = buffer.shift();
-      if (entries === undefined) {
+      const page = buffer.shift();
+      if (page === undefined) {
         if (!scanning) return;
         await new Promise<void>((resolve) => wakeWorkers.push(resolve));
         continue;
       }
       notifyScanner();
       try {
-        await options.handle(entries);
+        await options.handle(page.entries);
+        markHandled(page.seq);
       } catch (error) {
         failure ??= error;
         notifyScanner();
@@ -84,5 +104,5 @@ export async function pipelinePages(options: PipelineOptions): Promise<{ complet
 
   await Promise.all([scanner(), ...Array.from({ length: options.workers }, worker)]);
   if (failure !== undefined) throw failure;
-  return { complete: reachedEnd && !leftOver && buffer.length === 0 };
+  return { complete: reachedEnd && !leftOver && buffer.length === 0, reached };
 }

@@ -4,7 +4,7 @@
  */
 import { deregisterIdleConsumers } from './deregister';
 import { handleBatch } from './batch';
-import { zeroCounts, type Counts } from './counts';
+import { zeroCounts } from './counts';
 import { serverVersion } from '../redis/connection';
 import type { RedisClient } from '../redis/client';
 import { deadLetterTypeError, mapRedisError, missingGroupError, type ReplyContext } from '../errors';
@@ -17,43 +17,15 @@ import { runFastPath } from './fast-path';
 import { chooseMode, stagesFor } from './mode';
 import { slotBound } from './slots';
 import { instrumentRun, type RunTelemetry } from '../telemetry/instrumentation';
-import { createHashWriter, HASH_WRITER, type Processor } from './process';
-import { chooseStrategy, scanPage, type ScanStrategy } from './scan';
-import { describeTarget, type Settings } from '../config/settings';
-import { stopCondition, type StopReason } from './stop';
+import { createHashWriter, HASH_WRITER } from './process';
+import { chooseStrategy, cursorAfter, scanPage, type ScanStrategy } from './scan';
+import { replyContext, runTarget, type RunTarget } from '../config/run-target';
+import { stopCondition } from './stop';
 import { silentLogger, withFields, type Logger } from '../telemetry/logger';
 
-export interface Summary extends Counts {
-  stream: string;
-  group: string;
-  deregistered: number;
-  durationMs: number;
-  complete: boolean;
-  /** Why the run stopped: `covered` exactly when `complete`; else `budget` or `interrupted`. */
-  stopReason: StopReason;
-  dryRun: boolean;
-}
+import type { RunOptions, Summary, TurnOptions } from './run-options';
 
-export interface RunOptions {
-  client: RedisClient;
-  settings: Settings;
-  /** @default the hash writer (`HSET <HASH_KEY_PREFIX><key> <fields…>`, atomic with the ack) */
-  processor?: Processor;
-  /** Clock in epoch ms; tests inject one to spend the budget deterministically. @default Date.now */
-  now?: () => number;
-  /** @default no logging */
-  logger?: Logger;
-  /** Called after each page is settled, with the counts so far (progress display). */
-  onProgress?: (counts: Readonly<Counts>) => void;
-  /** Stops starting new pages (like a spent budget, but reported as `interrupted`); work in flight finishes. */
-  signal?: AbortSignal;
-  /**
-   * Let the hash writer settle whole pages server-side. It is used only with
-   * the built-in hash writer, outside dry runs, and on a cluster only when the keys share a slot.
-   * @default true
-   */
-  fastPath?: boolean;
-}
+export type { RunOptions, Summary, TurnCursor, TurnOptions } from './run-options';
 
 /** Pages in flight on the general path: scanning the next page overlaps settling the previous. */
 const PAGES_IN_FLIGHT = 2;
@@ -61,20 +33,29 @@ const PAGES_IN_FLIGHT = 2;
 const FAST_SCRIPTS_IN_FLIGHT = 3;
 
 export function runReclaim(options: RunOptions): Promise<Summary> {
-  // Traces and metrics (src/telemetry/instrumentation.ts); the API's no-op unless an SDK is registered.
-  return instrumentRun(options.client, options.settings, (telemetry) => reclaim(options, telemetry));
+  return runTurn(options);
 }
 
-async function reclaim(options: RunOptions, telemetry: RunTelemetry): Promise<Summary> {
+/** One run, or one turn of a target that resumes where `options.cursor` says and moves it on. */
+export function runTurn(options: TurnOptions): Promise<Summary> {
+  const target = options.target ?? runTarget(options.settings);
   const { settings } = options;
+  // Telemetry names the target's own keys, and redacts every secret of the settings.
+  const view = { ...settings, streamName: target.stream, groupName: target.group, deadLetterStream: target.deadLetterStream };
+  // Traces and metrics (src/telemetry/instrumentation.ts); the API's no-op unless an SDK is registered.
+  return instrumentRun(options.client, view, (telemetry) => reclaim(options, target, telemetry));
+}
+
+async function reclaim(options: TurnOptions, target: RunTarget, telemetry: RunTelemetry): Promise<Summary> {
   const now = options.now ?? Date.now;
   // Every line names the target (several targets' lines interleave in one log).
-  const logger = withFields(options.logger ?? silentLogger, { stream: settings.streamName, group: settings.groupName });
+  const logger = withFields(options.logger ?? silentLogger, { stream: target.stream, group: target.group });
   const started = now();
+  const deadline = options.deadline ?? started + options.settings.maxRunMs;
   // On a cluster, commands wait out a failover within the budget (src/redis/failover.ts).
-  const { client, release } = rideFailovers(options.client, { deadline: started + settings.maxRunMs, now, logger, signal: options.signal });
+  const { client, release } = rideFailovers(options.client, { deadline, now, logger, signal: options.signal });
   try {
-    return await reclaimWith(client, options, telemetry, { now, logger, started });
+    return await reclaimWith(client, options, target, telemetry, { now, logger, started, deadline });
   } finally {
     release();
   }
@@ -82,24 +63,19 @@ async function reclaim(options: RunOptions, telemetry: RunTelemetry): Promise<Su
 
 async function reclaimWith(
   client: RedisClient,
-  options: RunOptions,
+  options: TurnOptions,
+  target: RunTarget,
   telemetry: RunTelemetry,
-  { now, logger, started }: { now: () => number; logger: Logger; started: number },
+  { now, logger, started, deadline }: { now: () => number; logger: Logger; started: number; deadline: number },
 ): Promise<Summary> {
   const { settings } = options;
-  const keys = buildKeys(settings);
+  const keys = buildKeys({ streamName: target.stream, deadLetterStream: target.deadLetterStream, hashKeyPrefix: target.hashKeyPrefix });
   const counts = zeroCounts();
-  const errorContext = {
-    target: describeTarget(settings),
-    stream: settings.streamName,
-    group: settings.groupName,
-    deadLetter: settings.deadLetterStream,
-    secrets: [settings.redisPassword],
-  };
+  const errorContext = { ...replyContext(settings, target), deadLetter: target.deadLetterStream };
 
   let strategy: ScanStrategy;
   try {
-    await assertGroupExists(client, settings, errorContext);
+    await assertGroupExists(client, target, errorContext);
     strategy = chooseStrategy(settings.strategy, await serverVersion(client));
   } catch (error) {
     throw mapRedisError(error, errorContext);
@@ -111,14 +87,18 @@ async function reclaimWith(
     throw mapRedisError(error, errorContext);
   });
   const mode = chooseMode({ dryRun: settings.dryRun, cluster, sameSlot: keys.sameSlot, fastPathAllowed: options.fastPath !== false && HASH_WRITER in processor });
-  const settleContext = { client, keys, group: settings.groupName, consumer: settings.consumerName, now };
-  logger.info('run started', { stream: keys.stream, group: settings.groupName, strategy, path: mode === 'fast' ? 'fast' : 'general', dryRun: settings.dryRun });
-  const { stop, reason } = stopCondition({ now, started, maxRunMs: settings.maxRunMs }, options.signal);
+  const settleContext = { client, keys, group: target.group, consumer: settings.consumerName, now };
+  logger.info('run started', { stream: keys.stream, group: target.group, strategy, path: mode === 'fast' ? 'fast' : 'general', dryRun: settings.dryRun });
+  const { stop, reason } = stopCondition({ now, deadline }, options.signal);
+  const cursor = options.cursor ?? {};
   let complete: boolean;
   try {
     if (mode === 'fast') {
-      const fastContext = { ...settleContext, minIdleMs: settings.minIdleMs, maxDeliveries: settings.maxDeliveries, hashKeyField: settings.hashKeyField, checkSlot: cluster };
-      ({ complete } = await runFastPath(fastContext, {
+      // chooseMode picked the fast path on a cluster only for keys in one slot: no page asks again.
+      const fastContext = { ...settleContext, minIdleMs: settings.minIdleMs, maxDeliveries: settings.maxDeliveries, hashKeyField: settings.hashKeyField, checkSlot: false };
+      let furthest: string | undefined;
+      ({ complete, furthest } = await runFastPath(fastContext, {
+        after: cursor.after,
         strategy,
         pageSize: settings.batchSize,
         depth: Math.min(settings.concurrency, FAST_SCRIPTS_IN_FLIGHT),
@@ -128,37 +108,40 @@ async function reclaimWith(
           options.onProgress?.(counts);
         },
       }));
+      cursor.after = furthest;
     } else {
       const ctx = {
         stages: stagesFor(mode, settleContext, { minIdleMs: settings.minIdleMs, processor }),
         consumer: settings.consumerName,
-        source: { stream: keys.stream, group: settings.groupName },
+        source: { stream: keys.stream, group: target.group },
         maxDeliveries: settings.maxDeliveries,
         hashKeyField: settings.hashKeyField,
         limit: createLimiter(settings.concurrency),
         logger,
       };
-      ({ complete } = await pipelinePages({
+      let reached: string | undefined;
+      ({ complete, reached } = await pipelinePages({
         workers: PAGES_IN_FLIGHT,
         stop,
-        scan: (cursor) =>
-          scanPage(client, strategy, { stream: keys.stream, group: settings.groupName, minIdleMs: settings.minIdleMs, count: settings.batchSize, cursor }),
+        start: cursorAfter(strategy, cursor.after),
+        scan: (at) => scanPage(client, strategy, { stream: keys.stream, group: target.group, minIdleMs: settings.minIdleMs, count: settings.batchSize, cursor: at }),
         handle: async (entries) => {
           await telemetry.batch(entries.length, counts, (own) => handleBatch(ctx, entries, own));
           options.onProgress?.(counts);
         },
       }));
+      cursor.after = reached ?? cursor.after;
     }
   } catch (error) {
     throw mapRedisError(error, errorContext);
   }
-  const deregistered = await deregisterIdleConsumers(client, settings).catch((error: unknown) => {
+  const deregistered = await deregisterIdleConsumers(client, { ...settings, streamName: target.stream, groupName: target.group }).catch((error: unknown) => {
     throw mapRedisError(error, errorContext);
   });
 
   return {
-    stream: settings.streamName,
-    group: settings.groupName,
+    stream: target.stream,
+    group: target.group,
     ...counts,
     deregistered,
     durationMs: Math.max(0, Math.round(now() - started)),
@@ -174,9 +157,9 @@ async function reclaimWith(
  * dead-letter key of another type are checked here. (Each script checks the dead-letter
  * key again before its first write, in case it changes during the run.)
  */
-async function assertGroupExists(client: RedisClient, settings: Settings, ctx: ReplyContext & { deadLetter: string }): Promise<void> {
-  const names = await groupNames(client, settings.streamName);
-  if (!names.includes(settings.groupName)) throw missingGroupError(ctx, names);
-  const dlqType = await client.type(settings.deadLetterStream);
+async function assertGroupExists(client: RedisClient, target: RunTarget, ctx: ReplyContext & { deadLetter: string }): Promise<void> {
+  const names = await groupNames(client, target.stream);
+  if (!names.includes(target.group)) throw missingGroupError(ctx, names);
+  const dlqType = await client.type(target.deadLetterStream);
   if (dlqType !== 'stream' && dlqType !== 'none') throw deadLetterTypeError(ctx, `dead-letter key holds another type (${dlqType})`);
 }

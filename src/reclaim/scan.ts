@@ -22,6 +22,14 @@ export interface ScanPage {
   entries: PendingEntry[];
   /** Where the next page starts; undefined at the end of the PEL. */
   cursor: string | undefined;
+  /** The last pending ID the page covered (idle or not); undefined for an empty page. */
+  last?: string;
+}
+
+/** The scan cursor that starts right after `id` (6.0 has no exclusive ranges: the next ID, inclusive). */
+export function cursorAfter(strategy: ScanStrategy, id: string | undefined): string | undefined {
+  if (id === undefined) return undefined;
+  return strategy === 'redis6.0' ? nextId(id) : id;
 }
 
 export type ScanStrategy = 'redis6.0' | 'redis6.2' | 'redis7';
@@ -65,10 +73,11 @@ export async function scanPage(
     return {
       entries: rows.map(toEntry).filter((e) => e.idleMs >= minIdleMs),
       cursor: rows.length < count || !last ? undefined : nextId(last[0]),
+      last: last?.[0],
     };
   }
   const start = cursor === undefined ? '-' : `(${cursor}`;
   const rows = (await client.call('XPENDING', stream, group, 'IDLE', minIdleMs, start, '+', count)) as Row[];
   const last = rows.at(-1);
-  return { entries: rows.map(toEntry), cursor: rows.length < count || !last ? undefined : last[0] };
+  return { entries: rows.map(toEntry), cursor: rows.length < count || !last ? undefined : last[0], last: last?.[0] };
 }

@@ -16,8 +16,8 @@ export interface StopCondition {
 
 export interface Budget {
   now: () => number;
-  started: number;
-  maxRunMs: number;
+  /** When no new page may start any more, on `now`'s clock: the run's (or its turn's) one deadline. */
+  deadline: number;
 }
 
 export function stopCondition(budget: Budget, signal?: AbortSignal): StopCondition {
@@ -25,7 +25,7 @@ export function stopCondition(budget: Budget, signal?: AbortSignal): StopConditi
   const check = (): typeof stopped => {
     // An interruption wins a tie: the caller (CLI exit code, host shutdown log) must know it.
     if (signal?.aborted) return 'interrupted';
-    if (budget.now() - budget.started >= budget.maxRunMs) return 'budget';
+    if (budget.now() >= budget.deadline) return 'budget';
     return undefined;
   };
   return {

@@ -6,7 +6,8 @@
 import { Cluster } from 'ioredis';
 import type { RedisClient } from '../redis/client';
 import { groupNames } from '../redis/group-health';
-import { describeTarget, type Settings, type TargetSpec } from '../config/settings';
+import { streamKeys, type Settings, type TargetSpec } from '../config/settings';
+import { replyContext } from '../config/run-target';
 import { mapRedisError } from '../errors';
 
 export interface Target {
@@ -37,6 +38,13 @@ export async function resolveTargets(client: RedisClient, settings: Settings, st
   const listed = 'streams' in spec;
   const streams = listed ? spec.streams : await discoverStreams(client, spec.pattern, spec.deadLetterStream, stop ?? (() => false));
   if (isStopped(streams)) return streams;
+  return targetsOf(client, settings, streams);
+}
+
+/** The targets of these streams (listed, or discovered), each with the groups the settings name. */
+export async function targetsOf(client: RedisClient, settings: Settings, streams: readonly string[]): Promise<(Target | UnresolvedTarget)[]> {
+  const spec = specOf(settings);
+  const listed = 'streams' in spec;
   const out: (Target | UnresolvedTarget)[] = [];
   for (const stream of streams) {
     // A listed group is the run's to check (its error then names it); only `*` and discovery ask first.
@@ -51,7 +59,7 @@ export async function resolveTargets(client: RedisClient, settings: Settings, st
     } catch (error) {
       // A discovered stream deleted since the SCAN is simply gone; anything else is that stream's error.
       if (!listed && /no such key/i.test(String(error))) continue;
-      out.push({ stream, group, error: mapRedisError(error, { target: describeTarget(settings), stream, group, secrets: [settings.redisPassword] }) });
+      out.push({ stream, group, error: mapRedisError(error, replyContext(settings, { stream, group })) });
       continue;
     }
     const groups = spec.groups === '*' ? present : spec.groups.filter((g) => present.includes(g));
@@ -67,6 +75,8 @@ export interface DiscoveryStopped {
   readonly calls: number;
   readonly mastersDone: number;
   readonly masters: number;
+  /** The streams found before it stopped (sorted, dead-letter streams left out): a partial list. */
+  readonly found: readonly string[];
 }
 
 export const isStopped = <T>(found: T | DiscoveryStopped): found is DiscoveryStopped => (found as Partial<DiscoveryStopped>).stopped === true;
@@ -86,11 +96,15 @@ export async function discoverStreams(
 ): Promise<string[] | DiscoveryStopped> {
   const nodes = client instanceof Cluster ? client.nodes('master') : [client];
   const found = new Set<string>();
+  const listed = (): string[] => {
+    const deadLetters = new Set([...found].map((s) => streamKeys(s, { deadLetterStream }).deadLetterStream));
+    return [...found].filter((s) => !deadLetters.has(s)).sort();
+  };
   let total = 0;
   for (const [done, node] of nodes.entries()) {
     let cursor = '0';
     for (let calls = 0; ; calls++, total++) {
-      if (stop()) return { stopped: true, calls: total, mastersDone: done, masters: nodes.length };
+      if (stop()) return { stopped: true, calls: total, mastersDone: done, masters: nodes.length, found: listed() };
       if (calls >= MAX_SCAN_CALLS) throw new Error(`SCAN MATCH ${pattern} did not finish within ${MAX_SCAN_CALLS} calls`);
       const [next, keys] = (await node.call('SCAN', cursor, 'MATCH', pattern, 'TYPE', 'stream', 'COUNT', SCAN_COUNT)) as [string, string[]];
       for (const key of keys) found.add(key);
@@ -98,6 +112,5 @@ export async function discoverStreams(
       if (cursor === '0') break;
     }
   }
-  const deadLetters = new Set([...found].map((s) => deadLetterStream ?? `${s}:dlq`));
-  return [...found].filter((s) => !deadLetters.has(s)).sort();
+  return listed();
 }

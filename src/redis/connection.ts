@@ -11,7 +11,8 @@ import { declareSharded } from './topology';
 import type { RedisClient } from './client';
 import { entraLogin, startTokenRefresh, type EntraDeps } from './entra';
 import { replaceLibraryWarnings, type ConnectionWarn } from './library-warnings';
-import { describeTarget, type Settings } from '../config/settings';
+import type { Settings } from '../config/settings';
+import { replyContext } from '../config/run-target';
 
 export type { RedisClient };
 export { serverVersion, type ServerFlavor } from './server-version';
@@ -157,12 +158,7 @@ export async function open(
   } catch (error) {
     client.disconnect();
     const generic = error instanceof Error && /Connection is closed|max retries/i.test(error.message);
-    throw mapRedisError(generic && cause ? cause : error, {
-      target: describeTarget(settings),
-      stream: settings.streamName,
-      group: settings.groupName,
-      secrets: [settings.redisPassword],
-    });
+    throw mapRedisError(generic && cause ? cause : error, replyContext(settings, { stream: settings.streamName, group: settings.groupName }));
   } finally {
     clearTimeout(timer);
     handshake?.cancel();

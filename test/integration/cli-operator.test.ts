@@ -145,6 +145,29 @@ describe.skipIf(!hasScript())('progress on a terminal', () => {
     expect(empty.output).toMatch(/scanned\s+0/);
     expect(empty.output).not.toContain('reclaiming [');
   });
+
+  it('several targets: the bar counts targets done and shows the totals; each finished target is printed above it', async () => {
+    const [a, b] = [uniqueName('s'), uniqueName('s')];
+    const redis = open.client();
+    for (const [stream, n] of [[a, 30], [b, 20]] as const) {
+      await addEntries(redis, stream, Array.from({ length: n }, (_, i) => tweet(i)));
+      await createGroup(redis, stream, 'workers');
+      await readAsConsumer(redis, stream, 'workers', 'crashed', n, { idleMs: 600_000 });
+    }
+    const cli = `${process.execPath} bin/stream-reclaimer.js`;
+    const { code, output } = await onTerminal(`${cli} run -s ${a},${b} | cat`, at(open));
+    expect(code).toBe(0);
+    expect(output).toMatch(/targets \[=+\] 2\/2 done \| 50 processed, 0 dead-lettered, 0 failed, 50 scanned/);
+    // Each target's line on a line of its own, above the bar (and again in the summary on stdout).
+    // What the terminal shows: a new line, or a return to column 1 (then the line is cleared), starts a line.
+    // eslint-disable-next-line no-control-regex -- the terminal's escape sequences
+    const lines = output.split(/\r?\n|\u001b\[1G/).map((line) => line.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, ''));
+    for (const [stream, n] of [[a, 30], [b, 20]] as const) {
+      const own = lines.filter((line) => line.startsWith(`  ${stream} / workers: ${n} processed`));
+      expect(own.length, output).toBeGreaterThanOrEqual(2);
+      expect(own.every((line) => !line.includes('targets ['))).toBe(true);
+    }
+  });
 });
 
 function hasScript(): boolean {

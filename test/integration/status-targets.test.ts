@@ -11,7 +11,9 @@ import { startRedis, type RedisServer } from '../helpers/redis-server';
 
 let server: RedisServer;
 const savedEnv = { ...process.env };
-const [a, b] = [uniqueName('stream'), uniqueName('stream')];
+// Found by STREAM_PATTERN: discovery is what /api/status bounds.
+const prefix = uniqueName('status');
+const [a, b] = [`${prefix}:a`, `${prefix}:b`];
 
 beforeAll(async () => {
   server = await startRedis();
@@ -21,8 +23,10 @@ beforeAll(async () => {
     for (const g of groups) await createGroup(redis, stream, g);
   }
   await readAsConsumer(redis, b, 'g2', 'crashed', 3, { idleMs: 600_000 });
+  // 5,000 other keys: SCAN needs several calls of 1,000.
+  for (let j = 0; j < 5; j++) await redis.mset(Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`fill-${prefix}-${j}-${i}`, 'x'])));
   // The worker reads app settings from its environment, once per process (this file's own).
-  Object.assign(process.env, { REDIS_HOST: server.host, REDIS_TLS: 'false', STREAM_NAME: `${a},${b}`, STREAM_CONSUMER_GROUP_NAME: '*' });
+  Object.assign(process.env, { REDIS_HOST: server.host, REDIS_TLS: 'false', STREAM_NAME: '', STREAM_PATTERN: `${prefix}:*`, STREAM_CONSUMER_GROUP_NAME: '*' });
 });
 afterAll(async () => {
   const { closeWorker } = await import('../../functions/worker');
@@ -41,5 +45,21 @@ describe('GET /api/status, several targets', () => {
     const body = response.jsonBody as { targets: { stream: string; group: string; pending: number; consumers: unknown[] }[] };
     expect(body.targets.map((t) => [t.stream, t.group, t.pending])).toEqual([[a, 'g1', 0], [b, 'g1', 0], [b, 'g2', 3]]);
     expect(body.targets.every((t) => Array.isArray(t.consumers))).toBe(true);
+    expect(body).not.toHaveProperty('partial');
+  });
+
+  it('discovery past its bound: status 200, the streams found so far, `partial` and why (injected clock)', async () => {
+    const { statusHandler } = await import('../../functions/status');
+    const request = { query: new URLSearchParams() } as unknown as HttpRequest;
+    const context = { error: () => undefined, warn: () => undefined } as unknown as InvocationContext;
+    // One tick per reading of the clock, a bound of 2 ticks: one SCAN call, then discovery stops.
+    let tick = 0;
+    const response = await statusHandler(request, context, { discoveryMs: 2, now: () => tick++ });
+    expect(response.status).toBe(200);
+    const body = response.jsonBody as { targets: { stream: string }[]; partial: boolean; reason: string };
+    expect(body.partial).toBe(true);
+    expect(body.reason).toContain(`finding the streams of \`STREAM_PATTERN\` \`${prefix}:*\` took longer than 0.002 s (1 SCAN calls of 1000 keys, 0 of 1 masters done)`);
+    expect(body.reason).toContain(`only the ${new Set(body.targets.map((t) => t.stream)).size} streams found by then are listed`);
+    expect(body.targets.every((t) => [a, b].includes(t.stream))).toBe(true);
   });
 });

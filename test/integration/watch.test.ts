@@ -96,6 +96,45 @@ describe('stream-reclaimer watch', () => {
     expect(human.out[0]).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+ DRY RUN ${stream}/${group}: scanned 0, .*complete\\n$`));
   });
 
+  it('several targets: a line per target and a totals line each run, a failed target with its error; --json keeps one object per run', async () => {
+    const [a, b, missing] = [uniqueName('a'), uniqueName('b'), uniqueName('nogroup')];
+    for (const [s, n] of [[a, 4], [b, 3]] as const) {
+      await addEntries(redis, s, Array.from({ length: n }, (_, i) => tweet(i)));
+      await createGroup(redis, s, group);
+      await readAsConsumer(redis, s, group, 'crashed', n, { idleMs: 600_000 });
+    }
+    const several = { ...env, REDIS_HOST: server.host, STREAM_NAME: `${a},${b}` };
+
+    const human = testIO(several);
+    expect(await watchCommand(human, { maxRuns: 1 }, { dryRun: true })).toBe(0);
+    const lines = human.out.join('').split('\n').filter(Boolean).map((l) => l.replace(/^\S+ /, ''));
+    expect(lines).toEqual([
+      expect.stringMatching(new RegExp(`^  DRY RUN ${a}/${group}: scanned 4, .*complete$`)),
+      expect.stringMatching(new RegExp(`^  DRY RUN ${b}/${group}: scanned 3, .*complete$`)),
+      expect.stringMatching(new RegExp(`^DRY RUN total ${a},${b}/${group}: scanned 7, .*complete; 2 targets$`)),
+    ]);
+
+    // A failing target: its own line with its error, the others' lines, the totals; the run counts as failed.
+    const failing = testIO({ ...several, STREAM_CONSUMER_GROUP_NAME: `${group},${missing}` });
+    expect(await watchCommand(failing, { maxRuns: 1 })).toBe(1);
+    const out = failing.out.join('').split('\n').filter(Boolean).map((l) => l.replace(/^\S+ /, ''));
+    expect(out).toEqual([
+      expect.stringMatching(new RegExp(`^  ${a}/${group}: scanned 4, claimed \\d+, processed 4, .*complete$`)),
+      `  ${a}/${missing}: FAILED: Stream \`${a}\` on ${server.host} has no consumer group \`${missing}\` (its groups: ${group}): check \`STREAM_CONSUMER_GROUP_NAME\`, or create the group with XGROUP CREATE ${a} ${missing} $`,
+      expect.stringMatching(new RegExp(`^  ${b}/${group}: scanned 3, .*processed 3, .*complete$`)),
+      expect.stringMatching(new RegExp(`^  ${b}/${missing}: FAILED: Stream \`${b}\``)),
+      expect.stringMatching(new RegExp(`^total ${a},${b}/${group},${missing}: scanned 7, .*processed 7, .*incomplete \\(a target failed\\); 4 targets, 2 failed$`)),
+    ]);
+    expect(failing.err.join('')).toMatch(/run failed: 2 of 4 targets failed\n/);
+
+    const json = testIO({ ...several, STREAM_CONSUMER_GROUP_NAME: `${group},${missing}` });
+    expect(await watchCommand(json, { maxRuns: 1 }, { json: true })).toBe(1);
+    expect(json.out).toHaveLength(1);
+    const summary = JSON.parse(json.out[0] ?? '') as { targets: unknown[] };
+    expect(summary).toMatchObject({ stream: `${a},${b}`, processed: 0, complete: false });
+    expect(summary.targets).toHaveLength(4);
+  });
+
   it('a second Ctrl-C stops at once, even while the run in progress is stuck on a frozen server', async () => {
     const [s2, g2, n] = [uniqueName('stream'), uniqueName('group'), 30_000];
     await addEntries(redis, s2, Array.from({ length: n }, (_, i) => tweet(i)));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aclKeys, aclRule, aclSetuserCommand, azurePermissions, parseRedisVersion, quoteArg, widenedNames, type AclServer, type AclSettings } from '../../src/ops/acl';
-import { globTokens } from '../../src/ops/acl-keys';
+import { globTokens } from '../../src/config/glob';
 import type { TargetSpec } from '../../src/config/settings';
 
 const base: AclSettings = { streamName: 'orders', deadLetterStream: 'orders:dlq', hashKeyPrefix: 'orders:', redisCluster: false, deregisterIdleMs: undefined };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SettingsError } from '../../src/errors';
-import { CONNECTION_SETTINGS, DEFAULTS, isSingleTarget, loadSettings, SETTING_NAMES, type SettingName } from '../../src/config/settings';
+import { CONNECTION_SETTINGS, DEFAULTS, isSingleTarget, loadSettings, SETTING_NAMES, streamKeys, type SettingName } from '../../src/config/settings';
 import { parseDuration } from '../../src/config/duration';
 
 const base = { REDIS_HOST: 'cache.example:6380', STREAM_NAME: '{orders}:stream', STREAM_CONSUMER_GROUP_NAME: 'workers' };
@@ -195,6 +195,22 @@ describe('targets in settings', () => {
       'Expected `STREAM_CONSUMER_GROUP_NAME` to be a group name, a comma-separated list of names, or `*` alone, got `g,*`',
       'Expected `DEAD_LETTER_STREAM` to differ from `STREAM_NAME`, got `b`',
     ]);
+  });
+
+  it('a STREAM_PATTERN Redis would read otherwise than written is refused, naming the pattern and what is wrong', () => {
+    const base = { ...host, STREAM_CONSUMER_GROUP_NAME: 'g' };
+    expect(problems({ ...base, STREAM_PATTERN: 'ev[ab*' })).toEqual([
+      'Expected `STREAM_PATTERN` to be a Redis glob such as `events:*`, got `ev[ab*` (the `[` at position 3 is never closed by `]` (write `\\[` for a literal bracket))',
+    ]);
+    expect(problems({ ...base, STREAM_PATTERN: 'events:\\' })).toEqual([
+      'Expected `STREAM_PATTERN` to be a Redis glob such as `events:*`, got `events:\\` (it ends with a lone `\\` (write `\\\\` for a literal backslash))',
+    ]);
+    expect(loadSettings({ ...base, STREAM_PATTERN: 'ev[a\\]]:\\[x*' }).targets).toMatchObject({ pattern: 'ev[a\\]]:\\[x*' });
+  });
+
+  it('the per-stream key defaults come from one function; explicit keys apply to every stream', () => {
+    expect(streamKeys('orders')).toEqual({ deadLetterStream: 'orders:dlq', hashKeyPrefix: 'orders:' });
+    expect(streamKeys('orders', { deadLetterStream: 'all:dlq', hashKeyPrefix: 'h:' })).toEqual({ deadLetterStream: 'all:dlq', hashKeyPrefix: 'h:' });
   });
 
   it('STREAM_PATTERN is a setting the product reads', () => {

@@ -5,7 +5,7 @@ import { stopCondition } from '../../src/reclaim/stop';
 function setup(): { t: { now: number }; abort: AbortController; condition: ReturnType<typeof stopCondition> } {
   const t = { now: 0 };
   const abort = new AbortController();
-  return { t, abort, condition: stopCondition({ now: () => t.now, started: 0, maxRunMs: 1_000 }, abort.signal) };
+  return { t, abort, condition: stopCondition({ now: () => t.now, deadline: 1_000 }, abort.signal) };
 }
 
 describe('stopCondition', () => {
