@@ -83,6 +83,14 @@ export class UnprocessableEntryError extends Error {
   override readonly name = 'UnprocessableEntryError';
 }
 
+/**
+ * A custom processor was given with RECLAIM_ACTION `requeue` or `dead-letter-only`, which call no
+ * processor: refused before any Redis command rather than silently ignoring the processor.
+ */
+export class ActionProcessorError extends Error {
+  override readonly name = 'ActionProcessorError';
+}
+
 /** Some targets of a run over several failed (each with its own error, in the summary); the others ran. */
 export class TargetsFailedError extends Error {
   override readonly name = 'TargetsFailedError';

@@ -8,7 +8,7 @@ import { handleBatch } from './batch';
 import { zeroCounts, type Counts } from './counts';
 import { serverVersion } from '../redis/connection';
 import type { RedisClient } from '../redis/client';
-import { deadLetterTypeError, mapRedisError, missingGroupError, type ReplyContext } from '../errors';
+import { ActionProcessorError, deadLetterTypeError, mapRedisError, missingGroupError, type ReplyContext } from '../errors';
 import { rideFailovers } from '../redis/failover';
 import { groupNames } from '../redis/group-health';
 import { buildKeys } from '../redis/keys';
@@ -19,6 +19,7 @@ import { chooseMode, stagesFor } from './mode';
 import { instrumentRun, type RunTelemetry } from '../telemetry/instrumentation';
 import { createHashWriter, HASH_WRITER, type Processor } from './process';
 import { chooseStrategy, scanPage, type ScanStrategy } from './scan';
+import { retryPolicy } from './retry-policy';
 import { describeTarget, type Settings } from '../config/settings';
 import { stopCondition, type StopReason } from './stop';
 import { silentLogger, withFields, type Logger } from '../telemetry/logger';
@@ -65,6 +66,12 @@ export function runReclaim(options: RunOptions): Promise<Summary> {
 
 async function reclaim(options: RunOptions, telemetry: RunTelemetry): Promise<Summary> {
   const { settings } = options;
+  const action = retryPolicy(settings).action;
+  if (options.processor !== undefined && !(HASH_WRITER in options.processor) && action !== 'process') {
+    throw new ActionProcessorError(
+      `Expected no processor with \`RECLAIM_ACTION\` = \`${action}\`, which calls none: set \`RECLAIM_ACTION=process\` to use it`,
+    );
+  }
   const now = options.now ?? Date.now;
   // Every line names the target (several targets' lines interleave in one log).
   const logger = withFields(options.logger ?? silentLogger, { stream: settings.streamName, group: settings.groupName });
@@ -85,6 +92,7 @@ async function reclaimWith(
   { now, logger, started }: { now: () => number; logger: Logger; started: number },
 ): Promise<Summary> {
   const { settings } = options;
+  const policy = retryPolicy(settings);
   const keys = buildKeys(settings);
   const counts = zeroCounts();
   const errorContext = {
@@ -121,7 +129,7 @@ async function reclaimWith(
   let complete: boolean;
   try {
     if (mode === 'fast') {
-      const fastContext = { ...settleContext, minIdleMs: settings.minIdleMs, maxDeliveries: settings.maxDeliveries, hashKeyField: settings.hashKeyField, checkSlot: cluster };
+      const fastContext = { ...settleContext, ...policy, hashKeyField: settings.hashKeyField, checkSlot: cluster };
       ({ complete } = await runFastPath(fastContext, {
         strategy,
         pageSize: settings.batchSize,
@@ -134,11 +142,12 @@ async function reclaimWith(
       }));
     } else {
       const ctx = {
-        stages: stagesFor(mode, settleContext, { minIdleMs: settings.minIdleMs, processor }),
+        stages: stagesFor(mode, settleContext, { policy, processor }),
         consumer: settings.consumerName,
         source: { stream: keys.stream, group: settings.groupName },
         maxDeliveries: settings.maxDeliveries,
-        hashKeyField: settings.hashKeyField,
+        minIdleMs: settings.minIdleMs,
+        hashKeyField: policy.action === 'process' ? settings.hashKeyField : '',
         limit: createLimiter(settings.concurrency),
         logger,
       };

@@ -3,7 +3,7 @@
  * fallback to EVAL), and typed wrappers that turn their replies into plain objects.
  */
 import type { RedisClient } from './client';
-import { CONSUMER_DELETED, DEAD_LETTER_STATUS, READ_OK, READ_STATUS, REPLAY_STATUS, SETTLE_STATUS } from './script-status';
+import { CONSUMER_DELETED, DEAD_LETTER_STATUS, READ_OK, READ_STATUS, REPLAY_STATUS, REQUEUE_STATUS, SETTLE_STATUS } from './script-status';
 import claimEntriesLua from './scripts/claim-entries.lua';
 import deadLetterCommitLua from './scripts/dead-letter-commit.lua';
 import deadLetterLua from './scripts/dead-letter.lua';
@@ -11,8 +11,11 @@ import deadLetterReadLua from './scripts/dead-letter-read.lua';
 import deleteIdleConsumerLua from './scripts/delete-idle-consumer.lua';
 import reclaimPageLua from './scripts/reclaim-page.lua';
 import recordLib from './scripts/lib/record.lua';
+import retryLib from './scripts/lib/retry.lua';
 import replayCommitLua from './scripts/replay-commit.lua';
 import replayDeadLetterLua from './scripts/replay-dead-letter.lua';
+import requeueCommitLua from './scripts/requeue-commit.lua';
+import requeueEntriesLua from './scripts/requeue-entries.lua';
 import settleEntriesLua from './scripts/settle-entries.lua';
 
 export type { RedisClient };
@@ -21,15 +24,18 @@ type ScriptFn = (numKeys: number, ...args: Arg[]) => Promise<unknown>;
 
 /** A script that writes or reads dead-letter records, with lib/record (layout, guards) before it. */
 const withRecordLib = (lua: string): string => `${recordLib}\n${lua}`;
+/** A script that decides whether an entry is due or requeues it, with lib/retry before it. */
+const withRetryLib = (lua: string): string => `${retryLib}\n${lua}`;
 
 const SCRIPTS = {
-  claimEntries: claimEntriesLua,
+  claimEntries: withRetryLib(claimEntriesLua),
+  requeueEntries: withRecordLib(withRetryLib(requeueEntriesLua)),
   settleEntries: withRecordLib(settleEntriesLua),
   deadLetter: withRecordLib(deadLetterLua),
   deadLetterRead: deadLetterReadLua,
   replayDeadLetter: withRecordLib(replayDeadLetterLua),
   deleteIdleConsumer: deleteIdleConsumerLua,
-  reclaimPage: withRecordLib(reclaimPageLua),
+  reclaimPage: withRecordLib(withRetryLib(reclaimPageLua)),
 } as const;
 
 /**
@@ -40,6 +46,7 @@ const SCRIPTS = {
 export const COMMIT_SCRIPTS = {
   deadLetterCommit: withRecordLib(deadLetterCommitLua),
   replayCommit: replayCommitLua,
+  requeueCommit: requeueCommitLua,
 } as const;
 type ScriptName = keyof typeof SCRIPTS;
 
@@ -68,26 +75,43 @@ export interface ClaimedEntry {
   readonly fields: readonly Buffer[];
 }
 
+/** An entry not claimed because its deliveries that count reached MAX_DELIVERIES, as the claim script saw it. */
+export interface OverLimit {
+  readonly id: string;
+  readonly consumer: string;
+  /** Its own delivery count (the fence). */
+  readonly deliveries: number;
+  readonly idleMs: number;
+  /** Its own plus its `reclaim.deliveries`: the record's `dlq.deliveries`. */
+  readonly total: number;
+}
+
 export interface ClaimReply {
   claimed: ClaimedEntry[];
   orphaned: string[];
   skipped: string[];
+  /** Not yet due under backoff: untouched. */
+  deferred: string[];
+  /** At the limit counting earlier copies: untouched, for the caller to dead-letter. */
+  over: OverLimit[];
 }
+
+export const emptyClaim = (): ClaimReply => ({ claimed: [], orphaned: [], skipped: [], deferred: [], over: [] });
 
 export async function claimEntries(
   client: RedisClient,
   stream: string,
-  args: { group: string; consumer: string; minIdleMs: number; ids: readonly string[] },
+  args: { group: string; consumer: string; minIdleMs: number; maxDeliveries: number; backoffMaxMs: number | undefined; claim: boolean; ids: readonly string[] },
 ): Promise<ClaimReply> {
-  const reply = (await callScript(client, 'claimEntries', [stream], [args.group, args.consumer, args.minIdleMs, ...args.ids])) as [
-    [Buffer, number, Buffer[]][],
-    Buffer[],
-    Buffer[],
-  ];
+  const argv = [args.group, args.consumer, args.minIdleMs, args.maxDeliveries, args.backoffMaxMs ?? '', args.claim ? 'claim' : 'none', ...args.ids];
+  type Over = [Buffer, Buffer, number, number, number];
+  const reply = (await callScript(client, 'claimEntries', [stream], argv)) as [[Buffer, number, Buffer[]][], Buffer[], Buffer[], Buffer[], Over[]];
   return {
     claimed: reply[0].map(([id, deliveries, fields]) => ({ id: id.toString(), deliveries, fields })),
     orphaned: reply[1].map(String),
     skipped: reply[2].map(String),
+    deferred: reply[3].map(String),
+    over: reply[4].map(([id, consumer, deliveries, idleMs, total]) => ({ id: id.toString(), consumer: consumer.toString(), deliveries, idleMs, total })),
   };
 }
 
@@ -101,9 +125,10 @@ export interface Settlement {
 
 /**
  * Per settlement: written and acked, fenced out (skipped), its hash key holds another type
- * (nothing written; the caller dead-letters it), or failed after the script's first write.
+ * (nothing written; the caller dead-letters it), or failed after the script's first write;
+ * with RECLAIM_ACTION=requeue, requeued or orphaned (src/reclaim/requeue.ts).
  */
-export type SettleStatus = 'settled' | 'skipped' | { hashError: string } | 'failed';
+export type SettleStatus = 'settled' | 'skipped' | { hashError: string } | 'failed' | 'requeued' | 'orphaned';
 
 export async function settleEntries(
   client: RedisClient,
