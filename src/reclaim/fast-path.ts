@@ -123,7 +123,7 @@ export function leavesEntries(ctx: Pick<FastPathContext, 'backoffMaxMs' | 'actio
 function settleWide(ctx: FastPathContext, d: WideEntry): ReturnType<typeof deadLetterWide> | ReturnType<typeof requeueWide> {
   const keys = { stream: ctx.keys.stream, deadLetter: ctx.keys.deadLetter };
   const fence = { expectOwner: d.consumer, expectDeliveries: d.deliveries, minIdleMs: ctx.minIdleMs };
-  if (d.reason === 'requeue') return requeueWide(ctx.client, ctx.keys.stream, ctx.group, { id: d.id, ...fence });
+  if (d.reason === 'requeue') return requeueWide(ctx.client, ctx.keys.stream, ctx.group, { id: d.id, ownDeliveries: d.deliveries, ...fence });
   const request = { ...d, reason: d.reason, deliveries: d.total, ...fence };
   return deadLetterWide(ctx.client, keys, ctx.group, request, ctx.now());
 }

@@ -17,7 +17,8 @@ export function requeueSettler(ctx: SettleContext, base: Settler): Settler {
   return {
     ...base,
     async settle(settlements) {
-      const requests = settlements.map(({ id, deliveries }) => ({ id, expectOwner: ctx.consumer, expectDeliveries: deliveries, minIdleMs: 0 }));
+      // The claim that brought the entry here is not counted in the copy: see RequeueRequest.
+      const requests = settlements.map(({ id, deliveries }) => ({ id, expectOwner: ctx.consumer, expectDeliveries: deliveries, minIdleMs: 0, ownDeliveries: deliveries - 1 }));
       const statuses = await requeueEntries(ctx.client, ctx.keys.stream, ctx.group, requests);
       const out: SettleStatus[] = [];
       for (const [i, status] of statuses.entries()) {

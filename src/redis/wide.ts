@@ -61,7 +61,7 @@ export async function deadLetterWide(
 /**
  * Requeues one wide entry (fenced as `request` says): its copy (src/redis/retry.ts) is appended
  * to the stream and the original acknowledged, or the copy deleted again. Its
- * `reclaim.deliveries` is the expected (own) count plus the entry's earlier copies'.
+ * `reclaim.deliveries` is its own deliveries that count plus its earlier copies'.
  */
 export async function requeueWide(
   client: RedisClient,
@@ -75,7 +75,7 @@ export async function requeueWide(
     const [status] = await requeueEntries(client, stream, group, [request]);
     return status === 'too-wide' || status === undefined ? 'failed' : status;
   }
-  const total = request.expectDeliveries + priorDeliveries(entry[1]);
+  const total = request.ownDeliveries + priorDeliveries(entry[1]);
   const copy = requeueCopy(request.id, entry[1], total);
   const reply = await writeThenCommit(
     client,

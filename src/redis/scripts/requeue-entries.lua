@@ -9,7 +9,9 @@ Only the stream is touched, so this stays one atomic step on a cluster with unta
 
 KEYS[1]   the stream
 ARGV[1]   consumer group
-ARGV[2..] per entry, 4 values: id, expected owner, expected deliveries, min idle ms
+ARGV[2..] per entry, 5 values: id, expected owner, expected deliveries, min idle ms, own
+          deliveries that count (the expected count less the reclaimer's own claim, if any: a
+          claim that only hands the entry back is no delivery to a consumer)
 
 Reply: { status, ... } one per entry (src/redis/script-status.ts names them):
   1 requeued (copy appended, original acked), 2 orphaned (acked), 0 skipped (fence failed),
@@ -25,7 +27,7 @@ What can fail, and what then:
 local stream, group = KEYS[1], ARGV[1]
 
 local statuses, wrote = {}, false
-for i = 2, #ARGV, 4 do
+for i = 2, #ARGV, 5 do
   local id, owner, deliveries, minIdle = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
   local row = redis.call('XPENDING', stream, group, id, id, 1)[1]
   local status = 0
@@ -34,7 +36,7 @@ for i = 2, #ARGV, 4 do
     if entry == nil then
       status = 2
     else
-      local copy = requeueCopy(id, entry[2], deliveries + priorDeliveries(entry[2]))
+      local copy = requeueCopy(id, entry[2], tonumber(ARGV[i + 4]) + priorDeliveries(entry[2]))
       if not fitsOneCall(#copy) then
         status = 3
       else
