@@ -3,7 +3,7 @@
  * fallback to EVAL), and typed wrappers that turn their replies into plain objects.
  */
 import type { RedisClient } from './client';
-import { CONSUMER_DELETED, DEAD_LETTER_STATUS, READ_OK, READ_STATUS, REPLAY_STATUS, REQUEUE_STATUS, SETTLE_STATUS } from './script-status';
+import { CONSUMER_DELETED, DEAD_LETTER_STATUS, READ_OK, READ_STATUS, REPLAY_STATUS, SETTLE_STATUS } from './script-status';
 import claimEntriesLua from './scripts/claim-entries.lua';
 import deadLetterCommitLua from './scripts/dead-letter-commit.lua';
 import deadLetterLua from './scripts/dead-letter.lua';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { WrongTypeError } from '../../src/errors';
 import { runReclaim } from '../../src/reclaim/run';
 import type { Settings } from '../../src/config/settings';
-import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, testSettings, uniqueName, type Fields } from '../helpers/backlog';
+import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, uniqueName, type Fields } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
 import { checkInvariant } from '../helpers/invariant';
 import { clusterTarget, setMaxmemory, snapshotKeys, useTarget, type TestClient, type TestTarget } from '../helpers/target';
