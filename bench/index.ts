@@ -11,6 +11,9 @@
  * budget too short for the huge one (about 1 minute). `BENCH_TARGETS=0` skips it;
  * `BENCH_TARGETS=only` runs only it (results.json keeps the other section's figures).
  *
+ * First, the retry policy's section (bench/retry.ts): `process` against backoff-on and `requeue`
+ * in the same run. `BENCH_RETRY=0` skips it; `BENCH_RETRY=only` runs only it.
+ *
  * Every variant talks to the server over loopback TCP, as it would to a real deployment. The
  * 100k pair (fast path and baseline) is also measured over the unix socket, where the baseline's
  * two round trips per entry are cheapest, so the transport's share of the ratio is on record.
@@ -26,6 +29,7 @@ import { measureHandler } from './handler';
 import { GROUP, measureMedian, warmUp, type Result } from './measure';
 import { report } from './report';
 import { benchTargets } from './targets';
+import { benchRetry } from './retry';
 
 const SIZES = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 /** Each variant's unrecorded first run. */
@@ -38,6 +42,8 @@ const BASELINE_MAX_SECONDS = 300;
 
 /** `0`: skip the multi-target section; `only`: run nothing else; `1` (default): both. */
 const TARGETS = process.env.BENCH_TARGETS ?? '1';
+/** The retry-policy section (bench/retry.ts): `0` skips it, `only` runs nothing else. */
+const RETRY = process.env.BENCH_RETRY ?? '1';
 
 async function main(): Promise<void> {
   if (!['0', '1', 'only'].includes(TARGETS)) {
@@ -46,6 +52,8 @@ async function main(): Promise<void> {
   const bin = findRedisServer(process.env.PATH);
   if (!bin) throw new Error('no redis-server on PATH (apt-get install -y redis-server)');
   const dir = join(__dirname, '..', '..', 'bench', 'results');
+  if (RETRY !== '0') await retrySection(bin);
+  if (RETRY === 'only') return;
   if (TARGETS !== 'only') await singleTarget(bin, dir);
   if (TARGETS !== '0') await benchTargets(bin, dir);
 }
@@ -107,6 +115,17 @@ async function singleTarget(bin: string, dir: string): Promise<void> {
     report(results, handler, dir);
   } finally {
     for (const c of opened) c.disconnect();
+    await server.stop();
+  }
+}
+
+async function retrySection(bin: string): Promise<void> {
+  const server = await startDemoRedis(bin, { port: await freePort() });
+  const redis = new Redis({ path: server.socket });
+  try {
+    await benchRetry(redis, { REDIS_HOST: `127.0.0.1:${server.port}`, REDIS_TLS: 'false' });
+  } finally {
+    redis.disconnect();
     await server.stop();
   }
 }
