@@ -20,10 +20,10 @@ export function priorDeliveries(fields: readonly Buffer[]): number {
   return 0;
 }
 
-/** How long an entry with `total` deliveries must be idle before it is due; backoff off = minIdleMs. */
+/** How long an entry with `total` deliveries must be idle before it is due (never less than minIdleMs); backoff off = minIdleMs. */
 export function backoffWaitMs(total: number, minIdleMs: number, backoffMaxMs: number | undefined): number {
   if (backoffMaxMs === undefined || total <= 1) return minIdleMs;
-  return Math.min(minIdleMs * 2 ** (total - 1), backoffMaxMs);
+  return Math.max(minIdleMs, Math.min(minIdleMs * 2 ** (total - 1), backoffMaxMs));
 }
 
 export function isDue(idleMs: number, total: number, minIdleMs: number, backoffMaxMs: number | undefined): boolean {

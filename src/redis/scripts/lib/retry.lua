@@ -24,12 +24,15 @@ local function priorDeliveries(fields)
   return 0
 end
 
--- Due when idle at least min(minIdle × 2^(total−1), backoffMax); backoffMax nil = off. The scan
--- already asked for minIdle, so a ceiling below it changes nothing.
+-- Due when idle at least min(minIdle × 2^(total−1), backoffMax), and never less than minIdle
+-- (a ceiling below it changes nothing); backoffMax nil = off: minIdle.
 local function isDue(idle, total, minIdle, backoffMax)
-  if backoffMax == nil or total <= 1 then return true end
-  local wait = minIdle * 2 ^ (total - 1)
-  if wait > backoffMax then wait = backoffMax end
+  local wait = minIdle
+  if backoffMax ~= nil and total > 1 then
+    wait = minIdle * 2 ^ (total - 1)
+    if wait > backoffMax then wait = backoffMax end
+    if wait < minIdle then wait = minIdle end
+  end
   return idle >= wait
 end
 
