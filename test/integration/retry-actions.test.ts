@@ -8,6 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { ActionProcessorError } from '../../src/errors';
 import { runReclaim } from '../../src/reclaim/run';
+// Exclusive ranges are 6.2+: the ID after, for 6.0 too.
+import { nextId } from '../../src/reclaim/scan';
 import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, testSettings, tweet } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
 import { snapshotKeys, useTarget, type TestClient, type TestTarget } from '../helpers/target';
@@ -24,7 +26,7 @@ const pairs = (fields: readonly (string | Buffer)[]): Record<string, string> => 
 
 /** Entries of the stream after `after` (exclusive): the copies a run appended. */
 async function entriesAfter(stream: string, after: string): Promise<[string, string[]][]> {
-  return redis.xrange(stream, `(${after}`, '+');
+  return redis.xrange(stream, nextId(after), '+');
 }
 
 describe.each([

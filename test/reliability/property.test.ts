@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type RedisClient } from '../../src/redis/connection';
 import { WrongTypeError } from '../../src/errors';
 import { runReclaim } from '../../src/reclaim/run';
+// Exclusive ranges are 6.2+: the ID after, for 6.0 too.
+import { nextId } from '../../src/reclaim/scan';
 import type { ReclaimAction, Settings } from '../../src/config/settings';
 import { createGroup, pendingOf, setPending, testSettings } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
@@ -196,7 +198,7 @@ async function step(s: Settings, model: Map<string, ModelEntry>, world: { dlqFor
     }
     expect(summary).toMatchObject({ ...want, complete: true });
     // The copies are new entries at the stream's end (wide ones written after the rest): matched by origin.
-    const appended = (await redis.xrange(stream, `(${last}`, '+')) as [string, string[]][];
+    const appended = (await redis.xrange(stream, nextId(last), '+')) as [string, string[]][];
     expect(appended).toHaveLength(copies.size);
     for (const [id, fields] of appended) {
       const copy = copies.get(fields[fields.length - 3] as string);

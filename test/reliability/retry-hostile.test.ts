@@ -8,6 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { WrongTypeError } from '../../src/errors';
 import { runReclaim } from '../../src/reclaim/run';
+// Exclusive ranges are 6.2+: the ID after, for 6.0 too.
+import { nextId } from '../../src/reclaim/scan';
 import type { Settings } from '../../src/config/settings';
 import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, uniqueName, type Fields } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
@@ -50,7 +52,7 @@ describe.each(paths)('requeue on the %s', (_label, fastPath, untagged) => {
     const { settings, run } = await setup();
     const { ids, entries } = await crashed(settings, [wide('a'), ['tag', 'small'], wide('b')]);
     expect(await run()).toMatchObject({ requeued: 3, failed: 0, skipped: 0, complete: true });
-    const copies = (await redis.xrangeBuffer(settings.streamName, `(${ids[2]}`, '+')) as [Buffer, Buffer[]][];
+    const copies = (await redis.xrangeBuffer(settings.streamName, nextId(ids[2] as string), '+')) as [Buffer, Buffer[]][];
     const byOrigin = new Map(copies.map(([, f]) => [String(f.at(-3)), f.map(String)]));
     expect(byOrigin.get(ids[0] as string)).toEqual([...wide('a'), 'reclaim.origin', ids[0], 'reclaim.deliveries', '1']);
     expect(byOrigin.get(ids[1] as string)).toEqual(['tag', 'small', 'reclaim.origin', ids[1], 'reclaim.deliveries', '1']);
