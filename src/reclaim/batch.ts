@@ -6,7 +6,8 @@
 import { UnprocessableEntryError } from '../errors';
 import { fieldValue, type EntrySource } from './process';
 import type { PendingEntry } from './scan';
-import type { ClaimedEntry, DeadLetterReason, DeadLetterRequest, Settlement } from '../redis/scripts';
+import type { DeadLetterReason, DeadLetterRequest, Settlement } from '../redis/scripts';
+import type { ClaimedEntry } from '../redis/claim-entries';
 import { tally, type Counts } from './counts';
 import { deadLetterRequest, type Stages } from './stages';
 import type { Logger } from '../telemetry/logger';

@@ -1,6 +1,6 @@
 /** The claim stage: take ownership of idle entries, only those still idle and due at this instant. */
 import type { PendingEntry } from './scan';
-import { claimEntries, emptyClaim } from '../redis/scripts';
+import { claimEntries, emptyClaim } from '../redis/claim-entries';
 import type { Claimer, SettleContext } from './stages';
 import type { RetryPolicy } from './retry-policy';
 

@@ -2,7 +2,8 @@
  * Dry run as a mode of its own (src/reclaim/mode.ts): the same batch stage, with stages that
  * read and count but never write. What it reports is what a real run would do now.
  */
-import { emptyClaim, type ClaimReply, type DeadLetterStatus } from '../redis/scripts';
+import type { DeadLetterStatus } from '../redis/scripts';
+import { emptyClaim, type ClaimReply } from '../redis/claim-entries';
 import { isDue, priorDeliveries } from '../redis/retry';
 import type { RetryPolicy } from './retry-policy';
 import type { PendingEntry } from './scan';
