@@ -88,7 +88,6 @@ export async function collectStats(
       deadLetters,
       deadLetterReasons: reasons,
       deadLetterSample: newest.length,
-      ...deferred,
       consumers: consumers.map(flatMap).map((c) => {
         const inactive = flatNumber(c.get('inactive'));
         return {
@@ -99,6 +98,8 @@ export async function collectStats(
           inactiveMs: inactive === null || inactive < 0 ? null : inactive,
         };
       }),
+      // Added after the original fields: the JSON's field order is part of what people parse.
+      ...deferred,
     };
   } catch (error) {
     throw mapRedisError(error, { target: describeTarget(settings), stream, group, secrets: [settings.redisPassword] });
