@@ -11,6 +11,8 @@
  * budget too short for the huge one (about 1 minute). `BENCH_TARGETS=0` skips it;
  * `BENCH_TARGETS=only` runs only it (results.json keeps the other section's figures).
  *
+ * First, the retry policy's section (bench/retry.ts): `process` against backoff-on and `requeue`
+ * in the same run. `BENCH_RETRY=0` skips it; `BENCH_RETRY=only` runs only it.
  * Then the cold-start section (bench/cold-start.ts): fresh processes against a bare `node -e 0`
  * in the same loop. `BENCH_COLD_START=0` skips it; `BENCH_COLD_START=only` runs only it.
  *
@@ -30,6 +32,7 @@ import { GROUP, measureMedian, warmUp, type Result } from './measure';
 import { report } from './report';
 import { benchTargets } from './targets';
 import { benchColdStart } from './cold-start';
+import { benchRetry } from './retry';
 
 const SIZES = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 /** Each variant's unrecorded first run. */
@@ -42,6 +45,8 @@ const BASELINE_MAX_SECONDS = 300;
 
 /** `0`: skip the multi-target section; `only`: run nothing else; `1` (default): both. */
 const TARGETS = process.env.BENCH_TARGETS ?? '1';
+/** The retry-policy section (bench/retry.ts): `0` skips it, `only` runs nothing else. */
+const RETRY = process.env.BENCH_RETRY ?? '1';
 /** `0`: skip the cold-start section; `only`: run nothing else; `1` (default): it too. */
 const COLD_START = process.env.BENCH_COLD_START ?? '1';
 
@@ -53,6 +58,8 @@ async function main(): Promise<void> {
   if (!bin) throw new Error('no redis-server on PATH (apt-get install -y redis-server)');
   if (!['0', '1', 'only'].includes(COLD_START)) throw new Error(`BENCH_COLD_START is "${COLD_START}"; expected 0, 1 (the default) or only`);
   const dir = join(__dirname, '..', '..', 'bench', 'results');
+  if (RETRY !== '0' && COLD_START !== 'only') await retrySection(bin);
+  if (RETRY === 'only') return;
   if (COLD_START !== 'only') {
     if (TARGETS !== 'only') await singleTarget(bin, dir);
     if (TARGETS !== '0') await benchTargets(bin, dir);
@@ -117,6 +124,17 @@ async function singleTarget(bin: string, dir: string): Promise<void> {
     report(results, handler, dir);
   } finally {
     for (const c of opened) c.disconnect();
+    await server.stop();
+  }
+}
+
+async function retrySection(bin: string): Promise<void> {
+  const server = await startDemoRedis(bin, { port: await freePort() });
+  const redis = new Redis({ path: server.socket });
+  try {
+    await benchRetry(redis, { REDIS_HOST: `127.0.0.1:${server.port}`, REDIS_TLS: 'false' });
+  } finally {
+    redis.disconnect();
     await server.stop();
   }
 }

@@ -97,6 +97,11 @@ param dryRun bool = false
 @allowed(['auto', 'redis6.0', 'redis6.2', 'redis7'])
 @description('RECLAIM_STRATEGY')
 param reclaimStrategy string = 'auto'
+@description('RETRY_BACKOFF_MAX_SEC; empty = off (a fixed MIN_IDLE_TIME_SEC)')
+param retryBackoffMaxSec string = ''
+@allowed(['process', 'requeue', 'dead-letter-only'])
+@description('RECLAIM_ACTION')
+param reclaimAction string = 'process'
 @description('REDIS_USERNAME (ACL user, existing mode; Entra uses the identity object ID)')
 param redisUsername string = ''
 @description('REDIS_TLS_CA_FILE (path inside the package; empty = public CAs)')
@@ -243,6 +248,8 @@ module functionApp 'app/function.bicep' = {
       deregisterIdleSec: deregisterIdleSec
       dryRun: dryRun ? 'true' : 'false'
       reclaimStrategy: reclaimStrategy
+      retryBackoffMaxSec: retryBackoffMaxSec
+      reclaimAction: reclaimAction
     }
   }
 }

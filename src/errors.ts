@@ -83,6 +83,14 @@ export class UnprocessableEntryError extends Error {
   override readonly name = 'UnprocessableEntryError';
 }
 
+/**
+ * A custom processor was given with RECLAIM_ACTION `requeue` or `dead-letter-only`, which call no
+ * processor: refused before any Redis command rather than silently ignoring the processor.
+ */
+export class ActionProcessorError extends Error {
+  override readonly name = 'ActionProcessorError';
+}
+
 /** `renewLease` was called with bad arguments: every problem, one per line; nothing was sent. */
 export class LeaseArgumentError extends Error {
   override readonly name = 'LeaseArgumentError';

@@ -12,6 +12,7 @@ export type { StopReason } from './reclaim/stop';
 export type { Entry, EntrySource, HashWrite, Processor } from './reclaim/process';
 export type { Logger, LogFields } from './telemetry/logger';
 export {
+  ActionProcessorError,
   DiscoveryTimeoutError,
   EntraTokenError,
   KeySlotError,

@@ -117,6 +117,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'DEREGISTER_IDLE_SEC', value: reclaimer.deregisterIdleSec }
         { name: 'DRY_RUN', value: reclaimer.dryRun }
         { name: 'RECLAIM_STRATEGY', value: reclaimer.reclaimStrategy }
+        { name: 'RETRY_BACKOFF_MAX_SEC', value: reclaimer.retryBackoffMaxSec }
+        { name: 'RECLAIM_ACTION', value: reclaimer.reclaimAction }
       ]
     }
   }

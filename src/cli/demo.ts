@@ -14,6 +14,7 @@ import { loadFunctionsApp, type CapturedLog } from '../local/worker-standin';
 import type { RunSummary } from '../reclaim/run-targets';
 import type { CliIO } from './io';
 import { formatSummary } from './run';
+import { showRequeue } from './demo-requeue';
 
 export function registerDemo(program: Command, io: CliIO, done: (code: number) => void): void {
   program
@@ -99,6 +100,7 @@ async function showDemo(io: CliIO, redis: Redis, server: DemoRedis, main: string
   io.stdout('\n');
   for (const stream of streams) io.stdout(formatDeadLetters(`${stream}:dlq`, await deadLetters(redis, `${stream}:dlq`)));
   io.stdout(`\nSummary (totals, then each target)\n${formatSummary(summary)}`);
+  await showRequeue(io, redis, server);
 }
 
 function describeSeed(seeded: readonly SeedReport[]): string {

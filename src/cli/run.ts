@@ -134,6 +134,9 @@ function formatOne(s: Summary, by?: InterruptSignal): string {
     ['orphaned', s.orphaned],
     ['failed', s.failed],
     ['skipped', s.skipped],
+    // The retry policy's counts, shown once it does something (RECLAIM_ACTION, RETRY_BACKOFF_MAX_SEC).
+    ...(s.requeued > 0 ? [['requeued', s.requeued] as [string, number]] : []),
+    ...(s.deferred > 0 ? [['deferred', s.deferred] as [string, number]] : []),
     ['deregistered', s.deregistered],
     ['duration', `${(s.durationMs / 1000).toFixed(2)} s`],
     ['complete', completeText(s, by)],

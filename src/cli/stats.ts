@@ -27,7 +27,11 @@ export function registerStats(program: Command, io: CliIO, done: (code: number) 
 
 export async function statsCommand(flags: StatsFlags, io: CliIO): Promise<number> {
   const sample = parseCount(flags.sample, '--sample', DEFAULT_REASON_SAMPLE);
-  const use = [...CONNECTION_SETTINGS, 'STREAM_NAME', 'STREAM_PATTERN', 'STREAM_CONSUMER_GROUP_NAME', 'DEAD_LETTER_STREAM'] as const;
+  const use = [
+    ...CONNECTION_SETTINGS, 'STREAM_NAME', 'STREAM_PATTERN', 'STREAM_CONSUMER_GROUP_NAME', 'DEAD_LETTER_STREAM',
+    // What the deferred-by-backoff count needs (src/ops/deferred-stats.ts).
+    'MIN_IDLE_TIME_SEC', 'MAX_DELIVERIES', 'RETRY_BACKOFF_MAX_SEC',
+  ] as const;
   const settings = loadSettings(io.env, settingOverrides(flags), { use });
   if (!isSingleTarget(settings.targets)) return targetsStats(settings, sample, flags, io);
   const stats = await withClient(settings, (client) => collectStats(client, settings, { sample }), io);
@@ -83,6 +87,7 @@ export function formatStats(s: GroupStats): string {
     ['lag', s.lag === null ? 'unknown (server < 7.0, or entries were deleted)' : `${s.lag} not yet delivered`],
     ['dead letters', `${s.deadLetters} in ${s.deadLetterStream}`],
     ['reasons', s.deadLetterSample ? `${reasons} (newest ${s.deadLetterSample})` : '—'],
+    ...(s.deferred === null ? [] : [['deferred by backoff', `${s.deferred} (of the oldest ${s.deferredSample} pending)`]]),
   ]);
   const consumers = table([
     ['CONSUMER', 'PENDING', 'IDLE', 'INACTIVE'],

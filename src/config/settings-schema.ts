@@ -28,6 +28,8 @@ export const DEFAULTS = Object.freeze({
   DEREGISTER_IDLE_SEC: '',
   DRY_RUN: 'false',
   RECLAIM_STRATEGY: 'auto',
+  RETRY_BACKOFF_MAX_SEC: '',
+  RECLAIM_ACTION: 'process',
   APPLICATIONINSIGHTS_CONNECTION_STRING: '',
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: '',
 } as const);
@@ -100,6 +102,11 @@ export const CHECKS = {
   RECLAIM_STRATEGY: {
     schema: z.enum(['auto', 'redis6.0', 'redis6.2', 'redis7']),
     expected: '`auto`, `redis6.0`, `redis6.2` or `redis7`',
+  },
+  RETRY_BACKOFF_MAX_SEC: { schema: positiveSeconds, expected: 'a number > 0, or empty for off' },
+  RECLAIM_ACTION: {
+    schema: z.enum(['process', 'requeue', 'dead-letter-only']),
+    expected: '`process`, `requeue` or `dead-letter-only`',
   },
   APPLICATIONINSIGHTS_CONNECTION_STRING: { schema: text, expected: 'a connection string', secret: true },
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: {

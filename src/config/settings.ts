@@ -11,6 +11,8 @@ export { isSingleTarget, streamKeys, type TargetSpec } from './target-spec';
 
 export type AuthMode = 'password' | 'entra';
 export type StrategyName = 'auto' | 'redis6.0' | 'redis6.2' | 'redis7';
+/** What a reclaimed entry gets (docs/design.md, "Retry policy"). */
+export type ReclaimAction = 'process' | 'requeue' | 'dead-letter-only';
 
 /** One reclaimer's configuration, parsed from app settings (environment variables). */
 export interface Settings {
@@ -79,6 +81,14 @@ export interface Settings {
   readonly dryRun: boolean;
   /** Scan/claim strategy; `auto` reads the server version. From `RECLAIM_STRATEGY`. @default 'auto' */
   readonly strategy: StrategyName;
+  /**
+   * Backoff ceiling, ms: an entry delivered d times is due once idle
+   * min(minIdleMs × 2^(d−1), this). Off (a fixed `minIdleMs`) when undefined. From `RETRY_BACKOFF_MAX_SEC`.
+   * @default undefined (off)
+   */
+  readonly retryBackoffMaxMs?: number | undefined;
+  /** `process` (the processor), `requeue` (a copy back to the consumers) or `dead-letter-only`. From `RECLAIM_ACTION`; absent means `process`. @default 'process' */
+  readonly reclaimAction?: ReclaimAction;
   /** Azure Monitor connection string; telemetry export is on when set. */
   readonly appInsightsConnectionString: string | undefined;
   /** `Authorization=AAD;ClientId=…`: Entra ID ingestion of telemetry. From `APPLICATIONINSIGHTS_AUTHENTICATION_STRING`. */
@@ -171,6 +181,8 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Record<S
     deregisterIdleMs: mapDefined(read<number>('DEREGISTER_IDLE_SEC'), (s) => Math.round(s * 1000)),
     dryRun: read<boolean>('DRY_RUN') ?? false,
     strategy: read<StrategyName>('RECLAIM_STRATEGY') ?? 'auto',
+    retryBackoffMaxMs: mapDefined(read<number>('RETRY_BACKOFF_MAX_SEC'), (s) => Math.round(s * 1000)),
+    reclaimAction: read<ReclaimAction>('RECLAIM_ACTION') ?? 'process',
     appInsightsConnectionString: read<string>('APPLICATIONINSIGHTS_CONNECTION_STRING') || undefined,
     appInsightsAuthenticationString: read<string>('APPLICATIONINSIGHTS_AUTHENTICATION_STRING') || undefined,
     targets: targetSpec({ stream, pattern, group, deadLetterStream: raw('DEAD_LETTER_STREAM'), hashKeyPrefix: raw('HASH_KEY_PREFIX') }, problems, (key) => (current = key)),

@@ -2,7 +2,8 @@
  * The group at a glance (`stats`, GET /api/status). Cost is bounded on huge groups: XINFO
  * GROUPS/CONSUMERS, the XPENDING summary, one one-entry XPENDING range for the oldest entry
  * (no IDLE option, so Redis 6.0 works), two XLENs and one XREVRANGE … COUNT sample of the
- * dead-letter stream. Nothing scans the PEL or a stream.
+ * dead-letter stream. Nothing scans the PEL or a stream; with RETRY_BACKOFF_MAX_SEC set, the
+ * deferred count looks at the oldest 1,000 pending entries only (src/ops/deferred-stats.ts).
  */
 import { mapRedisError, missingGroupError } from '../errors';
 import { parseRecord } from '../redis/record';
@@ -10,6 +11,7 @@ import type { RedisClient } from '../redis/client';
 import { flatMap, flatNumber, groupInfo, groupNames, oldestPending, type Flat } from '../redis/group-health';
 import { describeTarget, type Settings } from '../config/settings';
 import { replyContext } from '../config/run-target';
+import { deferredStats, type DeferredStats } from './deferred-stats';
 
 export const DEFAULT_REASON_SAMPLE = 100;
 
@@ -24,7 +26,7 @@ export interface ConsumerStats {
   inactiveMs: number | null;
 }
 
-export interface GroupStats {
+export interface GroupStats extends DeferredStats {
   stream: string;
   group: string;
   /** Entries in the stream (XLEN). */
@@ -50,7 +52,8 @@ export interface GroupStats {
 
 export async function collectStats(
   client: RedisClient,
-  settings: Pick<Settings, 'streamName' | 'groupName' | 'deadLetterStream' | 'redisHost' | 'redisPort' | 'redisPath' | 'redisPassword'>,
+  settings: Pick<Settings, 'streamName' | 'groupName' | 'deadLetterStream' | 'redisHost' | 'redisPort' | 'redisPath' | 'redisPassword'> &
+    Partial<Pick<Settings, 'minIdleMs' | 'maxDeliveries' | 'retryBackoffMaxMs'>>,
   options: { sample?: number } = {},
 ): Promise<GroupStats> {
   const { streamName: stream, groupName: group, deadLetterStream: dlq } = settings;
@@ -59,12 +62,14 @@ export async function collectStats(
     const info = await groupInfo(client, stream, group);
     // Named with the groups there are: the stream exists (XINFO GROUPS would have failed), the group does not.
     if (!info) throw missingGroupError({ target: describeTarget(settings), stream, group }, await groupNames(client, stream));
-    const [consumers, oldest, streamLength, deadLetters, newest] = await Promise.all([
+    const backoff = { minIdleMs: 0, maxDeliveries: 1, ...settings };
+    const [consumers, oldest, streamLength, deadLetters, newest, deferred] = await Promise.all([
       client.call('XINFO', 'CONSUMERS', stream, group) as Promise<Flat[]>,
       oldestPending(client, stream, group),
       client.xlen(stream),
       client.xlen(dlq),
       sample > 0 ? client.xrevrangeBuffer(dlq, '+', '-', 'COUNT', sample) : Promise.resolve([]),
+      deferredStats(client, backoff),
     ]);
     const reasons: Record<string, number> = {};
     for (const [id, items] of newest as [Buffer, Buffer[]][]) {
@@ -94,6 +99,8 @@ export async function collectStats(
           inactiveMs: inactive === null || inactive < 0 ? null : inactive,
         };
       }),
+      // Added after the original fields: the JSON's field order is part of what people parse.
+      ...deferred,
     };
   } catch (error) {
     throw mapRedisError(error, replyContext(settings, { stream, group }));

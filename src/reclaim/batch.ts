@@ -6,7 +6,8 @@
 import { UnprocessableEntryError } from '../errors';
 import { fieldValue, type EntrySource } from './process';
 import type { PendingEntry } from './scan';
-import type { ClaimedEntry, DeadLetterReason, DeadLetterRequest, Settlement } from '../redis/scripts';
+import type { DeadLetterReason, DeadLetterRequest, Settlement } from '../redis/scripts';
+import type { ClaimedEntry } from '../redis/claim-entries';
 import { tally, type Counts } from './counts';
 import { deadLetterRequest, type Stages } from './stages';
 import type { Logger } from '../telemetry/logger';
@@ -19,6 +20,9 @@ export interface BatchContext {
   /** The run's stream and group, handed to the processor with each entry. */
   source: EntrySource;
   maxDeliveries: number;
+  /** The idle time the scan asked for: the fence of entries dead-lettered on the claim script's view. */
+  minIdleMs: number;
+  /** '' when nothing is hashed (RECLAIM_ACTION other than process): no entry lacks a key field then. */
   hashKeyField: string;
   /** Bounds processor calls across all batches in flight. */
   limit: <T>(task: () => Promise<T>) => Promise<T>;
@@ -36,6 +40,13 @@ export async function handleBatch(ctx: BatchContext, page: readonly PendingEntry
   counts.claimed += reply.claimed.length;
   counts.orphaned += reply.orphaned.length;
   counts.skipped += reply.skipped.length;
+  counts.deferred += reply.deferred.length;
+  // At the limit counting earlier copies (reclaim.deliveries): fenced on the claim script's view,
+  // the record carrying the total.
+  const over = reply.over.map((o) =>
+    deadLetterRequest({ ...o, deliveries: o.total }, 'max-deliveries', { owner: o.consumer, deliveries: o.deliveries, minIdleMs: ctx.minIdleMs }),
+  );
+  tally(counts, await settler.deadLetter(over));
   const scanned = new Map(rest.map((e) => [e.id, e]));
   const poison: { entry: ClaimedEntry; reason: DeadLetterReason; error?: string }[] = [];
   const workable: ClaimedEntry[] = [];
@@ -83,6 +94,8 @@ export async function handleBatch(ctx: BatchContext, page: readonly PendingEntry
   const unwritable: DeadLetterRequest[] = [];
   for (const [i, status] of settled.entries()) {
     if (status === 'settled') counts.processed++;
+    else if (status === 'requeued') counts.requeued++;
+    else if (status === 'orphaned') counts.orphaned++;
     else if (status === 'skipped') counts.skipped++;
     else if (status === 'failed') counts.failed++;
     else {

@@ -12,6 +12,10 @@ export interface Counts {
   orphaned: number;
   failed: number;
   skipped: number;
+  /** Idle entries not yet due under backoff (RETRY_BACKOFF_MAX_SEC): left untouched. */
+  deferred: number;
+  /** Copies appended to the stream for the live consumers, originals acknowledged (RECLAIM_ACTION=requeue). */
+  requeued: number;
 }
 
 export const zeroCounts = (): Counts => ({
@@ -22,12 +26,15 @@ export const zeroCounts = (): Counts => ({
   orphaned: 0,
   failed: 0,
   skipped: 0,
+  deferred: 0,
+  requeued: 0,
 });
 
 /** Adds dead-letter outcomes to the counts. */
-export function tally(counts: Counts, statuses: readonly DeadLetterStatus[]): void {
+export function tally(counts: Counts, statuses: readonly (DeadLetterStatus | 'requeued')[]): void {
   for (const s of statuses) {
     if (s === 'dead-lettered') counts.deadLettered++;
+    else if (s === 'requeued') counts.requeued++;
     else if (s === 'orphaned') counts.orphaned++;
     else if (s === 'failed') counts.failed++;
     else counts.skipped++;

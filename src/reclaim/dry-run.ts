@@ -2,17 +2,22 @@
  * Dry run as a mode of its own (src/reclaim/mode.ts): the same batch stage, with stages that
  * read and count but never write. What it reports is what a real run would do now.
  */
-import type { ClaimReply, DeadLetterStatus } from '../redis/scripts';
+import type { DeadLetterStatus } from '../redis/scripts';
+import { emptyClaim, type ClaimReply } from '../redis/claim-entries';
+import { isDue, priorDeliveries } from '../redis/retry';
+import type { RetryPolicy } from './retry-policy';
 import type { PendingEntry } from './scan';
 import type { Processor } from './process';
 import type { SettleContext, Stages } from './stages';
 
 /**
  * Reads each entry (XRANGE, read-only) and reports what a claim would return; the delivery
- * count shown is the one a claim would produce.
+ * count shown is the one a claim would produce. With a policy, it decides as claim-entries.lua
+ * does (src/redis/retry.ts is lib/retry.lua's twin): over the limit counting earlier copies,
+ * not yet due, or (dead-letter-only) not claimed.
  */
-export async function previewClaim(ctx: Pick<SettleContext, 'client' | 'keys'>, entries: readonly PendingEntry[]): Promise<ClaimReply> {
-  const reply: ClaimReply = { claimed: [], orphaned: [], skipped: [] };
+export async function previewClaim(ctx: Pick<SettleContext, 'client' | 'keys'>, entries: readonly PendingEntry[], policy?: RetryPolicy): Promise<ClaimReply> {
+  const reply: ClaimReply = emptyClaim();
   if (entries.length === 0) return reply;
   const pipeline = ctx.client.pipeline();
   for (const e of entries) pipeline.xrangeBuffer(ctx.keys.stream, e.id, e.id);
@@ -21,8 +26,15 @@ export async function previewClaim(ctx: Pick<SettleContext, 'client' | 'keys'>, 
     const [error, rows] = results[i] ?? [new Error('no reply')];
     if (error) throw error;
     const row = (rows as [Buffer, Buffer[]][])[0];
-    if (row) reply.claimed.push({ id: e.id, deliveries: e.deliveries + 1, fields: row[1] });
-    else reply.orphaned.push(e.id);
+    if (!row) {
+      reply.orphaned.push(e.id);
+      return;
+    }
+    const total = e.deliveries + priorDeliveries(row[1]);
+    if (policy && total >= policy.maxDeliveries) reply.over.push({ ...e, total });
+    else if (policy?.action === 'dead-letter-only') return;
+    else if (policy && !isDue(e.idleMs, total, policy.minIdleMs, policy.backoffMaxMs)) reply.deferred.push(e.id);
+    else reply.claimed.push({ id: e.id, deliveries: e.deliveries + 1, fields: row[1] });
   });
   return reply;
 }
@@ -30,9 +42,10 @@ export async function previewClaim(ctx: Pick<SettleContext, 'client' | 'keys'>, 
 /** Processors are not called: a dry run must not have their side effects. */
 const NO_PROCESSING: Processor = { process: async () => undefined };
 
-export function dryRunStages(ctx: Pick<SettleContext, 'client' | 'keys'>): Stages {
+export function dryRunStages(ctx: Pick<SettleContext, 'client' | 'keys'>, policy: RetryPolicy): Stages {
+  const settled = policy.action === 'requeue' ? 'requeued' : 'settled';
   return {
-    claimer: { claim: (entries) => previewClaim(ctx, entries) },
+    claimer: { claim: (entries) => previewClaim(ctx, entries, policy) },
     processor: NO_PROCESSING,
     settler: {
       // An over-delivered entry still in the stream would be dead-lettered; one gone, cleared as an orphan.
@@ -41,7 +54,7 @@ export function dryRunStages(ctx: Pick<SettleContext, 'client' | 'keys'>): Stage
         return [...preview.claimed.map((): DeadLetterStatus => 'dead-lettered'), ...preview.orphaned.map((): DeadLetterStatus => 'orphaned')];
       },
       deadLetter: async (requests) => requests.map(() => 'dead-lettered'),
-      settle: async (settlements) => settlements.map(() => 'settled'),
+      settle: async (settlements) => settlements.map(() => settled),
     },
   };
 }

@@ -9,6 +9,8 @@
  * - `dry-run`: reads and counts, writes nothing (src/reclaim/dry-run.ts).
  */
 import { fencedClaimer } from './claim';
+import { REQUEUE_PROCESSOR, requeueSettler } from './requeue';
+import type { RetryPolicy } from './retry-policy';
 import { dryRunStages } from './dry-run';
 import type { Processor } from './process';
 import { atomicSettler } from './settle';
@@ -35,8 +37,15 @@ export function chooseMode({ dryRun, cluster, sameSlot, fastPathAllowed }: ModeI
 }
 
 /** The general path's stages for a mode (the fast path has none: its script is all of them). */
-export function stagesFor(mode: Exclude<SettlingMode, 'fast'>, ctx: SettleContext, options: { minIdleMs: number; processor: Processor }): Stages {
-  if (mode === 'dry-run') return dryRunStages(ctx);
-  const settler = mode === 'split' ? splitSettler(ctx, options.minIdleMs) : atomicSettler(ctx, options.minIdleMs);
-  return { claimer: fencedClaimer(ctx, options.minIdleMs), processor: options.processor, settler };
+export function stagesFor(mode: Exclude<SettlingMode, 'fast'>, ctx: SettleContext, options: { policy: RetryPolicy; processor: Processor }): Stages {
+  const { policy } = options;
+  if (mode === 'dry-run') return dryRunStages(ctx, policy);
+  const base = mode === 'split' ? splitSettler(ctx, policy.minIdleMs) : atomicSettler(ctx, policy.minIdleMs);
+  // requeue: a copy back to the consumers instead of processing (src/reclaim/requeue.ts).
+  const requeue = policy.action === 'requeue';
+  return {
+    claimer: fencedClaimer(ctx, policy),
+    processor: requeue ? REQUEUE_PROCESSOR : options.processor,
+    settler: requeue ? requeueSettler(ctx, base) : base,
+  };
 }

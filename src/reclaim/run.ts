@@ -7,7 +7,7 @@ import { handleBatch } from './batch';
 import { zeroCounts } from './counts';
 import { serverVersion } from '../redis/connection';
 import type { RedisClient } from '../redis/client';
-import { deadLetterTypeError, mapRedisError, missingGroupError, type ReplyContext } from '../errors';
+import { ActionProcessorError, deadLetterTypeError, mapRedisError, missingGroupError, type ReplyContext } from '../errors';
 import { rideFailovers } from '../redis/failover';
 import { groupNames } from '../redis/group-health';
 import { buildKeys } from '../redis/keys';
@@ -21,6 +21,7 @@ import { createHashWriter, HASH_WRITER } from './process';
 import { chooseStrategy, cursorAfter, scanPage, type ScanStrategy } from './scan';
 import { replyContext, runTarget, type RunTarget } from '../config/run-target';
 import { stopCondition } from './stop';
+import { retryPolicy } from './retry-policy';
 import { silentLogger, withFields, type Logger } from '../telemetry/logger';
 
 import type { RunOptions, Summary, TurnOptions } from './run-options';
@@ -40,6 +41,12 @@ export function runReclaim(options: RunOptions): Promise<Summary> {
 export function runTurn(options: TurnOptions): Promise<Summary> {
   const target = options.target ?? runTarget(options.settings);
   const { settings } = options;
+  const action = retryPolicy(settings).action;
+  if (options.processor !== undefined && !(HASH_WRITER in options.processor) && action !== 'process') {
+    return Promise.reject(
+      new ActionProcessorError(`Expected no processor with \`RECLAIM_ACTION\` = \`${action}\`, which calls none: set \`RECLAIM_ACTION=process\` to use it`),
+    );
+  }
   // Telemetry names the target's own keys, and redacts every secret of the settings.
   const view = { ...settings, streamName: target.stream, groupName: target.group, deadLetterStream: target.deadLetterStream };
   // Traces and metrics (src/telemetry/instrumentation.ts); the API's no-op unless an SDK is registered.
@@ -69,6 +76,7 @@ async function reclaimWith(
   { now, logger, started, deadline }: { now: () => number; logger: Logger; started: number; deadline: number },
 ): Promise<Summary> {
   const { settings } = options;
+  const policy = retryPolicy(settings);
   const keys = buildKeys({ streamName: target.stream, deadLetterStream: target.deadLetterStream, hashKeyPrefix: target.hashKeyPrefix });
   const counts = zeroCounts();
   const errorContext = { ...replyContext(settings, target), deadLetter: target.deadLetterStream };
@@ -95,7 +103,7 @@ async function reclaimWith(
   try {
     if (mode === 'fast') {
       // chooseMode picked the fast path on a cluster only for keys in one slot: no page asks again.
-      const fastContext = { ...settleContext, minIdleMs: settings.minIdleMs, maxDeliveries: settings.maxDeliveries, hashKeyField: settings.hashKeyField, checkSlot: false };
+      const fastContext = { ...settleContext, ...policy, hashKeyField: settings.hashKeyField, checkSlot: false };
       let furthest: string | undefined;
       ({ complete, furthest } = await runFastPath(fastContext, {
         after: cursor.after,
@@ -111,11 +119,12 @@ async function reclaimWith(
       cursor.after = furthest;
     } else {
       const ctx = {
-        stages: stagesFor(mode, settleContext, { minIdleMs: settings.minIdleMs, processor }),
+        stages: stagesFor(mode, settleContext, { policy, processor }),
         consumer: settings.consumerName,
         source: { stream: keys.stream, group: target.group },
         maxDeliveries: settings.maxDeliveries,
-        hashKeyField: settings.hashKeyField,
+        minIdleMs: settings.minIdleMs,
+        hashKeyField: policy.action === 'process' ? settings.hashKeyField : '',
         limit: createLimiter(settings.concurrency),
         logger,
       };

@@ -5,7 +5,8 @@
  */
 import type { Keys } from '../redis/keys';
 import type { RedisClient } from '../redis/client';
-import type { ClaimReply, DeadLetterReason, DeadLetterRequest, DeadLetterStatus, SettleStatus, Settlement } from '../redis/scripts';
+import type { DeadLetterReason, DeadLetterRequest, DeadLetterStatus, SettleStatus, Settlement } from '../redis/scripts';
+import type { ClaimReply } from '../redis/claim-entries';
 import { traceDeadLetter } from '../telemetry/instrumentation';
 import type { Processor } from './process';
 import type { PendingEntry } from './scan';

@@ -4,6 +4,7 @@
  */
 import { KeySlotError } from '../errors';
 import { carriesTagOf } from './keys';
+import type { ReclaimAction } from '../config/settings';
 import { callScript, type DeadLetterReason, type RedisClient } from './scripts';
 
 export interface ReclaimPageReply {
@@ -16,18 +17,24 @@ export interface ReclaimPageReply {
   last: string | undefined;
   /** Left pending: a write failed after the script's first write (not expected). */
   failed: number;
-  /** To dead-letter, too long for one call from Lua: left pending for src/wide.ts. */
-  deferred: DeferredDeadLetter[];
+  /** To dead-letter or requeue, too long for one call from Lua: left pending for src/redis/wide.ts. */
+  wide: WideEntry[];
+  /** Idle entries not yet due under backoff: left untouched. */
+  deferred: number;
+  /** Entries whose copy was appended to the stream, and acknowledged. */
+  requeued: number;
 }
 
-/** An entry the page script left pending for the client to dead-letter, as the scan saw it. */
-export interface DeferredDeadLetter {
+/** An entry the page script left pending for the client to dead-letter or requeue, as the scan saw it. */
+export interface WideEntry {
   id: string;
   consumer: string;
   deliveries: number;
   idleMs: number;
-  reason: DeadLetterReason;
+  reason: DeadLetterReason | 'requeue';
   error: string;
+  /** Deliveries that count: its own plus its `reclaim.deliveries`. */
+  total: number;
 }
 
 /** The hash writer's fast path: one atomic script scans and settles a page (see its header). */
@@ -45,6 +52,10 @@ export async function reclaimPage(
     start: string;
     count: number;
     serverIdleFilter: boolean;
+    /** Backoff ceiling in ms; undefined (the default) = off. */
+    backoffMaxMs?: number | undefined;
+    /** Default `process`. */
+    action?: ReclaimAction;
   },
 ): Promise<ReclaimPageReply> {
   // Hash keys are derived inside the script, out of the cluster's sight: on a cluster they must
@@ -55,17 +66,19 @@ export async function reclaimPage(
     );
   }
   const argv: (string | number)[] = [args.group, args.minIdleMs, args.maxDeliveries, args.hashPrefix, args.keyField, args.at];
-  argv.push(args.start, args.count, args.serverIdleFilter ? 'idle' : 'filter');
-  type Row = [Buffer, Buffer, number, number, Buffer, Buffer];
-  const reply = (await callScript(client, 'reclaimPage', [keys.stream, keys.deadLetter], argv)) as [number, number, number, number, number, Buffer, number, Row[]];
-  const [scanned, claimed, processed, deadLettered, orphaned, last, failed, rows] = reply;
-  const deferred = rows.map(([id, consumer, deliveries, idleMs, reason, error]) => ({
+  argv.push(args.start, args.count, args.serverIdleFilter ? 'idle' : 'filter', args.backoffMaxMs ?? '', args.action ?? 'process');
+  type Row = [Buffer, Buffer, number, number, Buffer, Buffer, number];
+  type Reply = [number, number, number, number, number, Buffer, number, Row[], number, number];
+  const reply = (await callScript(client, 'reclaimPage', [keys.stream, keys.deadLetter], argv)) as Reply;
+  const [scanned, claimed, processed, deadLettered, orphaned, last, failed, rows, deferred, requeued] = reply;
+  const wide = rows.map(([id, consumer, deliveries, idleMs, reason, error, total]) => ({
     id: id.toString(),
     consumer: consumer.toString(),
     deliveries,
     idleMs,
-    reason: reason.toString() as DeadLetterReason,
+    reason: reason.toString() as WideEntry['reason'],
     error: error.toString(),
+    total,
   }));
-  return { scanned, claimed, processed, deadLettered, orphaned, last: last.length > 0 ? last.toString() : undefined, failed, deferred };
+  return { scanned, claimed, processed, deadLettered, orphaned, last: last.length > 0 ? last.toString() : undefined, failed, wide, deferred, requeued };
 }

@@ -10,6 +10,9 @@ export const SETTLE_STATUS = { 0: 'skipped', 1: 'settled', 4: 'failed' } as cons
 /** dead-letter.lua. `too-wide`: left pending for the MULTI of src/redis/wide.ts. */
 export const DEAD_LETTER_STATUS = { 0: 'skipped', 1: 'dead-lettered', 2: 'orphaned', 3: 'too-wide', 4: 'failed' } as const;
 
+/** requeue-entries.lua and requeue-commit.lua (the commit's -1, COMMIT_WRITE_FAILED, aside). */
+export const REQUEUE_STATUS = { 0: 'skipped', 1: 'requeued', 2: 'orphaned', 3: 'too-wide', 4: 'failed' } as const;
+
 /** dead-letter-read.lua; `READ_OK` comes with the entry's fields. */
 export const READ_OK = 1;
 export const READ_STATUS = { 0: 'skipped', 2: 'orphaned' } as const;
@@ -23,7 +26,7 @@ export const COMMIT_STATUS = { 0: 'skipped', 1: 'dead-lettered', 2: 'orphaned' }
 /** replay-commit.lua, besides the new ID: the record was gone (already replayed or purged). */
 export const REPLAY_COMMIT_GONE = 0;
 
-/** dead-letter-commit.lua and replay-commit.lua: the MULTI's XADD did not append (its error says why). */
+/** dead-letter-commit.lua, requeue-commit.lua and replay-commit.lua: the MULTI's XADD did not append (its error says why). */
 export const COMMIT_WRITE_FAILED = -1;
 
 /** delete-idle-consumer.lua: the consumer was deleted (0: kept). */

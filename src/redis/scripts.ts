@@ -14,10 +14,13 @@ import reclaimPageLua from './scripts/reclaim-page.lua';
 import fenceLib from './scripts/lib/fence.lua';
 import guardsLib from './scripts/lib/guards.lua';
 import recordLib from './scripts/lib/record.lua';
+import retryLib from './scripts/lib/retry.lua';
 import slicesLib from './scripts/lib/slices.lua';
 import renewLeaseLua from './scripts/renew-lease.lua';
 import replayCommitLua from './scripts/replay-commit.lua';
 import replayDeadLetterLua from './scripts/replay-dead-letter.lua';
+import requeueCommitLua from './scripts/requeue-commit.lua';
+import requeueEntriesLua from './scripts/requeue-entries.lua';
 import settleEntriesLua from './scripts/settle-entries.lua';
 
 export type { RedisClient };
@@ -25,11 +28,18 @@ type Arg = string | Buffer | number;
 type ScriptFn = (numKeys: number, ...args: Arg[]) => Promise<unknown>;
 
 /** src/redis/scripts/lib/, by the name a script's `--- @include "<name>"` gives. */
-export const LUA_LIBS: Readonly<Record<string, string>> = { fence: fenceLib, guards: guardsLib, record: recordLib, slices: slicesLib };
+export const LUA_LIBS: Readonly<Record<string, string>> = {
+  fence: fenceLib,
+  guards: guardsLib,
+  record: recordLib,
+  retry: retryLib,
+  slices: slicesLib,
+};
 
 /** The scripts as written, by name (their includes not yet resolved). */
 export const SCRIPT_SOURCES = {
   claimEntries: claimEntriesLua,
+  requeueEntries: requeueEntriesLua,
   settleEntries: settleEntriesLua,
   deadLetter: deadLetterLua,
   deadLetterRead: deadLetterReadLua,
@@ -38,6 +48,7 @@ export const SCRIPT_SOURCES = {
   reclaimPage: reclaimPageLua,
   deadLetterCommit: deadLetterCommitLua,
   replayCommit: replayCommitLua,
+  requeueCommit: requeueCommitLua,
   renewLease: renewLeaseLua,
 } as const;
 type SourceName = keyof typeof SCRIPT_SOURCES;
@@ -47,6 +58,7 @@ export const scriptText = (name: SourceName): string => resolveIncludes(SCRIPT_S
 
 const SCRIPTS = {
   claimEntries: scriptText('claimEntries'),
+  requeueEntries: scriptText('requeueEntries'),
   settleEntries: scriptText('settleEntries'),
   deadLetter: scriptText('deadLetter'),
   deadLetterRead: scriptText('deadLetterRead'),
@@ -64,6 +76,7 @@ const SCRIPTS = {
 export const COMMIT_SCRIPTS = {
   deadLetterCommit: scriptText('deadLetterCommit'),
   replayCommit: scriptText('replayCommit'),
+  requeueCommit: scriptText('requeueCommit'),
 } as const;
 type ScriptName = keyof typeof SCRIPTS;
 
@@ -84,37 +97,6 @@ export function callScript(client: RedisClient, name: ScriptName, keys: readonly
   return fn.call(client, keys.length, ...keys, ...args);
 }
 
-export interface ClaimedEntry {
-  readonly id: string;
-  /** Delivery count after this run's claim: the fence for settling. */
-  readonly deliveries: number;
-  /** Field names and values, alternating, in order, binary-safe. */
-  readonly fields: readonly Buffer[];
-}
-
-export interface ClaimReply {
-  claimed: ClaimedEntry[];
-  orphaned: string[];
-  skipped: string[];
-}
-
-export async function claimEntries(
-  client: RedisClient,
-  stream: string,
-  args: { group: string; consumer: string; minIdleMs: number; ids: readonly string[] },
-): Promise<ClaimReply> {
-  const reply = (await callScript(client, 'claimEntries', [stream], [args.group, args.consumer, args.minIdleMs, ...args.ids])) as [
-    [Buffer, number, Buffer[]][],
-    Buffer[],
-    Buffer[],
-  ];
-  return {
-    claimed: reply[0].map(([id, deliveries, fields]) => ({ id: id.toString(), deliveries, fields })),
-    orphaned: reply[1].map(String),
-    skipped: reply[2].map(String),
-  };
-}
-
 export interface Settlement {
   id: string;
   /** Delivery count the claim produced. */
@@ -125,9 +107,10 @@ export interface Settlement {
 
 /**
  * Per settlement: written and acked, fenced out (skipped), its hash key holds another type
- * (nothing written; the caller dead-letters it), or failed after the script's first write.
+ * (nothing written; the caller dead-letters it), or failed after the script's first write;
+ * with RECLAIM_ACTION=requeue, requeued or orphaned (src/reclaim/requeue.ts).
  */
-export type SettleStatus = 'settled' | 'skipped' | { hashError: string } | 'failed';
+export type SettleStatus = 'settled' | 'skipped' | { hashError: string } | 'failed' | 'requeued' | 'orphaned';
 
 export async function settleEntries(
   client: RedisClient,

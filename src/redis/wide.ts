@@ -11,7 +11,9 @@
 import { createHash } from 'node:crypto';
 import { COMMIT_SCRIPTS, deadLetter, type DeadLetterRequest, type DeadLetterStatus, type RedisClient, type ReplayStatus } from './scripts';
 import { recordMeta } from './record';
-import { COMMIT_STATUS, COMMIT_WRITE_FAILED, REPLAY_COMMIT_GONE } from './script-status';
+import { COMMIT_STATUS, COMMIT_WRITE_FAILED, REPLAY_COMMIT_GONE, REQUEUE_STATUS } from './script-status';
+import { requeueEntries, type RequeueRequest, type RequeueStatus } from './requeue';
+import { priorDeliveries, requeueCopy } from './retry';
 
 type Value = string | Buffer | number;
 
@@ -54,6 +56,34 @@ export async function deadLetterWide(
       request.expectDeliveries, request.minIdleMs, record.length, String(at)],
   );
   return COMMIT_STATUS[reply as keyof typeof COMMIT_STATUS] ?? 'failed';
+}
+
+/**
+ * Requeues one wide entry (fenced as `request` says): its copy (src/redis/retry.ts) is appended
+ * to the stream and the original acknowledged, or the copy deleted again. Its
+ * `reclaim.deliveries` is its own deliveries that count plus its earlier copies'.
+ */
+export async function requeueWide(
+  client: RedisClient,
+  stream: string,
+  group: string,
+  request: RequeueRequest,
+): Promise<Exclude<RequeueStatus, 'too-wide'>> {
+  const [entry] = (await client.xrangeBuffer(stream, request.id, request.id)) as [Buffer, Buffer[]][];
+  if (entry === undefined) {
+    // Gone: the script acknowledges it as an orphan under the same fence.
+    const [status] = await requeueEntries(client, stream, group, [request]);
+    return status === 'too-wide' || status === undefined ? 'failed' : status;
+  }
+  const total = request.ownDeliveries + priorDeliveries(entry[1]);
+  const copy = requeueCopy(request.id, entry[1], total);
+  const reply = await writeThenCommit(
+    client,
+    ['XADD', stream, '*', ...copy],
+    [COMMIT_SCRIPTS.requeueCommit, 1, stream, group, request.id, request.expectOwner, request.expectDeliveries, request.minIdleMs,
+      copy.length, copy.at(-3) as Buffer, String(total)],
+  );
+  return REQUEUE_STATUS[reply as 0 | 1 | 2] ?? 'failed';
 }
 
 /** Replays one wide record: its original fields go back on `source`, the record is deleted. */

@@ -42,7 +42,8 @@ const PASSTHROUGH: RunTelemetry = Object.freeze({ batch: (_size: number, shared:
 /** Secrets of the current run, carried in the context so child spans can redact with them. */
 const SECRETS = createContextKey('stream-reclaimer.secrets');
 
-type Target = Pick<Settings, 'streamName' | 'groupName' | 'deadLetterStream' | 'dryRun' | 'redisPassword' | 'appInsightsConnectionString'>;
+type Target = Pick<Settings, 'streamName' | 'groupName' | 'deadLetterStream' | 'dryRun' | 'redisPassword' | 'appInsightsConnectionString'> &
+  Partial<Pick<Settings, 'reclaimAction' | 'retryBackoffMaxMs'>>;
 
 /** OTel messaging attributes naming the stream and group (semconv). */
 export function messagingAttributes(stream: string, group: string): Attributes {
@@ -109,7 +110,15 @@ export async function instrumentRun<R extends RunResult>(
     batch: (size, shared, batchWork) => (size === 0 ? batchWork(shared) : traceBatch(base, meters, settings.dryRun, size, [shared, totals], batchWork)),
   };
   const secrets = [settings.redisPassword, settings.appInsightsConnectionString];
-  const attributes = { ...base, 'messaging.operation.type': 'process', 'messaging.operation.name': 'reclaim', 'reclaimer.dry_run': settings.dryRun };
+  const attributes = {
+    ...base,
+    'messaging.operation.type': 'process',
+    'messaging.operation.name': 'reclaim',
+    'reclaimer.dry_run': settings.dryRun,
+    // A word from a fixed set (RECLAIM_ACTION), like stop_reason; the backoff ceiling only when on.
+    'reclaimer.action': settings.reclaimAction ?? 'process',
+    ...(settings.retryBackoffMaxMs === undefined ? {} : { 'reclaimer.retry_backoff_max_ms': settings.retryBackoffMaxMs }),
+  };
   return context.with(context.active().setValue(SECRETS, secrets), () =>
     inSpan(`reclaim ${settings.streamName}`, SpanKind.INTERNAL, attributes, async (span) => {
       let result: R;

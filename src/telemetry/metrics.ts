@@ -14,6 +14,8 @@ export const OUTCOMES = {
   orphaned: 'orphaned',
   failed: 'failed',
   skipped: 'skipped',
+  requeued: 'requeued',
+  deferred: 'deferred',
 } as const satisfies Partial<Record<keyof Counts, string>>;
 
 export interface Instruments {

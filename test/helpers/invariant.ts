@@ -9,6 +9,11 @@
  * group's check reads only its own dead-letter records, and a hash a sibling may have written
  * (it settled the entry without a record) is no sign that this group wrote without acking. The
  * hash being shared, an ack of this group is then not told apart from the sibling's write.
+ *
+ * With `requeue` (RECLAIM_ACTION=requeue), a fourth fate: acked with a requeued copy, an entry
+ * of the stream carrying `reclaim.origin` = the entry's origin (its own `reclaim.origin`, or its
+ * ID) with a greater ID. The copies found in the stream join the checked entries (so a copy's
+ * own fate is checked too), and a chain (one origin) has at most one dead-letter record.
  */
 import type { Cluster, Redis as Single } from 'ioredis';
 import type { Settings } from '../../src/config/settings';
@@ -30,9 +35,11 @@ export interface Backlog {
   live?: ReadonlySet<string>;
   /** Other groups of the same stream, writing the same hashes and dead-letter stream. */
   siblings?: readonly string[];
+  /** The run requeues: copies in the stream are entries too (see the header). */
+  requeue?: boolean;
 }
 
-export type EntryState = 'pending' | 'hashed' | 'dead-lettered' | 'consumer-acked' | 'orphan' | 'undelivered';
+export type EntryState = 'pending' | 'hashed' | 'dead-lettered' | 'requeued' | 'consumer-acked' | 'orphan' | 'undelivered';
 
 export interface InvariantReport {
   checked: number;
@@ -112,7 +119,9 @@ export async function checkInvariant(redis: Redis, cfg: Cfg, backlog: Backlog, o
     if (violations.length < 50) violations.push(text);
     else if (violations.length === 50) violations.push('… more violations');
   };
-  const states: Record<EntryState, number> = { pending: 0, hashed: 0, 'dead-lettered': 0, 'consumer-acked': 0, orphan: 0, undelivered: 0 };
+  const states: Record<EntryState, number> = { pending: 0, hashed: 0, 'dead-lettered': 0, requeued: 0, 'consumer-acked': 0, orphan: 0, undelivered: 0 };
+  const chains = backlog.requeue ? await requeueChains(redis, cfg, backlog.entries) : undefined;
+  if (chains) backlog = { ...backlog, entries: chains.entries };
 
   const pending = await pendingIds(redis, cfg, cfg.groupName);
   const lastDelivered = await lastDeliveredId(redis, cfg);
@@ -122,6 +131,12 @@ export async function checkInvariant(redis: Redis, cfg: Cfg, backlog: Backlog, o
   const siblingWrote = await siblingSettled(redis, cfg, siblings, all);
   const byId = new Map<string, DeadLetterRecord[]>();
   for (const r of records) byId.set(r.meta['dlq.id'] ?? '', [...(byId.get(r.meta['dlq.id'] ?? '') ?? []), r]);
+  const perChain = new Map<string, number>();
+  for (const r of records) {
+    const origin = originOf(r.original, r.meta['dlq.id'] ?? '');
+    perChain.set(origin, (perChain.get(origin) ?? 0) + 1);
+  }
+  if (chains) for (const [origin, n] of perChain) if (n > 1) note(`chain ${origin}: ${n} dead-letter records over its copies (must be at most one)`);
   for (const [id, rs] of byId) {
     if (rs.length > 1) note(`${id}: ${rs.length} dead-letter records (must be at most one)`);
     if (!backlog.entries.has(id)) note(`${id}: dead-letter record for an entry not in the backlog`);
@@ -138,8 +153,10 @@ export async function checkInvariant(redis: Redis, cfg: Cfg, backlog: Backlog, o
     const fields = backlog.entries.get(id) as Fields;
     const key = keys[i];
     const hash = key ? (hashOf.get(key.toString('hex')) ?? []) : [];
-    const hashed = hash.length > 0 && sameHash(hash, expectedHash(fields));
-    if (hash.length > 0 && !hashed) note(`${id}: hash ${String(key)} differs from the entry's fields`);
+    // A copy names the same hash as its original: once copied, the hash is the copy's business.
+    const copied = chains?.copied(id, fields) === true;
+    const hashed = !copied && hash.length > 0 && sameHash(hash, expectedHash(fields));
+    if (hash.length > 0 && !hashed && !copied && !chains?.hashedByCopy(key)) note(`${id}: hash ${String(key)} differs from the entry's fields`);
     const dl = byId.get(id) ?? [];
     const dead = dl.length > 0;
     if (dead && !sameFields(dl[0]?.original ?? [], fields)) note(`${id}: dead-letter record does not hold the original fields`);
@@ -156,6 +173,8 @@ export async function checkInvariant(redis: Redis, cfg: Cfg, backlog: Backlog, o
       states['dead-lettered']++;
     } else if (hashed) {
       states.hashed++;
+    } else if (copied) {
+      states.requeued++;
     } else if (backlog.consumerAcked?.has(id)) {
       states['consumer-acked']++;
     } else if (deleted) {
@@ -184,6 +203,32 @@ async function siblingSettled(redis: Redis, cfg: Cfg, siblings: readonly string[
     })),
   );
   return (id) => views.some((v) => !v.pending.has(id) && !v.dead.has(id) && compareIds(id, v.last) <= 0);
+}
+
+/** The first ID of an entry's requeue chain: its `reclaim.origin`, or its own ID. */
+function originOf(fields: Fields, id: string): string {
+  return keyValue(fields, 'reclaim.origin')?.toString() ?? id;
+}
+
+/** Every copy in the stream joins the entries; `copied` says whether an entry has a later copy. */
+async function requeueChains(redis: Redis, cfg: Cfg, entries: ReadonlyMap<string, Fields>) {
+  const rows = (await redis.xrangeBuffer(cfg.streamName, '-', '+')) as [Buffer, Buffer[]][];
+  const all = new Map<string, Fields>(entries);
+  const copiesOf = new Map<string, string[]>();
+  for (const [rawId, fields] of rows) {
+    const id = rawId.toString();
+    const origin = keyValue(fields, 'reclaim.origin');
+    if (origin === undefined) continue;
+    if (!all.has(id)) all.set(id, fields);
+    copiesOf.set(origin.toString(), [...(copiesOf.get(origin.toString()) ?? []), id]);
+  }
+  const copyKeys = new Set([...all].filter(([id, fields]) => id !== originOf(fields, id)).map(([id, fields]) => hashKeyOf(cfg, id, fields)?.toString('hex')));
+  return {
+    entries: all as ReadonlyMap<string, Fields>,
+    copied: (id: string, fields: Fields): boolean => (copiesOf.get(originOf(fields, id)) ?? []).some((c) => compareIds(c, id) > 0),
+    /** A copy (its fields, not the original's, may be in the hash) names this hash. */
+    hashedByCopy: (key: Buffer | undefined): boolean => key !== undefined && copyKeys.has(key.toString('hex')),
+  };
 }
 
 function sameFields(a: readonly Buffer[], b: Fields): boolean {

@@ -71,7 +71,7 @@ describe('stream-reclaimer run, interrupted', () => {
 describe('the human summary', () => {
   const base: Summary = {
     stream: 's', group: 'g', scanned: 10, claimed: 10, processed: 10, deadLettered: 0, orphaned: 0, failed: 0, skipped: 0,
-    deregistered: 0, durationMs: 1200, complete: false, stopReason: 'budget', dryRun: false,
+    deferred: 0, requeued: 0, deregistered: 0, durationMs: 1200, complete: false, stopReason: 'budget', dryRun: false,
   };
   const completeRow = (text: string): string | undefined => /^ {2}complete +(.*)$/m.exec(text)?.[1];
 

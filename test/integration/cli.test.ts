@@ -40,7 +40,7 @@ describe('stream-reclaimer run', () => {
     expect(lines).toHaveLength(1);
     const summary = JSON.parse(lines[0] as string);
     expect(Object.keys(summary)).toEqual(['stream', 'group', 'scanned', 'claimed', 'processed', 'deadLettered', 'orphaned',
-      'failed', 'skipped', 'deregistered', 'durationMs', 'complete', 'stopReason', 'dryRun']);
+      'failed', 'skipped', 'deferred', 'requeued', 'deregistered', 'durationMs', 'complete', 'stopReason', 'dryRun']);
     expect(summary).toMatchObject({ stream, group, processed: 30, complete: true, stopReason: 'covered', dryRun: false });
     expect(r.stdout + r.stderr).not.toContain(PASSWORD);
   });

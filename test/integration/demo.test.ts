@@ -53,6 +53,9 @@ describe('stream-reclaimer demo', () => {
     expect(out).toMatch(/Dead letters in payments:dlq: 8\n\s+max-deliveries: 5[\s\S]*missing-key-field: 3/);
     // The printed summary: totals, then a line per target.
     expect(out).toMatch(/stream orders,payments, group \*\n\s+scanned\s+420\n[\s\S]*targets \(3\):\n\s+orders \/ billing: 77 processed, 10 dead-lettered/);
+    // requeue next to process: copies handed back and read by a live consumer, no hash.
+    expect(out).toContain('one run: 6 scanned, 6 requeued, 0 processed (no hash written), PEL now 0');
+    expect(out).toMatch(/indexer-2, alive, reads 6 copies with `>`, e\.g\. \S+ → doc doc-0 action index reclaim\.origin \S+ reclaim\.deliveries 1\n/);
   });
 
   it('with no redis-server on PATH: uses the one in the servers cache (on Debian fetched first), says so in one line, runs', () => {

@@ -50,7 +50,7 @@ describe('the library (package.json exports)', () => {
   it('exports the public surface and nothing internal', () => {
     const names = execFileSync(process.execPath, ['-e', "console.log(Object.keys(require('stream-reclaimer')).sort().join(','))"], { cwd: app, encoding: 'utf8' });
     expect(names.trim().split(',')).toEqual([
-      'DiscoveryTimeoutError', 'EntraTokenError', 'KeySlotError', 'LeaseArgumentError', 'MissingGroupError', 'MissingStreamError', 'NodeUnavailableError', 'RedisAuthError',
+      'ActionProcessorError', 'DiscoveryTimeoutError', 'EntraTokenError', 'KeySlotError', 'LeaseArgumentError', 'MissingGroupError', 'MissingStreamError', 'NodeUnavailableError', 'RedisAuthError',
       'RedisUnavailableError', 'SettingsError', 'UnprocessableEntryError', 'UsageError', 'WrongTypeError', 'connect', 'loadSettings', 'renewLease', 'runReclaim', 'runTargets',
     ]);
   });

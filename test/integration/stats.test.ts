@@ -84,7 +84,7 @@ describe('stream-reclaimer stats --json', () => {
       expect(mine.inactiveMs).toBe(c.inactive === undefined || Number(c.inactive) < 0 ? null : mine.inactiveMs);
     }
     expect(Object.keys(stats)).toEqual(['stream', 'group', 'streamLength', 'pending', 'oldestPendingId', 'oldestIdleMs', 'lag',
-      'lastDeliveredId', 'deadLetterStream', 'deadLetters', 'deadLetterReasons', 'deadLetterSample', 'consumers']);
+      'lastDeliveredId', 'deadLetterStream', 'deadLetters', 'deadLetterReasons', 'deadLetterSample', 'consumers', 'deferred', 'deferredSample']);
   });
 
   it('counts reasons in a bounded sample of the newest records (--sample)', async () => {

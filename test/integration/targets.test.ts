@@ -286,7 +286,7 @@ describe('a run over several targets', () => {
     await backlog(settings.streamName, settings.groupName, 5);
     const summary = await runTargets({ client, settings });
     expect(Object.keys(summary).sort()).toEqual(
-      ['stream', 'group', 'scanned', 'claimed', 'processed', 'deadLettered', 'orphaned', 'failed', 'skipped', 'deregistered', 'durationMs', 'complete', 'stopReason', 'dryRun'].sort(),
+      ['stream', 'group', 'scanned', 'claimed', 'processed', 'deadLettered', 'orphaned', 'failed', 'skipped', 'deferred', 'requeued', 'deregistered', 'durationMs', 'complete', 'stopReason', 'dryRun'].sort(),
     );
     expect(summary).toMatchObject({ stream: settings.streamName, group: settings.groupName, processed: 5, complete: true });
   });

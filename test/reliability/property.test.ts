@@ -13,7 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type RedisClient } from '../../src/redis/connection';
 import { WrongTypeError } from '../../src/errors';
 import { runReclaim } from '../../src/reclaim/run';
-import type { Settings } from '../../src/config/settings';
+// Exclusive ranges are 6.2+: the ID after, for 6.0 too.
+import { nextId } from '../../src/reclaim/scan';
+import type { ReclaimAction, Settings } from '../../src/config/settings';
 import { createGroup, pendingOf, setPending, testSettings } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
 import { checkInvariant, compareIds, type Fields } from '../helpers/invariant';
@@ -33,7 +35,7 @@ type Action =
   | { t: 'crash'; c: number; poison: boolean }
   | { t: 'xdel'; pick: number }
   | { t: 'xtrim'; keep: number }
-  | { t: 'reclaim' };
+  | { t: 'reclaim'; action: ReclaimAction };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   {
@@ -51,7 +53,10 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant('crash' as const), c: fc.nat(2), poison: fc.boolean() }), weight: 2 },
   { arbitrary: fc.record({ t: fc.constant('xdel' as const), pick: fc.nat() }), weight: 1 },
   { arbitrary: fc.record({ t: fc.constant('xtrim' as const), keep: fc.nat(12) }), weight: 1 },
-  { arbitrary: fc.constant({ t: 'reclaim' as const }), weight: 2 },
+  {
+    arbitrary: fc.record({ t: fc.constant('reclaim' as const), action: fc.constantFrom<ReclaimAction>('process', 'requeue', 'dead-letter-only') }),
+    weight: 2,
+  },
 );
 
 interface ModelEntry {
@@ -59,9 +64,12 @@ interface ModelEntry {
   keyed: boolean;
   /** A string sits at its hash name: a run dead-letters it (processing-error). */
   foreign: boolean;
-  state: 'undelivered' | 'pending' | 'consumer-acked' | 'hashed' | 'dead-lettered' | 'gone';
+  state: 'undelivered' | 'pending' | 'consumer-acked' | 'hashed' | 'dead-lettered' | 'requeued' | 'gone';
   owner?: string;
   deliveries: number;
+  /** A requeued copy's reclaim.deliveries (0 for an original), and its chain's first ID. */
+  prior: number;
+  origin?: string;
   idle: boolean;
   deleted: boolean;
 }
@@ -96,7 +104,7 @@ async function step(s: Settings, model: Map<string, ModelEntry>, world: { dlqFor
       const n = seq++;
       const fields = [...(keyed ? ['k', `k${n}`, 'n', String(n)] : ['n', String(n)]), ...(wide ? WIDE : [])];
       const id = String(await redis.xadd(stream, '*', ...fields));
-      model.set(id, { fields, keyed, foreign: false, state: 'undelivered', deliveries: 0, idle: false, deleted: false });
+      model.set(id, { fields, keyed, foreign: false, state: 'undelivered', deliveries: 0, prior: 0, idle: false, deleted: false });
     }
   } else if (a.t === 'foreign-hash') {
     const open = inOrder().filter(([, e]) => e.keyed && !e.foreign && (e.state === 'undelivered' || e.state === 'pending'));
@@ -153,17 +161,33 @@ async function step(s: Settings, model: Map<string, ModelEntry>, world: { dlqFor
       await expect(runReclaim({ client, settings: s })).rejects.toThrow(`\`${s.deadLetterStream}\``);
       return checkAgreement(s, model, inOrder, world);
     }
-    const summary = await runReclaim({ client, settings: s });
-    const want = { scanned: 0, claimed: 0, processed: 0, deadLettered: 0, orphaned: 0, failed: 0, skipped: 0 };
-    for (const [, e] of inOrder()) {
+    const settings = { ...s, reclaimAction: a.action };
+    const last = String((await redis.xrevrange(stream, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0');
+    const summary = await runReclaim({ client, settings });
+    const want = { scanned: 0, claimed: 0, processed: 0, deadLettered: 0, orphaned: 0, failed: 0, skipped: 0, requeued: 0 };
+    const copies = new Map<string, ModelEntry>();
+    for (const [id, e] of inOrder()) {
       if (e.state !== 'pending' || !e.idle) continue;
       want.scanned++;
       if (e.deleted) {
         want.orphaned++;
         Object.assign(e, { state: 'gone', owner: undefined });
-      } else if (e.deliveries >= MAX) {
+      } else if (e.deliveries + e.prior >= MAX) {
         want.deadLettered++;
         Object.assign(e, { state: 'dead-lettered', owner: undefined });
+      } else if (a.action === 'dead-letter-only') {
+        // Left exactly as it was.
+      } else if (a.action === 'requeue') {
+        want.requeued++;
+        const origin = e.origin ?? id;
+        const total = e.deliveries + e.prior;
+        const kept: string[] = [];
+        for (let i = 0; i + 1 < e.fields.length; i += 2) {
+          if (e.fields[i] !== 'reclaim.origin' && e.fields[i] !== 'reclaim.deliveries') kept.push(String(e.fields[i]), String(e.fields[i + 1]));
+        }
+        const fields = [...kept, 'reclaim.origin', origin, 'reclaim.deliveries', String(total)];
+        copies.set(origin, { fields, keyed: e.keyed, foreign: e.foreign, state: 'undelivered', deliveries: 0, prior: total, origin, idle: false, deleted: false });
+        Object.assign(e, { state: 'requeued', owner: undefined });
       } else {
         want.claimed++;
         const hashed = e.keyed && !e.foreign;
@@ -173,6 +197,15 @@ async function step(s: Settings, model: Map<string, ModelEntry>, world: { dlqFor
       }
     }
     expect(summary).toMatchObject({ ...want, complete: true });
+    // The copies are new entries at the stream's end (wide ones written after the rest): matched by origin.
+    const appended = (await redis.xrange(stream, nextId(last), '+')) as [string, string[]][];
+    expect(appended).toHaveLength(copies.size);
+    for (const [id, fields] of appended) {
+      const copy = copies.get(fields[fields.length - 3] as string);
+      expect(copy, id).toBeDefined();
+      expect(fields, id).toEqual(copy?.fields);
+      model.set(id, copy as ModelEntry);
+    }
   }
   await checkAgreement(s, model, inOrder, world);
 }
@@ -191,9 +224,11 @@ async function checkAgreement(
   // Records are in dead-lettering order, not entry order; and each entry has at most one.
   const dead = world.dlqForeign ? [] : (await readDeadLetters(redis, s.deadLetterStream)).map((r) => r.meta['dlq.id'] as string).sort(compareIds);
   expect(dead).toEqual(inOrder().filter(([, e]) => e.state === 'dead-lettered').map(([id]) => id));
+  // A copy names the same hash as its original (same `k`): a key is a hash when any of them was hashed.
+  const hashedKeys = new Set([...model.values()].filter((e) => e.keyed && e.state === 'hashed').map((e) => String(e.fields[1])));
   for (const [id, e] of model) {
     const key = `${s.hashKeyPrefix}${String(e.fields[1])}`;
-    if (e.keyed) expect(await redis.type(key), id).toBe(e.foreign ? 'string' : e.state === 'hashed' ? 'hash' : 'none');
+    if (e.keyed) expect(await redis.type(key), id).toBe(e.foreign ? 'string' : hashedKeys.has(String(e.fields[1])) ? 'hash' : 'none');
   }
 }
 
@@ -205,7 +240,7 @@ describe('random interleavings against a model', () => {
         await createGroup(redis, s.streamName, s.groupName);
         const model = new Map<string, ModelEntry>();
         const world = { dlqForeign: false };
-        const finale: Action[] = [...CONSUMERS.map((_, c) => ({ t: 'crash' as const, c, poison: false })), { t: 'foreign-dlq', on: false }, { t: 'reclaim' }];
+        const finale: Action[] = [...CONSUMERS.map((_, c) => ({ t: 'crash' as const, c, poison: false })), { t: 'foreign-dlq', on: false }, { t: 'reclaim', action: 'process' }];
         for (const a of [...actions, ...finale]) {
           steps++;
           await step(s, model, world, a);
@@ -213,7 +248,7 @@ describe('random interleavings against a model', () => {
         const entries = new Map([...model].map(([id, e]) => [id, e.fields]));
         const deleted = new Set([...model].filter(([, e]) => e.deleted).map(([id]) => id));
         const consumerAcked = new Set([...model].filter(([, e]) => e.state === 'consumer-acked').map(([id]) => id));
-        const report = await checkInvariant(redis, s, { entries, deleted, consumerAcked }, { final: true });
+        const report = await checkInvariant(redis, s, { entries, deleted, consumerAcked, requeue: true }, { final: true });
         expect(report.violations).toEqual([]);
       }),
       { numRuns: Number(process.env.PROPERTY_RUNS || 50), ...(process.env.SEED ? { seed: Number(process.env.SEED) } : {}) },

@@ -49,7 +49,9 @@ function fakeScript(n: number, options: { delayMs?: number; failOn?: number } = 
         deadLettered: 0,
         orphaned: 0,
         failed: 0,
-        deferred: [],
+        wide: [],
+        deferred: 0,
+        requeued: 0,
         last: page.length < args.count ? undefined : page.at(-1),
       };
       return reply;

@@ -22,14 +22,23 @@ ARGV[6]  dlq.at, epoch ms
 ARGV[7]  scan start: '-', '(<id>' (6.2+), or an inclusive ID (6.0)
 ARGV[8]  page size
 ARGV[9]  'idle' to filter with XPENDING IDLE (6.2+), 'filter' to filter here (6.0)
+ARGV[10] RETRY_BACKOFF_MAX_SEC in ms, '' = off (lib/retry.lua: when an entry is due)
+ARGV[11] RECLAIM_ACTION: 'process' (hash it), 'requeue' (a copy back on the stream, see
+         lib/retry.lua), 'dead-letter-only' (only over-delivered entries and orphans are touched)
 
-Reply: { scanned, claimed, processed, deadLettered, orphaned, last, failed, deferred }
+Deliveries that count (MAX_DELIVERIES, backoff, dlq.deliveries) are the entry's own plus its
+`reclaim.deliveries` field (lib/retry.lua), read here from the entry itself.
+
+Reply: { scanned, claimed, processed, deadLettered, orphaned, last, failed, wide, deferred, requeued }
   last     = the last ID the XPENDING page returned, or '' when the PEL is covered
   failed   = entries left pending because a write failed after this script's first write
              (cannot happen on Redis's documented semantics; counted rather than assumed)
-  deferred = { { id, consumer, deliveries, idle ms, reason, error }, ... } entries to
-             dead-letter whose record is too long for one call from Lua: left pending, not
-             acknowledged; the caller writes them in a MULTI (src/redis/wide.ts)
+  wide     = { { id, consumer, deliveries, idle ms, reason, error, total }, ... } entries to
+             dead-letter (or, reason 'requeue', to requeue) whose record or copy is too long for
+             one call from Lua: left pending, not acknowledged; the caller writes them in a
+             MULTI (src/redis/wide.ts)
+  deferred = idle entries not yet due under backoff: untouched
+  requeued = entries whose copy was appended to the stream, acknowledged
 
 What can fail, and what then:
 - the stream is missing or not a stream, the group is missing: the first XPENDING; nothing written.
@@ -40,15 +49,20 @@ What can fail, and what then:
   entry is dead-lettered with reason processing-error, dlq.error naming the key; the rest settles.
 - maxmemory (noeviction): Redis refuses only a script's first write (HSET/XADD); that reply is
   returned as this script's error with nothing written. XACK is never refused.
-- an entry too wide for one call: HSET is sliced; a record too long for one XADD is deferred.
+- an entry too wide for one call: HSET is sliced; a record or copy too long for one XADD is
+  left for the caller (wide).
+- requeue: the copy's XADD goes to the stream itself (already proven a stream by XPENDING); only
+  maxmemory can refuse it, as any first write.
 ]]
 --- @include "record"
 --- @include "guards"
 --- @include "slices"
+--- @include "retry"
 local stream, dlq, group = KEYS[1], KEYS[2], ARGV[1]
 local minIdle, maxDeliveries = tonumber(ARGV[2]), tonumber(ARGV[3])
 local prefix, keyField, at = ARGV[4], ARGV[5], ARGV[6]
 local start, count, mode = ARGV[7], tonumber(ARGV[8]), ARGV[9]
+local backoffMax, action = tonumber(ARGV[10]), ARGV[11]
 -- Locals: the loop over the page below is the hot path of a large backlog, and a global read
 -- in a script costs a metamethod call (Redis protects the globals table).
 local call, pcall, unpack, type = redis.call, redis.pcall, unpack, type
@@ -107,7 +121,7 @@ local function keyFor(id, fields)
 end
 
 local scanned, claimed, processed, deadLettered, orphaned, failed = n, 0, 0, 0, 0, 0
-local deferred, wrote, refused = {}, false, nil
+local wide, wrote, refused, deferred, requeued = {}, false, nil, 0, 0
 
 if n > 0 and not isStreamOrNone(dlq) then
   return redis.error_reply('WRONGTYPE dead-letter key holds another type (expected a stream)')
@@ -126,13 +140,14 @@ local function outcome(reply)
   return nil
 end
 
--- 'ack' when recorded, 'deferred' when too long for one call (the caller records it), 'failed'.
-local function deadLetter(row, fields, reason, err)
+-- 'ack' when recorded, 'wide' when too long for one call (the caller records it), 'failed'.
+-- `total` is the record's dlq.deliveries: the entry's own count plus its reclaim.deliveries.
+local function deadLetter(row, fields, total, reason, err)
   if not fitsOneCall(#fields + RECORD_META_VALUES) then
-    deferred[#deferred + 1] = { row[1], row[2], row[4], row[3], reason, err }
-    return 'deferred'
+    wide[#wide + 1] = { row[1], row[2], row[4], row[3], reason, err, total }
+    return 'wide'
   end
-  appendMeta(fields, stream, row[1], group, row[2], row[4], row[3], reason, err, at)
+  appendMeta(fields, stream, row[1], group, row[2], total, row[3], reason, err, at)
   if outcome(pcall('XADD', dlq, '*', unpack(fields))) ~= nil then return 'failed' end
   deadLettered = deadLettered + 1
   return 'ack'
@@ -144,15 +159,31 @@ for i = 1, n do
   local id = row[1]
   local fields = body(id)
   local result = 'ack'
+  local total = fields and row[4] + priorDeliveries(fields)
   if fields == nil then
     orphaned = orphaned + 1
-  elseif row[4] >= maxDeliveries then
-    result = deadLetter(row, fields, 'max-deliveries', '')
+  elseif total >= maxDeliveries then
+    result = deadLetter(row, fields, total, 'max-deliveries', '')
+  elseif action == 'dead-letter-only' then
+    result = 'leave'
+  elseif not isDue(row[3], total, minIdle, backoffMax) then
+    deferred = deferred + 1
+    result = 'leave'
+  elseif action == 'requeue' then
+    local copy = requeueCopy(id, fields, total)
+    if not fitsOneCall(#copy) then
+      wide[#wide + 1] = { id, row[2], row[4], row[3], 'requeue', '', total }
+      result = 'wide'
+    elseif outcome(pcall('XADD', stream, '*', unpack(copy))) ~= nil then
+      result = 'failed'
+    else
+      requeued = requeued + 1
+    end
   else
     claimed = claimed + 1
     local key = keyFor(id, fields)
     if key == nil then
-      result = deadLetter(row, fields, 'missing-key-field', '')
+      result = deadLetter(row, fields, total, 'missing-key-field', '')
     else
       -- Inline, not a function: this is the hot path (about 5% of the script's cost per call).
       local err, last = nil, #fields
@@ -167,7 +198,7 @@ for i = 1, n do
         processed = processed + 1
       end
       if err ~= nil and refused == nil and isWrongType(err) then
-        result = deadLetter(row, fields, 'processing-error', 'hash key `' .. key .. '` cannot be written: ' .. err)
+        result = deadLetter(row, fields, total, 'processing-error', 'hash key `' .. key .. '` cannot be written: ' .. err)
       elseif err ~= nil then
         result = 'failed'
       end
@@ -184,4 +215,4 @@ ackSlices(stream, group, acks)
 
 local last = ''
 if #page == count then last = page[#page][1] end
-return { scanned, claimed, processed, deadLettered, orphaned, last, failed, deferred }
+return { scanned, claimed, processed, deadLettered, orphaned, last, failed, wide, deferred, requeued }

@@ -34,6 +34,8 @@ const PARAMETER_FOR: Record<string, string> = {
   DEREGISTER_IDLE_SEC: 'deregisterIdleSec',
   DRY_RUN: 'dryRun',
   RECLAIM_STRATEGY: 'reclaimStrategy',
+  RETRY_BACKOFF_MAX_SEC: 'retryBackoffMaxSec',
+  RECLAIM_ACTION: 'reclaimAction',
   REDIS_USERNAME: 'redisUsername',
   REDIS_TLS_CA_FILE: 'redisTlsCaFile',
 };
