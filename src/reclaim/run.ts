@@ -15,6 +15,8 @@ import { buildKeys } from '../redis/keys';
 import { createLimiter } from './limit';
 import { pipelinePages } from './pipeline';
 import { runFastPath } from './fast-path';
+import { sweepOverDelivered } from './over-delivered';
+import { atomicSettler } from './settle';
 import { chooseMode, stagesFor } from './mode';
 import { instrumentRun, type RunTelemetry } from '../telemetry/instrumentation';
 import { createHashWriter, HASH_WRITER, type Processor } from './process';
@@ -118,9 +120,16 @@ async function reclaimWith(
     });
   }
   const { stop, reason } = stopCondition({ now, started, maxRunMs: settings.maxRunMs }, options.signal);
+  const stages = mode === 'fast' ? undefined : stagesFor(mode, settleContext, { minIdleMs: settings.minIdleMs, processor });
   let complete: boolean;
   try {
-    if (mode === 'fast') {
+    // Before the scan: entries consumers keep re-claiming for themselves (src/reclaim/over-delivered.ts).
+    const sweepSettler = stages?.settler ?? atomicSettler(settleContext, settings.minIdleMs);
+    await sweepOverDelivered(
+      { client, stream: keys.stream, group: settings.groupName, maxDeliveries: settings.maxDeliveries, minIdleMs: settings.minIdleMs, pageSize: settings.batchSize, settler: sweepSettler, logger, stop },
+      counts,
+    );
+    if (stages === undefined) {
       const fastContext = { ...settleContext, minIdleMs: settings.minIdleMs, maxDeliveries: settings.maxDeliveries, hashKeyField: settings.hashKeyField, checkSlot: cluster };
       ({ complete } = await runFastPath(fastContext, {
         strategy,
@@ -134,7 +143,7 @@ async function reclaimWith(
       }));
     } else {
       const ctx = {
-        stages: stagesFor(mode, settleContext, { minIdleMs: settings.minIdleMs, processor }),
+        stages,
         consumer: settings.consumerName,
         source: { stream: keys.stream, group: settings.groupName },
         maxDeliveries: settings.maxDeliveries,

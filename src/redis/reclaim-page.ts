@@ -56,13 +56,14 @@ export async function reclaimPage(
   }
   const argv: (string | number)[] = [args.group, args.minIdleMs, args.maxDeliveries, args.hashPrefix, args.keyField, args.at];
   argv.push(args.start, args.count, args.serverIdleFilter ? 'idle' : 'filter');
-  type Row = [Buffer, Buffer, number, number, Buffer, Buffer];
+  // deliveries is text from 2^53 on (reclaim-page.lua): the client reads it exactly (src/redis/wide.ts).
+  type Row = [Buffer, Buffer, number | Buffer, number, Buffer, Buffer];
   const reply = (await callScript(client, 'reclaimPage', [keys.stream, keys.deadLetter], argv)) as [number, number, number, number, number, Buffer, number, Row[]];
   const [scanned, claimed, processed, deadLettered, orphaned, last, failed, rows] = reply;
   const deferred = rows.map(([id, consumer, deliveries, idleMs, reason, error]) => ({
     id: id.toString(),
     consumer: consumer.toString(),
-    deliveries,
+    deliveries: typeof deliveries === 'number' ? deliveries : Number(deliveries.toString()),
     idleMs,
     reason: reason.toString() as DeadLetterReason,
     error: error.toString(),

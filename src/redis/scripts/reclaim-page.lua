@@ -28,8 +28,9 @@ Reply: { scanned, claimed, processed, deadLettered, orphaned, last, failed, defe
   failed   = entries left pending because a write failed after this script's first write
              (cannot happen on Redis's documented semantics; counted rather than assumed)
   deferred = { { id, consumer, deliveries, idle ms, reason, error }, ... } entries to
-             dead-letter whose record is too long for one call from Lua: left pending, not
-             acknowledged; the caller writes them in a MULTI (src/redis/wide.ts)
+             dead-letter whose record is too long for one call from Lua, or whose delivery
+             count is 2^53 or more (then `deliveries` is text, lib/record countReply): left
+             pending, not acknowledged; the caller writes them in a MULTI (src/redis/wide.ts)
 
 What can fail, and what then:
 - the stream is missing or not a stream, the group is missing: the first XPENDING; nothing written.
@@ -125,8 +126,9 @@ end
 
 -- 'ack' when recorded, 'deferred' when too long for one call (the caller records it), 'failed'.
 local function deadLetter(row, fields, reason, err)
-  if not fitsOneCall(#fields + 18) then
-    deferred[#deferred + 1] = { row[1], row[2], row[4], row[3], reason, err }
+  -- Too long for one call, or a count Lua cannot hold exactly (lib/record): the client records it.
+  if not fitsOneCall(#fields + 18) or not countExactInLua(row[4]) then
+    deferred[#deferred + 1] = { row[1], row[2], countReply(row[4]), row[3], reason, err }
     return 'deferred'
   end
   appendMeta(fields, stream, row[1], group, row[2], row[4], row[3], reason, err, at)
