@@ -5,12 +5,13 @@
  * and the 6.0 scan. Counts are set exactly with `XCLAIM … RETRYCOUNT` sent as text (a JavaScript
  * number would round them before Redis sees them).
  */
+import { Cluster } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { runReclaim } from '../../src/reclaim/run';
 import { compareIds } from '../../src/reclaim/scan';
-import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, tweet } from '../helpers/backlog';
+import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
-import { useTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { clusterTarget, useTarget, type TestClient, type TestTarget } from '../helpers/target';
 
 let server: TestTarget;
 let redis: TestClient;
@@ -25,7 +26,10 @@ async function setCount(stream: string, group: string, consumer: string, id: str
 
 /** The counts Redis holds, as text (a second connection that keeps integer replies as strings). */
 async function exactPending(settings: { streamName: string; groupName: string }): Promise<[string, string][]> {
-  const twin = redis.duplicate({ stringNumbers: true } as never);
+  const twin =
+    redis instanceof Cluster
+      ? redis.duplicate(undefined, { redisOptions: { ...redis.options.redisOptions, stringNumbers: true } })
+      : redis.duplicate({ stringNumbers: true });
   try {
     const rows = (await twin.call('XPENDING', settings.streamName, settings.groupName, '-', '+', 100)) as [string, string, string, string][];
     return rows.map(([id, , , count]) => [id, count]);
@@ -129,5 +133,27 @@ describe.each([
     const records = await readDeadLetters(redis, settings.deadLetterStream);
     expect(records.map((r) => [r.meta['dlq.id'], r.meta['dlq.deliveries']])).toEqual([[id, '9223372036854775807']]);
     expect(await pendingOf(redis, stream, group)).toEqual([]);
+  });
+});
+
+// The split path exists only on a cluster (TEST_TARGET=cluster, as .ci/run runs this file):
+// skipped on a single server, where every key is in one place.
+describe.skipIf(!clusterTarget())('split path (a cluster, keys without one hash tag)', () => {
+  it('records 2^53 - 1, 2^53 + 1 and 2^63 - 1 exactly, each once', async () => {
+    const settings = testSettings(server, { STREAM_NAME: uniqueName('plain'), MAX_DELIVERIES: '5' });
+    const { streamName: stream, groupName: group } = settings;
+    const ids = await addEntries(redis, stream, Array.from({ length: 4 }, (_, i) => tweet(i)));
+    await createGroup(redis, stream, group);
+    await readAsConsumer(redis, stream, group, 'crashed', 4, { idleMs: 120_000 });
+    for (const [i, count] of BIG.entries()) await setCount(stream, group, 'crashed', ids[i] as string, count);
+
+    const client = await connections.open(settings);
+    const summary = await runReclaim({ client, settings });
+
+    expect(summary).toMatchObject({ scanned: 4, processed: 1, deadLettered: 3, failed: 0, skipped: 0 });
+    expect(await pendingOf(redis, stream, group)).toEqual([]);
+    const records = (await readDeadLetters(redis, settings.deadLetterStream)).sort((a, b) => compareIds(a.meta['dlq.id'] as string, b.meta['dlq.id'] as string));
+    expect(records.map((r) => [r.meta['dlq.id'], r.meta['dlq.deliveries']])).toEqual(BIG.map((count, i) => [ids[i], count]));
+    expect(await runReclaim({ client, settings })).toMatchObject({ scanned: 0, deadLettered: 0 });
   });
 });
