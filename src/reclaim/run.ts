@@ -123,15 +123,17 @@ async function reclaimWith(
   const stages = mode === 'fast' ? undefined : stagesFor(mode, settleContext, { minIdleMs: settings.minIdleMs, processor });
   let complete: boolean;
   try {
-    // Before the scan: entries consumers keep re-claiming for themselves (src/reclaim/over-delivered.ts).
+    // Entries consumers keep re-claiming for themselves (src/reclaim/over-delivered.ts), beside
+    // the scan rather than before it, so the first page is on its way at once (both are fenced).
     const sweepSettler = stages?.settler ?? atomicSettler(settleContext, settings.minIdleMs);
-    await sweepOverDelivered(
+    const sweep = sweepOverDelivered(
       { client, stream: keys.stream, group: settings.groupName, maxDeliveries: settings.maxDeliveries, minIdleMs: settings.minIdleMs, pageSize: settings.batchSize, settler: sweepSettler, logger, stop },
       counts,
     );
+    let scan: Promise<{ complete: boolean }>;
     if (stages === undefined) {
       const fastContext = { ...settleContext, minIdleMs: settings.minIdleMs, maxDeliveries: settings.maxDeliveries, hashKeyField: settings.hashKeyField, checkSlot: cluster };
-      ({ complete } = await runFastPath(fastContext, {
+      scan = runFastPath(fastContext, {
         strategy,
         pageSize: settings.batchSize,
         depth: Math.min(settings.concurrency, FAST_SCRIPTS_IN_FLIGHT),
@@ -140,7 +142,7 @@ async function reclaimWith(
           await telemetry.batch(settings.batchSize, counts, work);
           options.onProgress?.(counts);
         },
-      }));
+      });
     } else {
       const ctx = {
         stages,
@@ -151,7 +153,7 @@ async function reclaimWith(
         limit: createLimiter(settings.concurrency),
         logger,
       };
-      ({ complete } = await pipelinePages({
+      scan = pipelinePages({
         workers: PAGES_IN_FLIGHT,
         stop,
         scan: (cursor) =>
@@ -160,8 +162,9 @@ async function reclaimWith(
           await telemetry.batch(entries.length, counts, (own) => handleBatch(ctx, entries, own));
           options.onProgress?.(counts);
         },
-      }));
+      });
     }
+    [{ complete }] = await Promise.all([scan, sweep]);
   } catch (error) {
     throw mapRedisError(error, errorContext);
   }
