@@ -27,6 +27,11 @@ param redisSku string = 'Balanced_B0'
 @description('managed mode: object ID of a person who may use the database with Entra too (azd passes AZURE_PRINCIPAL_ID, the signed-in user); empty = the app only.')
 param operatorPrincipalId string = ''
 
+// Fixed when the cache is created (docs/deploy.md#clustering-policy): changing it replaces the database.
+@allowed(['OSSCluster', 'EnterpriseCluster'])
+@description('Azure Managed Redis clustering policy: OSSCluster (cluster protocol, REDIS_CLUSTER=true) or EnterpriseCluster (one proxied endpoint, needed for RediSearch; REDIS_CLUSTER=proxy).')
+param redisClusteringPolicy string = 'OSSCluster'
+
 @description('existing mode: host:port of your Redis.')
 param existingRedisHost string = ''
 
@@ -156,6 +161,7 @@ module redis 'app/redis.bicep' = if (managedRedis) {
     publicNetworkAccess: enableVnet ? 'Disabled' : 'Enabled'
     principalId: identity.outputs.principalId
     operatorPrincipalId: operatorPrincipalId
+    clusteringPolicy: redisClusteringPolicy
   }
 }
 
@@ -201,7 +207,8 @@ var redisConnection = {
   username: redisUsername
   tls: managedRedis || existingRedisTls ? 'true' : 'false'
   tlsCaFile: redisTlsCaFile
-  cluster: managedRedis || existingRedisCluster ? 'true' : 'false'
+  // The Enterprise policy's endpoint looks like one server but shards: REDIS_CLUSTER=proxy.
+  cluster: managedRedis ? (redisClusteringPolicy == 'EnterpriseCluster' ? 'proxy' : 'true') : (existingRedisCluster ? 'true' : 'false')
 }
 
 module functionApp 'app/function.bicep' = {

@@ -92,6 +92,23 @@ install() {
   echo "$name: installed ($(grep -oE 'v=[^ ]+' <<<"$version")) -> $wrapper"
 }
 
+# `scripts/install-servers.sh CACHE_DIR release`: only the Redis of this machine's own Debian
+# release, as CACHE_DIR/bin/redis-server, with the libraries it needs that the system lacks: what
+# the demo and the tests fetch when no redis-server is on PATH (src/local/server-binary.ts).
+# One at a time (flock): parallel callers then find it installed.
+if [ "${2:-}" = release ]; then
+  exec 9>"$CACHE/.release.lock"
+  flock 9
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:?no VERSION_CODENAME in /etc/os-release}")
+  prepare_suite "$codename"
+  missing=()
+  for lib in $(side_apt "$codename" apt-cache depends redis-tools | sed -nE 's/^ *Depends: (lib[^ <]+)$/\1/p'); do
+    [ "$lib" = libc6 ] || dpkg-query -W -f='${Status}' "$lib" 2>/dev/null | grep -q 'ok installed' || missing+=("$lib")
+  done
+  install redis-server "$codename" '' no redis-tools "${missing[@]}"
+  exit 0
+fi
+
 # Libraries the system (bookworm) lacks or has too old; libc comes from the suite when the
 # loader is used.
 NEW_LIBS=(libc6 libstdc++6 libgcc-s1 libssl3t64 libsystemd0 libcap2 libatomic1 libjemalloc2 liblzf1)

@@ -83,6 +83,14 @@ export class UnprocessableEntryError extends Error {
   override readonly name = 'UnprocessableEntryError';
 }
 
+/** `renewLease` was called with bad arguments: every problem, one per line; nothing was sent. */
+export class LeaseArgumentError extends Error {
+  override readonly name = 'LeaseArgumentError';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid renewLease arguments:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
 /** Some targets of a run over several failed (each with its own error, in the summary); the others ran. */
 export class TargetsFailedError extends Error {
   override readonly name = 'TargetsFailedError';

@@ -5,6 +5,7 @@
 export { loadSettings, type Settings } from './config/settings';
 export { connect, type RedisClient } from './redis/connection';
 export { runReclaim, type RunOptions, type Summary } from './reclaim/run';
+export { renewLease, type LeaseRequest } from './redis/lease';
 export { runTargets, type FailedTarget, type RunSummary, type TargetSummary } from './reclaim/run-targets';
 export type { StopReason } from './reclaim/stop';
 export type { Entry, EntrySource, HashWrite, Processor } from './reclaim/process';
@@ -13,6 +14,7 @@ export {
   DiscoveryTimeoutError,
   EntraTokenError,
   KeySlotError,
+  LeaseArgumentError,
   MissingGroupError,
   MissingStreamError,
   NodeUnavailableError,

@@ -1,5 +1,5 @@
-// Azure Managed Redis (Microsoft.Cache/redisEnterprise): TLS only, TLS 1.2 minimum, OSS cluster
-// policy, access keys disabled. The function's identity gets the built-in 'default' access
+// Azure Managed Redis (Microsoft.Cache/redisEnterprise): TLS only, TLS 1.2 minimum, the chosen
+// clustering policy (OSS by default), access keys disabled. The function's identity gets the built-in 'default' access
 // policy, so it signs in with an Entra token (username = the identity's object ID).
 param name string
 param location string
@@ -16,6 +16,10 @@ param principalId string
 
 @description('Object ID of a person who may use the database too (with an Entra token, e.g. redis-cli); empty = the app only.')
 param operatorPrincipalId string = ''
+
+@allowed(['OSSCluster', 'EnterpriseCluster'])
+@description('OSSCluster: the cluster protocol; EnterpriseCluster: one proxied endpoint (RediSearch needs it). Fixed at creation.')
+param clusteringPolicy string = 'OSSCluster'
 
 @description('Database port (Azure Managed Redis uses 10000).')
 param port int = 10000
@@ -38,7 +42,7 @@ resource database 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' = {
   properties: {
     port: port
     clientProtocol: 'Encrypted'
-    clusteringPolicy: 'OSSCluster'
+    clusteringPolicy: clusteringPolicy
     // Streams and pending entries must never be evicted.
     evictionPolicy: 'NoEviction'
     accessKeysAuthentication: 'Disabled'

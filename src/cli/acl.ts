@@ -1,10 +1,11 @@
 /**
- * `stream-reclaimer acl [--user NAME] [--operator] [--redis-version X.Y]`: prints the one-line
- * `ACL SETUSER` command for the settings in effect, for the server's version (read from INFO
- * server, or given offline), with the literal `><password>` where the password goes.
+ * `stream-reclaimer acl [--user NAME] [--operator] [--redis-version X.Y] [--azure]`: prints the
+ * one-line `ACL SETUSER` command for the settings in effect, for the server's version (read from
+ * INFO server, or given offline), with the literal `><password>` where the password goes; with
+ * `--azure`, the same rule as an Azure access-policy permission string (no user, no password).
  */
 import type { Command } from 'commander';
-import { aclKeys, aclSetuserCommand, DEFAULT_ACL_USER, parseRedisVersion, widenedNames, type AclServer } from '../ops/acl';
+import { aclKeys, aclSetuserCommand, azurePermissions, DEFAULT_ACL_USER, parseRedisVersion, widenedNames, type AclServer } from '../ops/acl';
 import { serverVersion } from '../redis/connection';
 import { UsageError } from '../errors';
 import { CONNECTION_SETTINGS, loadSettings, type SettingName } from '../config/settings';
@@ -16,6 +17,7 @@ interface AclFlags {
   operator?: boolean;
   redisVersion?: string;
   stream?: string;
+  azure?: boolean;
 }
 
 export function registerAcl(program: Command, io: CliIO, done: (code: number) => void): void {
@@ -26,6 +28,7 @@ export function registerAcl(program: Command, io: CliIO, done: (code: number) =>
     .option('--operator', 'also allow what stats and dlq list|replay|purge need')
     .option('--redis-version <x.y>', 'print for this Redis version without connecting (Valkey 7.2+: 7.2)')
     .option('--stream <name>', 'override STREAM_NAME (a comma list allowed) and STREAM_PATTERN')
+    .option('--azure', 'print the rule as an Azure access-policy permission string (custom data access policy, custom access string)')
     .action(async (flags: AclFlags) => done(await aclCommand(flags, io)));
 }
 
@@ -50,6 +53,7 @@ export async function aclCommand(flags: AclFlags, io: CliIO): Promise<number> {
   if (widened.length > 0) {
     io.stderr(`note: ACL key patterns cannot hold whitespace; in the patterns for ${widened.join(', ')} each one is \`?\` (any one character)\n`);
   }
-  io.stdout(`${aclSetuserCommand(settings, server, { user, operator: flags.operator === true })}\n`);
+  const operator = flags.operator === true;
+  io.stdout(`${flags.azure ? azurePermissions(settings, server, operator) : aclSetuserCommand(settings, server, { user, operator })}\n`);
   return 0;
 }

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import Redis from 'ioredis';
 import { provideAppSettings, functionsMainFile } from '../local/functions-app';
-import { findRedisServer, RedisServerMissingError, startDemoRedis, type DemoRedis } from '../local/redis-server';
+import { RedisServerMissingError, resolveRedisServer, startDemoRedis, type DemoRedis } from '../local/redis-server';
 import { deadLetters, formatDeadLetters, formatHashes, formatPel, pelByConsumer } from '../local/report';
 import { DEMO, seedDemo, type SeedReport } from '../local/seed';
 import { loadFunctionsApp, type CapturedLog } from '../local/worker-standin';
@@ -23,9 +23,12 @@ export function registerDemo(program: Command, io: CliIO, done: (code: number) =
 }
 
 export async function demoCommand(io: CliIO): Promise<number> {
-  const binary = findRedisServer(io.env.PATH);
-  if (!binary) {
-    io.stderr(`stream-reclaimer: ${new RedisServerMissingError().message}\n`);
+  let binary: string;
+  try {
+    binary = await resolveRedisServer({ env: io.env, say: (line) => io.stdout(`${line}\n`) });
+  } catch (error) {
+    if (!(error instanceof RedisServerMissingError)) throw error;
+    io.stderr(`stream-reclaimer: ${error.message}\n`);
     return 2;
   }
   const main = functionsMainFile();

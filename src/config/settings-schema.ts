@@ -65,7 +65,11 @@ export const CHECKS = {
   // Checked here so a misspelt path is a settings error (exit 2), not ENOENT at connect time.
   REDIS_TLS_CA_FILE: { schema: text.refine((path) => existsSync(path)), expected: 'the path of an existing PEM file' },
   REDIS_AUTH: { schema: z.enum(['password', 'entra']), expected: '`password` or `entra`' },
-  REDIS_CLUSTER: { schema: bool, expected: BOOL_EXPECTED },
+  // `proxy`: one endpoint that shards behind it (Azure Managed Redis, Enterprise clustering policy).
+  REDIS_CLUSTER: {
+    schema: z.string().transform((v) => v.toLowerCase()).pipe(z.enum(['proxy']).transform((v) => v as 'proxy').or(bool)),
+    expected: '`true`, `false` (also 1/0, yes/no, any case) or `proxy`',
+  },
   AZURE_CLIENT_ID: { schema: text, expected: 'a managed identity client ID' },
   STREAM_NAME: { schema: name, expected: 'the stream key' },
   // Exclusive with STREAM_NAME (settings.ts checks that exactly one is set).

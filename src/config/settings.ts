@@ -16,7 +16,7 @@ export type StrategyName = 'auto' | 'redis6.0' | 'redis6.2' | 'redis7';
 export interface Settings {
   /** Host name or IP of the server (empty when `redisPath` is set). From `REDIS_HOST`. */
   readonly redisHost: string;
-  /** TCP port; 6379 when `REDIS_HOST` names none. */
+  /** TCP port; 6379 when `REDIS_HOST` names none. @default 6379 */
   readonly redisPort: number;
   /** Absolute unix-socket path when `REDIS_HOST` is one. */
   readonly redisPath: string | undefined;
@@ -24,14 +24,20 @@ export interface Settings {
   readonly redisPassword: string | undefined;
   /** ACL user name. From `REDIS_USERNAME`. */
   readonly redisUsername: string | undefined;
-  /** TLS on or off; on by default except for a unix socket. From `REDIS_TLS`. */
+  /** TLS on or off. From `REDIS_TLS`. @default true (false for a unix socket) */
   readonly redisTls: boolean;
   /** PEM file of a private CA. From `REDIS_TLS_CA_FILE`. */
   readonly redisTlsCaFile: string | undefined;
-  /** `password` or `entra` (managed identity token). From `REDIS_AUTH`. */
+  /** `password` or `entra` (managed identity token). From `REDIS_AUTH`. @default 'password' */
   readonly redisAuth: AuthMode;
-  /** Use the Redis Cluster protocol. From `REDIS_CLUSTER`. */
+  /** Use the Redis Cluster protocol. From `REDIS_CLUSTER` (`true`). @default false */
   readonly redisCluster: boolean;
+  /**
+   * One endpoint that looks like a single server but shards behind it, refusing scripts and
+   * `MULTI` over several hash slots (Azure Managed Redis, Enterprise policy). From
+   * `REDIS_CLUSTER=proxy`. Absent on hand-built settings: found out on the first refusal.
+   */
+  readonly redisProxy?: boolean;
   /** Client ID of a user-assigned managed identity for `entra`. From `AZURE_CLIENT_ID`. */
   readonly azureClientId: string | undefined;
   /** The stream key: `STREAM_NAME` as written (a list stays its raw text; see `targets`). */
@@ -43,34 +49,35 @@ export interface Settings {
    * them). Absent on settings a library caller builds by hand: then `streamName` × `groupName`.
    */
   readonly targets?: TargetSpec;
-  /** Consumer name the reclaimer claims as. From `MONITORING_CONSUMER_NAME`. */
+  /** Consumer name the reclaimer claims as. From `MONITORING_CONSUMER_NAME`. @default 'reclaimer' */
   readonly consumerName: string;
-  /** Idle time, in ms, before an entry may be reclaimed. From `MIN_IDLE_TIME_SEC`. */
+  /** Idle time, in ms, before an entry may be reclaimed. From `MIN_IDLE_TIME_SEC`. @default 60000 */
   readonly minIdleMs: number;
-  /** Deliveries after which an entry is dead-lettered. From `MAX_DELIVERIES`. */
+  /** Deliveries after which an entry is dead-lettered. From `MAX_DELIVERIES`. @default 5 */
   readonly maxDeliveries: number;
   /**
    * Dead-letter stream key. From `DEAD_LETTER_STREAM`. With several streams this default is
    * built from the raw list and means nothing: each target's own comes from `targetSettings`.
+   * @default '<stream>:dlq'
    */
   readonly deadLetterStream: string;
-  /** Prefix of the hash keys written. From `HASH_KEY_PREFIX`. Per target with several streams, as above. */
+  /** Prefix of the hash keys written. From `HASH_KEY_PREFIX`. Per target with several streams, as above. @default '<stream>:' */
   readonly hashKeyPrefix: string;
-  /** Entry field whose value names the hash; empty means the entry ID. From `HASH_KEY_FIELD`. */
+  /** Entry field whose value names the hash; empty means the entry ID. From `HASH_KEY_FIELD`. @default '' */
   readonly hashKeyField: string;
-  /** Entries per PEL page and per claim. From `BATCH_SIZE`. */
+  /** Entries per PEL page and per claim. From `BATCH_SIZE`. @default 100 */
   readonly batchSize: number;
-  /** Most entries processed at once. From `CONCURRENCY`. */
+  /** Most entries processed at once. From `CONCURRENCY`. @default 16 */
   readonly concurrency: number;
-  /** Time budget of one run, in ms. From `MAX_RUN_SEC`. */
+  /** Time budget of one run, in ms. From `MAX_RUN_SEC`. @default 240000 */
   readonly maxRunMs: number;
-  /** NCRONTAB schedule (6 fields, seconds first). From `RECLAIM_SCHEDULE`. */
+  /** NCRONTAB schedule (6 fields, seconds first). From `RECLAIM_SCHEDULE`. @default every 20 seconds (`DEFAULTS.RECLAIM_SCHEDULE`) */
   readonly schedule: string;
-  /** Delete consumers idle longer than this (ms) with nothing pending; off when undefined. */
+  /** Delete consumers idle longer than this (ms) with nothing pending. From `DEREGISTER_IDLE_SEC`. @default undefined (off) */
   readonly deregisterIdleMs: number | undefined;
-  /** Report what would be done, change nothing. From `DRY_RUN`. */
+  /** Report what would be done, change nothing. From `DRY_RUN`. @default false */
   readonly dryRun: boolean;
-  /** Scan/claim strategy; `auto` reads the server version. From `RECLAIM_STRATEGY`. */
+  /** Scan/claim strategy; `auto` reads the server version. From `RECLAIM_STRATEGY`. @default 'auto' */
   readonly strategy: StrategyName;
   /** Azure Monitor connection string; telemetry export is on when set. */
   readonly appInsightsConnectionString: string | undefined;
@@ -135,6 +142,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Record<S
   const pattern = inScope('STREAM_PATTERN') ? read<string>('STREAM_PATTERN') || undefined : undefined;
   const stream = read<string>('STREAM_NAME', undefined, pattern === undefined) ?? '';
   const group = read<string>('STREAM_CONSUMER_GROUP_NAME') ?? '';
+  const clustering = read<boolean | 'proxy'>('REDIS_CLUSTER') ?? false;
   const settings: Settings = {
     redisHost: host.host,
     redisPort: host.port,
@@ -144,7 +152,8 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Record<S
     redisTls: read<boolean>('REDIS_TLS', host.path ? 'false' : 'true') ?? false,
     redisTlsCaFile: read<string>('REDIS_TLS_CA_FILE') || undefined,
     redisAuth: read<AuthMode>('REDIS_AUTH') ?? 'password',
-    redisCluster: read<boolean>('REDIS_CLUSTER') ?? false,
+    redisCluster: clustering === true,
+    redisProxy: clustering === 'proxy',
     azureClientId: read<string>('AZURE_CLIENT_ID') || undefined,
     streamName: stream,
     groupName: group,

@@ -3,10 +3,10 @@
  * its pid (never by name), temp dir removed.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 
 export interface DemoRedis {
@@ -17,31 +17,7 @@ export interface DemoRedis {
   stop(): Promise<void>;
 }
 
-/** Thrown when no redis-server binary is on PATH; the CLI turns it into exit 2. */
-export class RedisServerMissingError extends Error {
-  override readonly name = 'RedisServerMissingError';
-  constructor() {
-    super(
-      'the demo needs a local `redis-server` binary and none is on PATH.\n' +
-        'Install it (Debian/Ubuntu: `sudo apt-get install -y redis-server`; macOS: `brew install redis`) and run the demo again.',
-    );
-  }
-}
-
-/** The first executable `redis-server` on `pathVar`, or undefined. */
-export function findRedisServer(pathVar: string | undefined): string | undefined {
-  for (const dir of (pathVar ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, 'redis-server');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here; keep looking
-    }
-  }
-  return undefined;
-}
+export { findRedisServer, RedisServerMissingError, resolveRedisServer } from './server-binary';
 
 /**
  * `port` also listens on 127.0.0.1:`port` (the benchmark measures over TCP, as deployed);

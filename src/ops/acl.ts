@@ -81,6 +81,19 @@ export function aclRule(settings: AclSettings, server: AclServer, options: AclOp
   return ['reset', 'on', PASSWORD_PLACEHOLDER, ...aclKeys(settings), ...channels, '-@all', ...aclCommands(settings, server, options.operator)];
 }
 
+/**
+ * The same rule as an Azure access-policy permission string: the commands, the key patterns and
+ * (from 6.2) no channel, space-separated, with no user, password or `on`. Azure Cache for Redis
+ * (Basic/Standard/Premium) takes it as a custom data access policy's permissions, Azure Managed
+ * Redis as a custom access string on an access policy assignment; Azure names the user (the
+ * Entra identity) and signs it in. Words are unquoted: key patterns never hold whitespace
+ * (acl-keys.ts) and the portal takes the string as typed.
+ */
+export function azurePermissions(settings: AclSettings, server: AclServer, operator: boolean): string {
+  const channels = supports(server, 6, 2) ? ['resetchannels'] : [];
+  return ['-@all', ...aclCommands(settings, server, operator), ...aclKeys(settings), ...channels].join(' ');
+}
+
 /** The whole command, one line, each word quoted for redis-cli when it needs it. */
 export function aclSetuserCommand(settings: AclSettings, server: AclServer, options: AclOptions): string {
   return ['ACL', 'SETUSER', options.user, ...aclRule(settings, server, options)].map(quoteArg).join(' ');

@@ -9,6 +9,8 @@ import { carriesTagOf, hashTag } from '../redis/keys';
 import { parseRecord, type DeadLetterRecord } from '../redis/record';
 import { replayDeadLetters, type RedisClient } from '../redis/scripts';
 import { replayWide } from '../redis/wide';
+import { splitsSlots } from '../redis/topology';
+import { replaySplit } from './dlq-replay-split';
 // nextId, not XRANGE's exclusive `(`: that needs Redis 6.2, and dead letters live on 6.0 too.
 import { nextId } from '../reclaim/scan';
 
@@ -101,13 +103,16 @@ export interface ReplayOutcome {
 
 /**
  * Puts records back on their source streams and deletes them, atomically per batch (Lua).
- * On a cluster the dead-letter stream and each source stream must share a hash tag.
+ * On a cluster the dead-letter stream and each source stream must share a hash tag; on one
+ * endpoint that shards, streams in different slots are replayed in two steps (dlq-replay-split.ts).
  */
 export async function replayRecords(
   client: RedisClient,
   dlq: string,
   records: readonly DeadLetterRecord[],
   onProgress?: (done: number) => void,
+  /** Told once per connection when its endpoint turns out to shard (src/redis/topology.ts). */
+  onSharded: () => void = () => undefined,
 ): Promise<ReplayOutcome> {
   const outcome: ReplayOutcome = { replayed: [], skipped: [] };
   const bySource = new Map<string, DeadLetterRecord[]>();
@@ -115,10 +120,13 @@ export async function replayRecords(
   for (const source of bySource.keys()) assertReplayable(client, dlq, source);
   let done = 0;
   for (const [source, group] of bySource) {
+    // One endpoint that shards, the two streams in different slots: added, then deleted (at-least-once).
+    const split = !(client instanceof Cluster) && (await splitsSlots(client, [dlq, source], onSharded));
     for (let i = 0; i < group.length; i += 100) {
       const batch = group.slice(i, i + 100);
       const keys = { deadLetter: dlq, source };
-      const statuses = await replayDeadLetters(client, keys, batch.map((r) => r.id)).catch((error: unknown) => {
+      const replay = split ? replaySplit : replayDeadLetters;
+      const statuses = await replay(client, keys, batch.map((r) => r.id)).catch((error: unknown) => {
         throw sourceTypeError(error, source);
       });
       for (const [k, first] of statuses.entries()) {

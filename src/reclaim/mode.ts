@@ -4,8 +4,8 @@
  * - `fast`: the built-in hash writer, keys in one slot (or one server): one script scans and
  *   settles each page (src/reclaim/fast-path.ts).
  * - `atomic`: any processor; each write is atomic with its ack (src/reclaim/settle.ts).
- * - `split`: a cluster whose keys lie in several slots: write, then a fenced ack; at-least-once
- *   (src/reclaim/settle-split.ts).
+ * - `split`: a cluster, or one endpoint that shards (src/reclaim/slots.ts), whose keys lie in
+ *   several slots: write, then a fenced ack; at-least-once (src/reclaim/settle-split.ts).
  * - `dry-run`: reads and counts, writes nothing (src/reclaim/dry-run.ts).
  */
 import { fencedClaimer } from './claim';
@@ -19,7 +19,7 @@ export type SettlingMode = 'fast' | 'atomic' | 'split' | 'dry-run';
 
 export interface ModeInputs {
   dryRun: boolean;
-  /** A Redis Cluster (scripts may touch one slot only). */
+  /** A Redis Cluster or an endpoint that shards (scripts may touch one slot only). */
   cluster: boolean;
   /** The stream, the dead-letter stream and every hash key share one hash tag (src/redis/keys.ts). */
   sameSlot: boolean;

@@ -2,7 +2,6 @@
  * One run for one stream + group: page through the PEL and hand each page to the batch stage,
  * a few pages in flight, until the PEL is covered or the time budget is spent.
  */
-import { Cluster } from 'ioredis';
 import { deregisterIdleConsumers } from './deregister';
 import { handleBatch } from './batch';
 import { zeroCounts, type Counts } from './counts';
@@ -18,6 +17,7 @@ import { runFastPath } from './fast-path';
 import { sweepOverDelivered } from './over-delivered';
 import { atomicSettler } from './settle';
 import { chooseMode, stagesFor } from './mode';
+import { slotBound } from './slots';
 import { instrumentRun, type RunTelemetry } from '../telemetry/instrumentation';
 import { createHashWriter, HASH_WRITER, type Processor } from './process';
 import { chooseStrategy, scanPage, type ScanStrategy } from './scan';
@@ -39,18 +39,20 @@ export interface Summary extends Counts {
 export interface RunOptions {
   client: RedisClient;
   settings: Settings;
-  /** Defaults to the hash writer. */
+  /** @default the hash writer (`HSET <HASH_KEY_PREFIX><key> <fields…>`, atomic with the ack) */
   processor?: Processor;
-  /** Clock in epoch ms; tests inject one to spend the budget deterministically. */
+  /** Clock in epoch ms; tests inject one to spend the budget deterministically. @default Date.now */
   now?: () => number;
+  /** @default no logging */
   logger?: Logger;
   /** Called after each page is settled, with the counts so far (progress display). */
   onProgress?: (counts: Readonly<Counts>) => void;
   /** Stops starting new pages (like a spent budget, but reported as `interrupted`); work in flight finishes. */
   signal?: AbortSignal;
   /**
-   * Let the hash writer settle whole pages server-side (default true). It is used only with
+   * Let the hash writer settle whole pages server-side. It is used only with
    * the built-in hash writer, outside dry runs, and on a cluster only when the keys share a slot.
+   * @default true
    */
   fastPath?: boolean;
 }
@@ -106,19 +108,13 @@ async function reclaimWith(
   }
 
   const processor = options.processor ?? createHashWriter(keys, settings.hashKeyField);
-  // A library caller may hand a Cluster client with REDIS_CLUSTER unset: either one says cluster.
-  const cluster = settings.redisCluster || options.client instanceof Cluster;
+  // A cluster, or one endpoint that shards (src/reclaim/slots.ts): no step may span two slots.
+  const cluster = await slotBound(options.client, settings, keys, logger).catch((error: unknown) => {
+    throw mapRedisError(error, errorContext);
+  });
   const mode = chooseMode({ dryRun: settings.dryRun, cluster, sameSlot: keys.sameSlot, fastPathAllowed: options.fastPath !== false && HASH_WRITER in processor });
   const settleContext = { client, keys, group: settings.groupName, consumer: settings.consumerName, now };
   logger.info('run started', { stream: keys.stream, group: settings.groupName, strategy, path: mode === 'fast' ? 'fast' : 'general', dryRun: settings.dryRun });
-  if (cluster && !keys.sameSlot) {
-    // Scripts touch one slot only: settling falls back to write-then-ack (src/reclaim/settle-split.ts).
-    logger.warn('stream, dead-letter stream and hash key prefix do not share one hash tag: settling is at-least-once (write, then ack); see docs/servers.md', {
-      stream: keys.stream,
-      deadLetterStream: keys.deadLetter,
-      hashKeyPrefix: keys.hashPrefix,
-    });
-  }
   const { stop, reason } = stopCondition({ now, started, maxRunMs: settings.maxRunMs }, options.signal);
   const stages = mode === 'fast' ? undefined : stagesFor(mode, settleContext, { minIdleMs: settings.minIdleMs, processor });
   let complete: boolean;

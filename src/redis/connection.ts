@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import Redis, { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { mapRedisError } from '../errors';
 import { registerScripts } from './scripts';
+import { declareSharded } from './topology';
 import type { RedisClient } from './client';
 import { entraLogin, startTokenRefresh, type EntraDeps } from './entra';
 import { replaceLibraryWarnings, type ConnectionWarn } from './library-warnings';
@@ -18,11 +19,13 @@ export type { ConnectionWarn } from './library-warnings';
 
 /** Timeouts and retry bounds; tests may shorten them. */
 export interface ConnectionLimits {
+  /** @default 5000 */
   connectTimeoutMs: number;
+  /** @default 30000 */
   commandTimeoutMs: number;
-  /** Reconnect attempts after a dropped connection before giving up. */
+  /** Reconnect attempts after a dropped connection before giving up. @default 3 */
   reconnectAttempts: number;
-  /** A TLS handshake unanswered this long after the TCP connect means a plain server. */
+  /** A TLS handshake unanswered this long after the TCP connect means a plain server. @default 2000 */
   tlsHandshakeMs?: number;
 }
 
@@ -35,7 +38,7 @@ export const DEFAULT_LIMITS: Readonly<ConnectionLimits> = Object.freeze({
 
 type ConnectionSettings = Pick<
   Settings,
-  'redisHost' | 'redisPort' | 'redisPath' | 'redisPassword' | 'redisUsername' | 'redisTls' | 'redisTlsCaFile' | 'redisAuth' | 'redisCluster'
+  'redisHost' | 'redisPort' | 'redisPath' | 'redisPassword' | 'redisUsername' | 'redisTls' | 'redisTlsCaFile' | 'redisAuth' | 'redisCluster' | 'redisProxy'
 >;
 
 export function redisOptions(settings: ConnectionSettings, limits: ConnectionLimits = DEFAULT_LIMITS): RedisOptions {
@@ -93,6 +96,7 @@ export function createClient(settings: ConnectionSettings, limits: ConnectionLim
   // Errors surface through the commands that fail; an unhandled 'error' event would crash the process.
   client.on('error', () => undefined);
   registerScripts(client);
+  if (settings.redisProxy) declareSharded(client);
   return client;
 }
 

@@ -3,6 +3,7 @@
  * fallback to EVAL), and typed wrappers that turn their replies into plain objects.
  */
 import type { RedisClient } from './client';
+import { resolveIncludes } from './lua-include';
 import { CONSUMER_DELETED, DEAD_LETTER_STATUS, READ_OK, READ_STATUS, REPLAY_STATUS, SETTLE_STATUS } from './script-status';
 import claimEntriesLua from './scripts/claim-entries.lua';
 import deadLetterCommitLua from './scripts/dead-letter-commit.lua';
@@ -10,7 +11,11 @@ import deadLetterLua from './scripts/dead-letter.lua';
 import deadLetterReadLua from './scripts/dead-letter-read.lua';
 import deleteIdleConsumerLua from './scripts/delete-idle-consumer.lua';
 import reclaimPageLua from './scripts/reclaim-page.lua';
+import fenceLib from './scripts/lib/fence.lua';
+import guardsLib from './scripts/lib/guards.lua';
 import recordLib from './scripts/lib/record.lua';
+import slicesLib from './scripts/lib/slices.lua';
+import renewLeaseLua from './scripts/renew-lease.lua';
 import replayCommitLua from './scripts/replay-commit.lua';
 import replayDeadLetterLua from './scripts/replay-dead-letter.lua';
 import settleEntriesLua from './scripts/settle-entries.lua';
@@ -19,17 +24,36 @@ export type { RedisClient };
 type Arg = string | Buffer | number;
 type ScriptFn = (numKeys: number, ...args: Arg[]) => Promise<unknown>;
 
-/** A script that writes or reads dead-letter records, with lib/record (layout, guards) before it. */
-const withRecordLib = (lua: string): string => `${recordLib}\n${lua}`;
+/** src/redis/scripts/lib/, by the name a script's `--- @include "<name>"` gives. */
+export const LUA_LIBS: Readonly<Record<string, string>> = { fence: fenceLib, guards: guardsLib, record: recordLib, slices: slicesLib };
+
+/** The scripts as written, by name (their includes not yet resolved). */
+export const SCRIPT_SOURCES = {
+  claimEntries: claimEntriesLua,
+  settleEntries: settleEntriesLua,
+  deadLetter: deadLetterLua,
+  deadLetterRead: deadLetterReadLua,
+  replayDeadLetter: replayDeadLetterLua,
+  deleteIdleConsumer: deleteIdleConsumerLua,
+  reclaimPage: reclaimPageLua,
+  deadLetterCommit: deadLetterCommitLua,
+  replayCommit: replayCommitLua,
+  renewLease: renewLeaseLua,
+} as const;
+type SourceName = keyof typeof SCRIPT_SOURCES;
+
+/** A script as Redis receives it: its includes put in place. */
+export const scriptText = (name: SourceName): string => resolveIncludes(SCRIPT_SOURCES[name], LUA_LIBS, name);
 
 const SCRIPTS = {
-  claimEntries: claimEntriesLua,
-  settleEntries: withRecordLib(settleEntriesLua),
-  deadLetter: withRecordLib(deadLetterLua),
-  deadLetterRead: deadLetterReadLua,
-  replayDeadLetter: withRecordLib(replayDeadLetterLua),
-  deleteIdleConsumer: deleteIdleConsumerLua,
-  reclaimPage: withRecordLib(reclaimPageLua),
+  claimEntries: scriptText('claimEntries'),
+  settleEntries: scriptText('settleEntries'),
+  deadLetter: scriptText('deadLetter'),
+  deadLetterRead: scriptText('deadLetterRead'),
+  replayDeadLetter: scriptText('replayDeadLetter'),
+  deleteIdleConsumer: scriptText('deleteIdleConsumer'),
+  reclaimPage: scriptText('reclaimPage'),
+  renewLease: scriptText('renewLease'),
 } as const;
 
 /**
@@ -38,8 +62,8 @@ const SCRIPTS = {
  * inside it, and these run only for such rare entries.
  */
 export const COMMIT_SCRIPTS = {
-  deadLetterCommit: withRecordLib(deadLetterCommitLua),
-  replayCommit: replayCommitLua,
+  deadLetterCommit: scriptText('deadLetterCommit'),
+  replayCommit: scriptText('replayCommit'),
 } as const;
 type ScriptName = keyof typeof SCRIPTS;
 

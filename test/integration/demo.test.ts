@@ -1,8 +1,10 @@
 /** `stream-reclaimer demo` (what `npm run demo` runs after building) works and leaves nothing running. */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { serversCache } from '../../src/local/server-binary';
 
 const bin = 'bin/stream-reclaimer.js';
 
@@ -53,10 +55,31 @@ describe('stream-reclaimer demo', () => {
     expect(out).toMatch(/stream orders,payments, group \*\n\s+scanned\s+420\n[\s\S]*targets \(3\):\n\s+orders \/ billing: 77 processed, 10 dead-lettered/);
   });
 
-  it('without redis-server on PATH: says how to install it, exits 2', () => {
-    const run = spawnSync(process.execPath, [bin, 'demo'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, PATH: '/nonexistent' } });
-    expect(run.status).toBe(2);
-    expect(run.stderr).toContain('apt-get install -y redis-server');
-    expect(run.stdout).toBe('');
-  });
+  it('with no redis-server on PATH: uses the one in the servers cache (on Debian fetched first), says so in one line, runs', () => {
+    // A PATH holding nothing but node and bash (the cache's wrappers are bash scripts; every shell's
+    // PATH has it); REDIS_SERVER_BIN unset. Works whether or not the machine has a redis-server
+    // elsewhere, and whether or not an earlier run left one in the cache.
+    const onlyNode = mkdtempSync(join(tmpdir(), 'path-without-redis-'));
+    symlinkSync(process.execPath, join(onlyNode, 'node'));
+    symlinkSync('/bin/bash', join(onlyNode, 'bash'));
+    const env: Record<string, string | undefined> = { ...process.env, PATH: onlyNode, REDIS_SERVER_BIN: undefined };
+    const cached = join(serversCache(env), 'bin', 'redis-server');
+    const canFetch = existsSync(cached) || /^ID=debian$/m.test(existsSync('/etc/os-release') ? readFileSync('/etc/os-release', 'utf8') : '');
+    const run = spawnSync(process.execPath, [bin, 'demo'], { encoding: 'utf8', timeout: 600_000, env });
+    rmSync(onlyNode, { recursive: true, force: true });
+    if (!canFetch) {
+      expect(run.status).toBe(2);
+      expect(run.stderr).toMatch(/none is on PATH\.\nInstall .* and run it again \(or set REDIS_SERVER_BIN to one\)/);
+      return;
+    }
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const said = run.stdout.split('\n').filter((line) => line.startsWith('No redis-server on PATH'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/using the one fetched from Debian's archive earlier|fetching Debian \w+'s into/);
+    expect(said[0]).toContain(serversCache(env));
+    expect(run.stdout).toMatch(/\[function reclaim information\] \{"stream":"orders,payments".*"complete":true/);
+    expect(run.stdout).toContain('nothing is left running');
+    expect(existsSync(cached)).toBe(true);
+  }, 600_000);
 });

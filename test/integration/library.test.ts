@@ -50,8 +50,8 @@ describe('the library (package.json exports)', () => {
   it('exports the public surface and nothing internal', () => {
     const names = execFileSync(process.execPath, ['-e', "console.log(Object.keys(require('stream-reclaimer')).sort().join(','))"], { cwd: app, encoding: 'utf8' });
     expect(names.trim().split(',')).toEqual([
-      'DiscoveryTimeoutError', 'EntraTokenError', 'KeySlotError', 'MissingGroupError', 'MissingStreamError', 'NodeUnavailableError', 'RedisAuthError', 'RedisUnavailableError',
-      'SettingsError', 'UnprocessableEntryError', 'UsageError', 'WrongTypeError', 'connect', 'loadSettings', 'runReclaim', 'runTargets',
+      'DiscoveryTimeoutError', 'EntraTokenError', 'KeySlotError', 'LeaseArgumentError', 'MissingGroupError', 'MissingStreamError', 'NodeUnavailableError', 'RedisAuthError',
+      'RedisUnavailableError', 'SettingsError', 'UnprocessableEntryError', 'UsageError', 'WrongTypeError', 'connect', 'loadSettings', 'renewLease', 'runReclaim', 'runTargets',
     ]);
   });
 

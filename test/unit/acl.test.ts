@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aclKeys, aclRule, aclSetuserCommand, parseRedisVersion, quoteArg, widenedNames, type AclServer, type AclSettings } from '../../src/ops/acl';
+import { aclKeys, aclRule, aclSetuserCommand, azurePermissions, parseRedisVersion, quoteArg, widenedNames, type AclServer, type AclSettings } from '../../src/ops/acl';
 import { globTokens } from '../../src/ops/acl-keys';
 import type { TargetSpec } from '../../src/config/settings';
 
@@ -120,5 +120,34 @@ describe('parseRedisVersion', () => {
     expect(parseRedisVersion('6.0')).toEqual(redis(6, 0));
     expect(parseRedisVersion('7.2.4')?.version).toEqual([7, 2, 4]);
     for (const bad of ['7', 'v7.2', '7.x', '', '7.2.4.1']) expect(parseRedisVersion(bad)).toBeUndefined();
+  });
+});
+
+describe('azurePermissions (acl --azure)', () => {
+  const azure = (server: AclServer, settings: Partial<AclSettings> = {}, operator = false): string[] =>
+    azurePermissions({ ...base, ...settings }, server, operator).split(' ');
+
+  it('is the ACL SETUSER rule without user, password or on: commands from nothing, key patterns, no channel', () => {
+    expect(azurePermissions(base, redis(7, 4), false)).toBe(
+      '-@all +ping +info +client|setname +client|setinfo +xinfo|groups +xinfo|consumers +type +xpending +xlen +xrevrange +evalsha +eval ' +
+        '+xclaim +xrange +xack +xadd +hset +multi +exec +xdel ~orders ~orders:* resetchannels',
+    );
+  });
+
+  it.each([
+    ['Redis 6.0 (Azure Cache for Redis)', redis(6, 0), {}, false],
+    ['Redis 7.4 (Azure Managed Redis), OSS cluster, clean-up, operator', redis(7, 4), { redisCluster: true, deregisterIdleMs: 1_000 }, true],
+    ['a stream list with its own dead-letter stream', redis(7, 4), { streamName: 'a', deadLetterStream: 'dead', hashKeyPrefix: 'h:' }, false],
+  ])('holds the same words as the SETUSER rule: %s', (_, server, settings, operator) => {
+    const words = azure(server, settings, operator);
+    const setuser = rule(server, settings, operator).filter((w) => !['reset', 'on', '><password>'].includes(w));
+    expect([...words].sort()).toEqual([...setuser].sort());
+    expect(words[0]).toBe('-@all'); // before any +command, so nothing else is allowed
+    for (const word of words) expect(word).not.toMatch(/^(reset|on|off|nopass|>|<|#)$|^[><#]/);
+  });
+
+  it('names no channel rule on 6.0, which has none', () => {
+    expect(azure(redis(6, 0))).not.toContain('resetchannels');
+    expect(azure(redis(6, 2))).toContain('resetchannels');
   });
 });

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { scriptText } from '../../src/redis/scripts';
 
 type LuaValue = string | number | LuaValue[];
 type PelRow = [string, string, number, number];
@@ -37,12 +38,15 @@ function run(script: string, scenario: { keys: string[]; argv: string[]; entries
 }
 
 const IDLE = 600_000;
+/** The claim script as Redis receives it (includes resolved), in a file for the interpreter. */
+const claimScript = join(dir, 'claim-entries.lua');
+writeFileSync(claimScript, scriptText('claimEntries'));
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `${1000 + i}-0`);
 
 describe('claim-entries.lua on Redis 6.0', () => {
   it('acks entries XCLAIM replies nil for as orphans; claims live ones with their new count; skips fresh ones', () => {
     const [a, deleted, b, fresh, deleted2] = ids(5) as [string, string, string, string, string];
-    const result = run('src/redis/scripts/claim-entries.lua', {
+    const result = run(claimScript, {
       keys: ['s'],
       argv: ['g', 'reclaimer', '60000', a, deleted, b, fresh, deleted2],
       entries: [[a, ['f', 'a']], [b, ['f', 'b']], [fresh, ['f', 'fresh']]],
@@ -58,7 +62,7 @@ describe('claim-entries.lua on Redis 6.0', () => {
   it('handles a reply of only nils and more IDs than one XCLAIM chunk', () => {
     const all = ids(1_200);
     const gone = new Set(all.filter((_, i) => i % 3 === 0));
-    const result = run('src/redis/scripts/claim-entries.lua', {
+    const result = run(claimScript, {
       keys: ['s'],
       argv: ['g', 'reclaimer', '0', ...all],
       entries: all.filter((id) => !gone.has(id)).map((id) => [id, ['f', id]]),
@@ -71,7 +75,7 @@ describe('claim-entries.lua on Redis 6.0', () => {
     expect(skipped).toEqual([]);
     expect(result.pel.every(([id, owner]) => !gone.has(id) && owner === 'reclaimer')).toBe(true);
 
-    const onlyNils = run('src/redis/scripts/claim-entries.lua', {
+    const onlyNils = run(claimScript, {
       keys: ['s'], argv: ['g', 'reclaimer', '0', 'x-1', 'x-2'], entries: [], pel: [['x-1', 'c', IDLE, 1], ['x-2', 'c', IDLE, 1]],
     });
     expect(onlyNils.reply).toEqual([[], ['x-1', 'x-2'], []]);

@@ -110,6 +110,15 @@ describe('operator-friendly settings', () => {
     }
   });
 
+  it('reads REDIS_CLUSTER as a boolean or `proxy` (one endpoint that shards), in any case', () => {
+    for (const [text, cluster, proxy] of [['TRUE', true, false], ['0', false, false], ['proxy', false, true], ['PROXY', false, true], ['', false, false]] as const) {
+      expect(loadSettings({ ...base, REDIS_CLUSTER: text }), text).toMatchObject({ redisCluster: cluster, redisProxy: proxy });
+    }
+    expect(problems({ ...base, REDIS_CLUSTER: 'enterprise' })).toEqual([
+      'Expected `REDIS_CLUSTER` to be `true`, `false` (also 1/0, yes/no, any case) or `proxy`, got `enterprise`',
+    ]);
+  });
+
   it('names the schedule field that is out of range', () => {
     const list = problems({ ...base, RECLAIM_SCHEDULE: '61 * * * * *' });
     expect(list).toHaveLength(1);

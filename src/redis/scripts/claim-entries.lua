@@ -19,12 +19,12 @@ What can fail, and what then: the stream missing or of another type, or the grou
 fails the first XCLAIM, before any write. Later XCLAIMs name the same key and group, and XCLAIM
 and XACK are never refused for memory; a wide entry's body only travels in the reply.
 ]]
+--- @include "slices"
 local stream, group, consumer, minIdle = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
-local CHUNK = 500 -- keeps unpack() far below Lua's C-stack limit
 
 local claimed, orphaned, skipped, seen = {}, {}, {}, {}
-for first = 4, #ARGV, CHUNK do
-  local last = math.min(first + CHUNK - 1, #ARGV)
+for first = 4, #ARGV, ID_SLICE do
+  local last = math.min(first + ID_SLICE - 1, #ARGV)
   local reply = redis.call('XCLAIM', stream, group, consumer, minIdle, unpack(ARGV, first, last))
   for _, entry in ipairs(reply) do
     if entry then -- 6.x replies nil (false here) for a deleted entry; handled below

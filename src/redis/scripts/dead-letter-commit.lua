@@ -22,6 +22,8 @@ Reply: 1 recorded and acked; 2 orphaned (gone from the stream: acked, record del
 What can fail, and what then: the XADD (wrong type, maxmemory) fails alone inside the MULTI
 and this script finds no record of its own: -1. XACK and XDEL are never refused.
 ]]
+--- @include "record"
+--- @include "fence"
 local stream, dlq, group, id = KEYS[1], KEYS[2], ARGV[1], ARGV[2]
 local owner, deliveries, minIdle = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local length, at = tonumber(ARGV[6]), ARGV[7]
@@ -29,13 +31,12 @@ local length, at = tonumber(ARGV[6]), ARGV[7]
 local last = redis.call('TYPE', dlq)['ok'] == 'stream' and redis.call('XREVRANGE', dlq, '+', '-', 'COUNT', 1)[1]
 if not last then return -1 end
 local record = last[2]
--- The record ends with dlq.id, ..., dlq.at (lib/record); the values pin it to this request.
-if #record ~= length or record[length - 14] ~= id or record[length] ~= at or record[length - 17] ~= RECORD_META[1] then
+-- The record's dlq.id and dlq.at pin it to this request.
+if #record ~= length or record[metaStart(length)] ~= RECORD_META[1] or metaValue(record, 2) ~= id or metaValue(record, 9) ~= at then
   return -1
 end
 
-local row = redis.call('XPENDING', stream, group, id, id, 1)[1]
-if row == nil or row[2] ~= owner or row[4] ~= deliveries or row[3] < minIdle then
+if not fenced(stream, group, id, owner, deliveries, minIdle) then
   redis.call('XDEL', dlq, last[1])
   return 0
 end

@@ -19,13 +19,13 @@ What can fail, and what then: the stream or group failing the first XPENDING, be
 Its only write is XACK, never refused for memory; the record itself is written by the client
 (no Lua argument limit there).
 ]]
+--- @include "fence"
 local stream, group = KEYS[1], ARGV[1]
 
 local replies = {}
 for i = 2, #ARGV, 4 do
   local id, owner, deliveries, minIdle = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
-  local row = redis.call('XPENDING', stream, group, id, id, 1)[1]
-  if row == nil or row[2] ~= owner or row[4] ~= deliveries or row[3] < minIdle then
+  if not fenced(stream, group, id, owner, deliveries, minIdle) then
     replies[#replies + 1] = { 0, {} }
   else
     local entry = redis.call('XRANGE', stream, id, id)[1]

@@ -24,6 +24,9 @@ What can fail, and what then:
 - maxmemory (noeviction): only a script's first write is refused (an XADD; XACK never is): that
   error is returned with nothing written.
 ]]
+--- @include "record"
+--- @include "guards"
+--- @include "fence"
 local stream, dlq, group, at = KEYS[1], KEYS[2], ARGV[1], ARGV[2]
 
 if not isStreamOrNone(dlq) then
@@ -36,13 +39,12 @@ for i = 3, #ARGV, 9 do
   -- A count of 2^53 or more can be neither fenced nor recorded exactly here (lib/record):
   -- status 3, and the client reads it exactly first (src/redis/wide.ts).
   local exact = countExactInLua(deliveries) and countExactInLua(tonumber(ARGV[i + 5]))
-  local row = exact and redis.call('XPENDING', stream, group, id, id, 1)[1] or nil
   local status = exact and 0 or 3
-  if row ~= nil and row[2] == owner and row[4] == deliveries and row[3] >= minIdle then
+  if exact and fenced(stream, group, id, owner, deliveries, minIdle) then
     local entry = redis.call('XRANGE', stream, id, id)[1]
     if entry == nil then
       status = 2
-    elseif not fitsOneCall(#entry[2] + 18) then
+    elseif not fitsOneCall(#entry[2] + RECORD_META_VALUES) then
       status = 3
     else
       local record = appendMeta(entry[2], stream, id, group, ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], at)

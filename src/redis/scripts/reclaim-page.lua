@@ -43,13 +43,16 @@ What can fail, and what then:
   returned as this script's error with nothing written. XACK is never refused.
 - an entry too wide for one call: HSET is sliced; a record too long for one XADD is deferred.
 ]]
+--- @include "record"
+--- @include "guards"
+--- @include "slices"
 local stream, dlq, group = KEYS[1], KEYS[2], ARGV[1]
 local minIdle, maxDeliveries = tonumber(ARGV[2]), tonumber(ARGV[3])
 local prefix, keyField, at = ARGV[4], ARGV[5], ARGV[6]
 local start, count, mode = ARGV[7], tonumber(ARGV[8]), ARGV[9]
 -- Locals: the loop over the page below is the hot path of a large backlog, and a global read
 -- in a script costs a metamethod call (Redis protects the globals table).
-local call, pcall, unpack, type, sub, min = redis.call, redis.pcall, unpack, type, string.sub, math.min
+local call, pcall, unpack, type = redis.call, redis.pcall, unpack, type
 
 
 local page, rows
@@ -116,8 +119,8 @@ end
 -- refuses only a first write): it becomes the script's error, with nothing changed.
 -- (pcall is called inline by the callers: forwarding a vararg list would copy it once more.)
 local function outcome(reply)
-  if type(reply) == 'table' and reply['err'] ~= nil then
-    if not wrote and sub(reply['err'], 1, 9) ~= 'WRONGTYPE' then refused = reply end
+  if isError(reply) then
+    if not wrote and not isWrongType(reply['err']) then refused = reply end
     return reply['err']
   end
   wrote = true
@@ -127,7 +130,7 @@ end
 -- 'ack' when recorded, 'deferred' when too long for one call (the caller records it), 'failed'.
 local function deadLetter(row, fields, reason, err)
   -- Too long for one call, or a count Lua cannot hold exactly (lib/record): the client records it.
-  if not fitsOneCall(#fields + 18) or not countExactInLua(row[4]) then
+  if not fitsOneCall(#fields + RECORD_META_VALUES) or not countExactInLua(row[4]) then
     deferred[#deferred + 1] = { row[1], row[2], countReply(row[4]), row[3], reason, err }
     return 'deferred'
   end
@@ -155,18 +158,17 @@ for i = 1, n do
     else
       -- Inline, not a function: this is the hot path (about 5% of the script's cost per call).
       local err, last = nil, #fields
-      local reply = pcall('HSET', key, unpack(fields, 1, last <= 1000 and last or 1000))
+      local reply = pcall('HSET', key, unpack(fields, 1, last <= HSET_SLICE and last or HSET_SLICE))
+      -- HSET replies an integer, so a table is an error: outcome() tells which.
       if type(reply) == 'table' then
         err = outcome(reply)
       else
         wrote = true
         -- A very wide entry, in slices (Lua's call limit); the first slice proved the key a hash.
-        for from = 1001, last, 1000 do
-          call('HSET', key, unpack(fields, from, min(from + 999, last)))
-        end
+        if last > HSET_SLICE then hsetSlices(key, fields, HSET_SLICE + 1, last) end
         processed = processed + 1
       end
-      if err ~= nil and refused == nil and sub(err, 1, 9) == 'WRONGTYPE' then
+      if err ~= nil and refused == nil and isWrongType(err) then
         result = deadLetter(row, fields, 'processing-error', 'hash key `' .. key .. '` cannot be written: ' .. err)
       elseif err ~= nil then
         result = 'failed'
@@ -180,9 +182,7 @@ for i = 1, n do
     failed = failed + 1
   end
 end
-for from = 1, #acks, 500 do
-  call('XACK', stream, group, unpack(acks, from, math.min(from + 499, #acks)))
-end
+ackSlices(stream, group, acks)
 
 local last = ''
 if #page == count then last = page[#page][1] end

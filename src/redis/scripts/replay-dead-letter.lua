@@ -21,6 +21,8 @@ What can fail, and what then:
 - maxmemory (noeviction): only a script's first write is refused (an XADD; XDEL never is): that
   error is returned with nothing written.
 ]]
+--- @include "record"
+--- @include "guards"
 local dlq, source = KEYS[1], KEYS[2]
 
 if not isStreamOrNone(source) then
@@ -34,7 +36,7 @@ for i = 1, #ARGV do
     replies[i] = 0
   else
     local fields = entry[2]
-    local first = #fields - 17 -- index of the name `dlq.stream` in the metadata block
+    local first = metaStart(#fields)
     local ok = first >= 3 and fields[first + 1] == source
     for k = 1, 9 do
       if ok and fields[first + 2 * (k - 1)] ~= RECORD_META[k] then ok = false end

@@ -26,13 +26,10 @@ What can fail, and what then:
 - a very wide entry: HSET in slices of 1,000 values (Lua's call limit); the first slice proves
   the key a hash, so a later slice cannot fail.
 ]]
+--- @include "guards"
+--- @include "fence"
+--- @include "slices"
 local stream, group, consumer = KEYS[1], ARGV[1], ARGV[2]
-local CHUNK = 1000
-
-local function fenced(id, deliveries)
-  local row = redis.call('XPENDING', stream, group, id, id, 1)[1]
-  return row ~= nil and row[2] == consumer and row[4] == deliveries
-end
 
 local statuses, errors, wrote, i = {}, {}, false, 3
 while i <= #ARGV do
@@ -40,18 +37,16 @@ while i <= #ARGV do
   local keyIndex, n = tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
   local first, last = i + 4, i + 3 + n
   local status, err = 0, ''
-  if fenced(id, deliveries) then
+  if fenced(stream, group, id, consumer, deliveries, 0) then
     status = 1
     if keyIndex > 0 and n > 0 then
-      local reply = redis.pcall('HSET', KEYS[keyIndex], unpack(ARGV, first, math.min(first + CHUNK - 1, last)))
+      local reply = redis.pcall('HSET', KEYS[keyIndex], unpack(ARGV, first, math.min(first + HSET_SLICE - 1, last)))
       if isError(reply) then
-        local own = string.sub(reply['err'], 1, 9) == 'WRONGTYPE'
+        local own = isWrongType(reply['err'])
         if not own and not wrote then return reply end
         status, err = own and 3 or 4, reply['err']
       else
-        for from = first + CHUNK, last, CHUNK do
-          redis.call('HSET', KEYS[keyIndex], unpack(ARGV, from, math.min(from + CHUNK - 1, last)))
-        end
+        hsetSlices(KEYS[keyIndex], ARGV, first + HSET_SLICE, last)
       end
     end
     if status == 1 then

@@ -27,12 +27,11 @@ const RULES: Record<string, Rule> = {
     'properties.minimumTlsVersion': 'TLS1_2',
   }),
   'managed redis: TLS 1.2 minimum': requireValues('Microsoft.Cache/redisEnterprise', { 'properties.minimumTlsVersion': '1.2' }),
-  'managed redis: TLS-only protocol, access keys disabled, OSS cluster': requireValues(
+  'managed redis: TLS-only protocol, access keys disabled': requireValues(
     'Microsoft.Cache/redisEnterprise/databases',
     {
       'properties.clientProtocol': 'Encrypted',
       'properties.accessKeysAuthentication': 'Disabled',
-      'properties.clusteringPolicy': 'OSSCluster',
     },
   ),
   'function app: HTTPS only, TLS 1.2': requireValues('Microsoft.Web/sites', {
@@ -98,7 +97,8 @@ describe('security posture of infra/', () => {
     expect(branch('auth', 'consequence')).toBe('entra');
     expect(branch('password', 'consequence')).toBe('');
     expect(branch('tls', 'consequence')).toBe('true');
-    expect(branch('cluster', 'consequence')).toBe('true');
+    // The clustering policy picks the protocol (test/unit/infra/settings.test.ts checks its wiring).
+    expect(propertyPath(conn, 'cluster')?.childForFieldName('consequence')?.text).toBe("(redisClusteringPolicy == 'EnterpriseCluster' ? 'proxy' : 'true')");
   });
 
   it('telemetry: local auth off, identity-based ingestion', () => {
@@ -110,8 +110,8 @@ describe('security posture of infra/', () => {
   it.each([
     ['shared keys on', "resource s 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  name: 'st'\n  properties: {\n    allowSharedKeyAccess: true\n    allowBlobPublicAccess: false\n    supportsHttpsTrafficOnly: true\n    minimumTlsVersion: 'TLS1_2'\n  }\n}\n", 'storage: no shared keys, HTTPS only, TLS 1.2'],
     ['TLS 1.0 storage', "resource s 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  properties: { allowSharedKeyAccess: false, allowBlobPublicAccess: false, supportsHttpsTrafficOnly: true, minimumTlsVersion: 'TLS1_0' }\n}\n", 'storage: no shared keys, HTTPS only, TLS 1.2'],
-    ['access keys enabled', "resource d 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' = {\n  properties: { clientProtocol: 'Encrypted', accessKeysAuthentication: 'Enabled', clusteringPolicy: 'OSSCluster' }\n}\n", 'managed redis: TLS-only protocol, access keys disabled, OSS cluster'],
-    ['plaintext redis', "resource d 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' = {\n  properties: { clientProtocol: 'Plaintext', accessKeysAuthentication: 'Disabled', clusteringPolicy: 'OSSCluster' }\n}\n", 'managed redis: TLS-only protocol, access keys disabled, OSS cluster'],
+    ['access keys enabled', "resource d 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' = {\n  properties: { clientProtocol: 'Encrypted', accessKeysAuthentication: 'Enabled', clusteringPolicy: 'OSSCluster' }\n}\n", 'managed redis: TLS-only protocol, access keys disabled'],
+    ['plaintext redis', "resource d 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' = {\n  properties: { clientProtocol: 'Plaintext', accessKeysAuthentication: 'Disabled', clusteringPolicy: 'OSSCluster' }\n}\n", 'managed redis: TLS-only protocol, access keys disabled'],
     ['a key in an output', "output primaryKey string = db.listKeys().primaryKey\n", 'no secret in any output'],
     ['a connection string output', "output AI string = appi.properties.ConnectionString\n", 'no secret in any output'],
     ['listKeys in a setting', "var s = { v: st.listKeys().keys[0].value }\n", 'no access keys read anywhere (listKeys & co.)'],

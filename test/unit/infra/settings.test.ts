@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULTS, SETTING_NAMES } from '../../../src/config/settings';
+import { DEFAULTS, loadSettings, SETTING_NAMES } from '../../../src/config/settings';
 import {
-  appSettingNames, type BicepFile, INFRA, loadAllBicep, loadBicep, parameters, parseBicep, propertyPath, stringValue,
+  appSettingNames, type BicepFile, INFRA, loadAllBicep, loadBicep, parameters, parseBicep, propertyPath, stringValue, variable,
 } from './bicep';
 
 /**
@@ -95,6 +95,26 @@ describe('app settings: what the code reads = what the Bicep writes', () => {
     expect(stringValue(params.get('streamName')?.defaultValue)).toMatch(/^\{[^}]+\}/);
     expect(stringValue(params.get('deadLetterStream')?.defaultValue)).toBe('');
     expect(stringValue(params.get('hashKeyPrefix')?.defaultValue)).toBe('');
+  });
+
+  it('redisClusteringPolicy (OSSCluster by default) is the database\'s clustering policy and sets REDIS_CLUSTER: proxy for EnterpriseCluster', async () => {
+    const main = await loadBicep('infra/main.bicep');
+    const redis = await loadBicep('infra/app/redis.bicep');
+    const param = parameters(main.root).find((p) => p.name === 'redisClusteringPolicy');
+    expect(stringValue(param?.defaultValue)).toBe('OSSCluster');
+    const source = readFileSync(path.join(INFRA, 'main.bicep'), 'utf8');
+    expect(source).toMatch(/@allowed\(\['OSSCluster', 'EnterpriseCluster'\]\)\n(@description\(.*\)\n)?param redisClusteringPolicy string/);
+    const module = main.root.descendantsOfType('module_declaration').find((m) => m?.namedChildren[0]?.text === 'redis');
+    // A conditional module: its body is the object inside `if (…) { … }`.
+    expect(propertyPath(module?.descendantsOfType('object')[0] ?? undefined, 'params', 'clusteringPolicy')?.text).toBe('redisClusteringPolicy');
+    const database = redis.root.descendantsOfType('resource_declaration').find((r) => r?.namedChildren[0]?.text === 'database');
+    expect(propertyPath(database?.namedChildren.at(-1) ?? undefined, 'properties', 'clusteringPolicy')?.text).toBe('clusteringPolicy');
+    // The app setting the function writes (REDIS_CLUSTER = redis.cluster) takes each policy's value, which the settings accept.
+    const cluster = propertyPath(variable(main.root, 'redisConnection'), 'cluster')?.text ?? '';
+    expect(cluster).toContain("redisClusteringPolicy == 'EnterpriseCluster' ? 'proxy' : 'true'");
+    const base = { REDIS_HOST: 'h', STREAM_NAME: 's', STREAM_CONSUMER_GROUP_NAME: 'g' };
+    expect(loadSettings({ ...base, REDIS_CLUSTER: 'proxy' })).toMatchObject({ redisCluster: false, redisProxy: true });
+    expect(loadSettings({ ...base, REDIS_CLUSTER: 'true' })).toMatchObject({ redisCluster: true, redisProxy: false });
   });
 
   it('every main.bicep parameter has a default or a value in main.parameters.json, and no value is stray', async () => {

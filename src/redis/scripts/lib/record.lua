@@ -1,12 +1,14 @@
 --[[
-lib/record: prepended by src/redis/scripts.ts to every script that writes or reads dead-letter
-records, so the record layout and the write guards are defined once.
+lib/record: the dead-letter record's layout, defined once for every script that writes or reads
+records (the client's twin: src/redis/record.ts).
 
-The record (docs/design.md): the original fields, unchanged and in order, then exactly these
+The record (docs/design.md §5): the original fields, unchanged and in order, then exactly these
 nine pairs, last, in this order.
 ]]
 local RECORD_META = { 'dlq.stream', 'dlq.id', 'dlq.group', 'dlq.consumer', 'dlq.deliveries', 'dlq.idle_ms',
   'dlq.reason', 'dlq.error', 'dlq.at' }
+-- Values the nine pairs add to a record.
+local RECORD_META_VALUES = 18
 
 -- Most values one redis.call may pass. Lua hands at most ~8,000 values to a C function
 -- (LUAI_MAXCSTACK); a longer XADD fails mid-script ("too many results to unpack"), so a longer
@@ -34,6 +36,16 @@ local function countReply(deliveries)
   return string.format('%.17g', deliveries)
 end
 
+-- Index, in a record of `length` values, of the name `dlq.stream`: where the metadata begins.
+local function metaStart(length)
+  return length - RECORD_META_VALUES + 1
+end
+
+-- The value of the k-th metadata pair (1 = dlq.stream ... 9 = dlq.at) of a record.
+local function metaValue(record, k)
+  return record[metaStart(#record) + 2 * k - 1]
+end
+
 -- Appends the nine dlq.* pairs to `fields` (the original entry's fields, a fresh table).
 local function appendMeta(fields, stream, id, group, consumer, deliveries, idleMs, reason, err, at)
   local values = { stream, id, group, consumer, deliveries, idleMs, reason, err, at }
@@ -43,16 +55,4 @@ local function appendMeta(fields, stream, id, group, consumer, deliveries, idleM
     fields[n + 2 * k] = values[k]
   end
   return fields
-end
-
--- True when `key` is missing or holds a stream. Checked before a script's first write: a key of
--- another type would fail an XADD after earlier writes, and Redis never rolls a script back.
-local function isStreamOrNone(key)
-  local t = redis.call('TYPE', key)['ok']
-  return t == 'stream' or t == 'none'
-end
-
--- True when `reply` (from redis.pcall) is an error reply.
-local function isError(reply)
-  return type(reply) == 'table' and reply['err'] ~= nil
 end
