@@ -74,7 +74,9 @@ param consumerGroupName string = 'orders-workers'
 param monitoringConsumerName string = 'reclaimer'
 @description('MIN_IDLE_TIME_SEC (decimals allowed)')
 param minIdleTimeSec string = '60'
-@description('MAX_DELIVERIES')
+@description('MAX_DELIVERIES (1 to 2^53 - 1)')
+@minValue(1)
+@maxValue(9007199254740991)
 param maxDeliveries int = 5
 @description('DEAD_LETTER_STREAM; empty = <STREAM_NAME>:dlq (same hash tag)')
 param deadLetterStream string = ''

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Installs the servers CI tests on (Redis 6.0, Redis 8.0, Valkey 8.1, Valkey 9) into a cache
+# Installs the servers CI tests on (Redis 6.0, 8.0, 8.6, Valkey 8.1, Valkey 9) into a cache
 # folder, from Debian's archive only, without touching the system's apt sources or dpkg state:
 # a side apt configuration per suite, `apt-get download`, `dpkg -x` (DESIGN.md §7).
 #
 #   scripts/install-servers.sh [CACHE_DIR]     (default: $SERVERS_CACHE or ~/.cache/stream-reclaimer/servers)
 #
-# Writes one wrapper per server, CACHE_DIR/bin/{redis-6.0,redis-8.0,valkey-8.1,valkey-9}, that
+# Writes one wrapper per server, CACHE_DIR/bin/{redis-6.0,redis-8.0,redis-8.6,valkey-8.1,valkey-9}, that
 # runs like `redis-server` (REDIS_SERVER_BIN=CACHE_DIR/bin/redis-6.0 npm test). Idempotent: a
 # server whose wrapper already answers with the expected version is left alone.
 set -euo pipefail
@@ -15,10 +15,15 @@ mkdir -p "$CACHE/bin"
 CACHE=$(cd "$CACHE" && pwd)
 ARCH_LIB=usr/lib/x86_64-linux-gnu
 
-# The machine's Debian mirror (the one apt already reaches), else deb.debian.org.
+# The machine's own Debian mirror (the one its apt sources name): no mirror of our own, so the
+# repository never names a host the machine was not set up to reach.
 mirror=${DEBIAN_MIRROR:-$(grep -rhsE '^(URIs:|deb) ' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
   grep -oE 'https?://[^ ]+/debian/?( |$)' | grep -v security | head -n 1 | tr -d ' ' || true)}
-mirror=${mirror:-http://deb.debian.org/debian}
+if [ -z "$mirror" ]; then
+  echo "install-servers: found no Debian mirror in /etc/apt/sources.list or /etc/apt/sources.list.d/;" \
+    "set DEBIAN_MIRROR to the mirror this machine uses (the URL whose suites include bookworm)" >&2
+  exit 1
+fi
 
 side_apt() { # side_apt SUITE apt-get|apt-cache ARGS...: apt on SUITE only, state kept in the cache
   local suite=$1 tool=$2 dir="$CACHE/apt/$1"
@@ -33,7 +38,14 @@ prepare_suite() { # one apt-get update per suite per install
   [ -f "$dir/updated" ] && return 0
   mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
   : >"$dir/status" # no installed packages: the suite's own versions are the candidates
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main" >"$dir/sources.list"
+  local suites=$suite
+  # experimental holds only what differs from sid: sid supplies the libraries (apt's default
+  # priority for experimental is 1, so a plain name resolves to sid, `pkg/experimental` to it).
+  [ "$suite" = experimental ] && suites="sid experimental"
+  local s
+  for s in $suites; do
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $s main"
+  done >"$dir/sources.list"
   side_apt "$suite" apt-get update >/dev/null
   touch "$dir/updated"
 }
@@ -104,3 +116,5 @@ install redis-6.0 bullseye '6\.0\.' no redis-tools libssl1.1 libhiredis0.14 libj
 install redis-8.0 trixie '8\.0\.' yes redis-tools "${NEW_LIBS[@]}"
 install valkey-8.1 trixie '8\.1\.' yes valkey-tools "${NEW_LIBS[@]}"
 install valkey-9 sid '9\.' yes valkey-tools "${NEW_LIBS[@]}"
+# XACKDEL/XDELEX and KEEPREF|DELREF|ACKED from 8.2, XREADGROUP … CLAIM from 8.4.
+install redis-8.6 experimental '8\.6\.' yes redis-tools/experimental "${NEW_LIBS[@]}"

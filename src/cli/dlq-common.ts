@@ -8,6 +8,7 @@ import type { CliIO } from './io';
 import type { DlqScope } from './dlq-scope';
 import { formatMs, table } from './stats';
 import { quoted } from './text';
+import { countForJson } from './exact-json';
 
 export interface DlqFlags {
   json?: boolean;
@@ -70,7 +71,7 @@ export function formatRecords(records: readonly DeadLetterRecord[], now = Date.n
   };
   return table([
     ['ID', 'GROUP', 'SOURCE', 'REASON', 'DELIVERIES', 'DEAD-LETTERED', 'FIELDS'],
-    ...records.map((r) => [r.id, r.group, `${r.sourceStream} ${r.sourceId}`, r.reason, String(r.deliveries), `${formatMs(now - r.at)} ago`, preview(r)]),
+    ...records.map((r) => [r.id, r.group, `${r.sourceStream} ${r.sourceId}`, r.reason, r.deliveriesText, `${formatMs(now - r.at)} ago`, preview(r)]),
   ]);
 }
 
@@ -88,7 +89,8 @@ export function recordToJson(r: DeadLetterRecord): Record<string, unknown> {
     consumer: encodeValue(r.consumer),
     reason: r.reason,
     error: encodeValue(r.error),
-    deliveries: r.deliveries,
+    // A JSON number, every digit kept: a bigint beyond 2^53 (src/cli/exact-json.ts).
+    deliveries: countForJson(r.deliveriesText),
     idleMs: r.idleMs,
     at: r.at,
     fields: r.fields.map(encodeValue),

@@ -7,6 +7,7 @@ import { describeTarget } from '../config/settings';
 import { dlqScope } from './dlq-scope';
 import { startProgress } from './progress';
 import { deadLetterExists, describeFilter, filterOf, formatRecords, recordToJson, type DlqFlags } from './dlq-common';
+import { exactJson } from './exact-json';
 
 interface ReplayFlags extends DlqFlags {
   id?: string[];
@@ -34,7 +35,7 @@ export async function replayCommand(flags: ReplayFlags, io: CliIO): Promise<numb
     const { records, unreachable } = await checkSources(client, found, io);
     const failed = missing.length + unreachable.length;
     if (flags.dryRun) {
-      if (flags.json) io.stdout(`${JSON.stringify({ dryRun: true, wouldReplay: records.map(recordToJson), missing, unreachable })}\n`);
+      if (flags.json) io.stdout(`${exactJson({ dryRun: true, wouldReplay: records.map(recordToJson), missing, unreachable })}\n`);
       else io.stdout(`DRY RUN (nothing changed) — would replay ${records.length} record(s):\n${records.length ? formatRecords(records.slice(0, SHOWN)) + capped([], records.length - SHOWN) : ''}`);
       return failed ? 1 : 0;
     }

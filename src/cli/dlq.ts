@@ -8,6 +8,7 @@ import { dlqScope } from './dlq-scope';
 import { DEFAULT_LIST_COUNT, REASONS, deadLetterExists, describeFilter, filterOf, formatRecords, parseCountFlag, recordToJson, type DlqFlags } from './dlq-common';
 import { replayCommand } from './dlq-replay';
 import { purgeCommand } from './dlq-purge';
+import { exactJson } from './exact-json';
 
 export function registerDlq(program: Command, io: CliIO, done: (code: number) => void): void {
   const dlq = program.command('dlq').description('dead-letter records: list, replay onto the source stream, purge');
@@ -46,7 +47,7 @@ export async function listCommand(flags: DlqFlags, io: CliIO): Promise<number> {
   const { records, matched } = found;
   const which = describeFilter(filter);
   if (records.length < matched) io.stderr(`showing ${records.length} of ${matched} records${which ? ` (${which})` : ''}; --all or --count N shows more\n`);
-  if (flags.json) io.stdout(records.map((r) => `${JSON.stringify(recordToJson(r))}\n`).join(''));
+  if (flags.json) io.stdout(records.map((r) => `${exactJson(recordToJson(r))}\n`).join(''));
   else io.stdout(records.length ? formatRecords(records) : `no dead-letter records in ${dlq}${which ? ` with ${which}` : ''}\n`);
   return 0;
 }

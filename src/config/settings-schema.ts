@@ -85,7 +85,12 @@ export const CHECKS = {
   STREAM_CONSUMER_GROUP_NAME: { schema: name, expected: 'the consumer group name' },
   MONITORING_CONSUMER_NAME: { schema: name, expected: 'a consumer name' },
   MIN_IDLE_TIME_SEC: { schema: numberAtLeast(0, false), expected: 'a number >= 0' },
-  MAX_DELIVERIES: { schema: numberAtLeast(1, true), expected: 'an integer >= 1' },
+  // At most 2^53 - 1: every limit is then exact as a number, and a count beyond it, even read
+  // inexactly as a double (Lua, JSON), still compares as over the limit.
+  MAX_DELIVERIES: {
+    schema: numberAtLeast(1, true).pipe(z.number().max(Number.MAX_SAFE_INTEGER)),
+    expected: `an integer from 1 to ${Number.MAX_SAFE_INTEGER} (2^53 - 1)`,
+  },
   DEAD_LETTER_STREAM: { schema: name, expected: 'a stream key' },
   HASH_KEY_PREFIX: { schema: text, expected: 'a key prefix' },
   HASH_KEY_FIELD: { schema: text, expected: 'an entry field name' },

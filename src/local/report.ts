@@ -67,7 +67,7 @@ export async function deadLetters(redis: Redis, dlq: string): Promise<DeadLetter
       id,
       sourceId: record?.sourceId ?? '?',
       reason: record?.reason ?? '?',
-      deliveries: record ? String(record.deliveries) : '?',
+      deliveries: record ? record.deliveriesText : '?',
       consumer: record?.consumer.toString() ?? '?',
       group: record?.group ?? '?',
     };

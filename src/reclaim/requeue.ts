@@ -18,7 +18,8 @@ export function requeueSettler(ctx: SettleContext, base: Settler): Settler {
     ...base,
     async settle(settlements) {
       // The claim that brought the entry here is not counted in the copy: see RequeueRequest.
-      const requests = settlements.map(({ id, deliveries }) => ({ id, expectOwner: ctx.consumer, expectDeliveries: deliveries, minIdleMs: 0, ownDeliveries: deliveries - 1 }));
+      // A claimed entry's count is below MAX_DELIVERIES (<= 2^53 - 1): a number, exactly.
+      const requests = settlements.map(({ id, deliveries }) => ({ id, expectOwner: ctx.consumer, expectDeliveries: Number(deliveries), minIdleMs: 0, ownDeliveries: Number(deliveries) - 1 }));
       const statuses = await requeueEntries(ctx.client, ctx.keys.stream, ctx.group, requests);
       const out: SettleStatus[] = [];
       for (const [i, status] of statuses.entries()) {

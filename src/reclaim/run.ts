@@ -14,6 +14,8 @@ import { buildKeys } from '../redis/keys';
 import { createLimiter } from './limit';
 import { pipelinePages } from './pipeline';
 import { runFastPath } from './fast-path';
+import { sweepOverDelivered } from './over-delivered';
+import { atomicSettler } from './settle';
 import { chooseMode, stagesFor } from './mode';
 import { slotBound } from './slots';
 import { instrumentRun, type RunTelemetry } from '../telemetry/instrumentation';
@@ -99,13 +101,21 @@ async function reclaimWith(
   logger.info('run started', { stream: keys.stream, group: target.group, strategy, path: mode === 'fast' ? 'fast' : 'general', dryRun: settings.dryRun });
   const { stop, reason } = stopCondition({ now, deadline }, options.signal);
   const cursor = options.cursor ?? {};
+  const stages = mode === 'fast' ? undefined : stagesFor(mode, settleContext, { policy, processor });
   let complete: boolean;
   try {
-    if (mode === 'fast') {
+    // Entries consumers keep re-claiming for themselves (src/reclaim/over-delivered.ts), beside
+    // the scan rather than before it, so the first page is on its way at once (both are fenced).
+    const sweepSettler = stages?.settler ?? atomicSettler(settleContext, settings.minIdleMs);
+    const sweep = sweepOverDelivered(
+      { client, stream: keys.stream, group: target.group, maxDeliveries: settings.maxDeliveries, minIdleMs: settings.minIdleMs, pageSize: settings.batchSize, settler: sweepSettler, logger, stop },
+      counts,
+    );
+    let scan: Promise<{ complete: boolean }>;
+    if (stages === undefined) {
       // chooseMode picked the fast path on a cluster only for keys in one slot: no page asks again.
       const fastContext = { ...settleContext, ...policy, hashKeyField: settings.hashKeyField, checkSlot: false };
-      let furthest: string | undefined;
-      ({ complete, furthest } = await runFastPath(fastContext, {
+      scan = runFastPath(fastContext, {
         after: cursor.after,
         strategy,
         pageSize: settings.batchSize,
@@ -115,11 +125,13 @@ async function reclaimWith(
           await telemetry.batch(settings.batchSize, counts, work);
           options.onProgress?.(counts);
         },
-      }));
-      cursor.after = furthest;
+      }).then(({ complete, furthest }) => {
+        cursor.after = furthest;
+        return { complete };
+      });
     } else {
       const ctx = {
-        stages: stagesFor(mode, settleContext, { policy, processor }),
+        stages,
         consumer: settings.consumerName,
         source: { stream: keys.stream, group: target.group },
         maxDeliveries: settings.maxDeliveries,
@@ -128,8 +140,7 @@ async function reclaimWith(
         limit: createLimiter(settings.concurrency),
         logger,
       };
-      let reached: string | undefined;
-      ({ complete, reached } = await pipelinePages({
+      scan = pipelinePages({
         workers: PAGES_IN_FLIGHT,
         stop,
         start: cursorAfter(strategy, cursor.after),
@@ -138,9 +149,12 @@ async function reclaimWith(
           await telemetry.batch(entries.length, counts, (own) => handleBatch(ctx, entries, own));
           options.onProgress?.(counts);
         },
-      }));
-      cursor.after = reached ?? cursor.after;
+      }).then(({ complete, reached }) => {
+        cursor.after = reached ?? cursor.after;
+        return { complete };
+      });
     }
+    [{ complete }] = await Promise.all([scan, sweep]);
   } catch (error) {
     throw mapRedisError(error, errorContext);
   }

@@ -12,11 +12,13 @@
  *   leave a hash or record for an entry another run settled. That is at-least-once, and the
  *   run says so in its log (src/reclaim/run.ts). Tagged keys (docs/servers.md) avoid all of it.
  */
+import { exactDeadLetterRequest, isExactCount } from '../redis/exact-count';
 import { recordMeta } from '../redis/record';
 import { writingSettler, type SettleContext, type Settler } from './stages';
 import {
   readForDeadLetter,
   settleEntries,
+  type DeadLetterRead,
   type DeadLetterRequest,
   type DeadLetterStatus,
   type SettleStatus,
@@ -61,16 +63,26 @@ async function settleSplit(ctx: SettleContext, settlements: readonly Settlement[
 }
 
 /** Fenced read, record, then fenced ack (see the header). */
-async function deadLetterSplit(ctx: SettleContext, requests: readonly DeadLetterRequest[]): Promise<DeadLetterStatus[]> {
-  const reads = await readForDeadLetter(ctx.client, ctx.keys.stream, { group: ctx.group, requests });
+async function deadLetterSplit(ctx: SettleContext, scanned: readonly DeadLetterRequest[]): Promise<DeadLetterStatus[]> {
+  // Counts beyond 2^53 are re-read exactly first: the scripts' fence and the record need the
+  // digits (src/redis/exact-count.ts). One no longer as the scan saw it is skipped.
+  const exact = await Promise.all(
+    scanned.map(async (r) =>
+      isExactCount(r.expectDeliveries) && isExactCount(r.deliveries) ? r : exactDeadLetterRequest(ctx.client, ctx.keys.stream, ctx.group, r),
+    ),
+  );
+  const requests = exact.filter((r): r is DeadLetterRequest => r !== undefined);
+  const readsOfRequests = await readForDeadLetter(ctx.client, ctx.keys.stream, { group: ctx.group, requests });
+  let next = 0;
+  const reads = exact.map((r): DeadLetterRead => (r === undefined ? 'skipped' : (readsOfRequests[next++] as DeadLetterRead)));
   const statuses: DeadLetterStatus[] = reads.map((r) => (typeof r === 'string' ? r : 'skipped'));
   const at = ctx.now();
   const recorded: { index: number; request: DeadLetterRequest }[] = [];
   // In request order: the DLQ is one key, so one connection keeps the records in that order.
   await Promise.all(
-    requests.map(async (r, index) => {
+    exact.map(async (r, index) => {
       const read = reads[index];
-      if (read === undefined || typeof read === 'string') return;
+      if (r === undefined || read === undefined || typeof read === 'string') return;
       const meta = recordMeta({ ...r, stream: ctx.keys.stream, group: ctx.group, at });
       await ctx.client.xadd(ctx.keys.deadLetter, '*', ...read.fields, ...meta);
       recorded.push({ index, request: r });

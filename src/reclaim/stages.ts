@@ -47,7 +47,7 @@ const MAX_ERROR_LENGTH = 1_000;
 export function deadLetterRequest(
   scanned: PendingEntry,
   reason: DeadLetterReason,
-  fence: { owner: string; deliveries: number; minIdleMs: number },
+  fence: { owner: string; deliveries: number | string; minIdleMs: number },
   error = '',
 ): DeadLetterRequest {
   return {

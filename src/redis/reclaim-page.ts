@@ -67,18 +67,20 @@ export async function reclaimPage(
   }
   const argv: (string | number)[] = [args.group, args.minIdleMs, args.maxDeliveries, args.hashPrefix, args.keyField, args.at];
   argv.push(args.start, args.count, args.serverIdleFilter ? 'idle' : 'filter', args.backoffMaxMs ?? '', args.action ?? 'process');
-  type Row = [Buffer, Buffer, number, number, Buffer, Buffer, number];
+  // Counts are text from 2^53 on (reclaim-page.lua): the client reads them exactly (src/redis/wide.ts).
+  type Row = [Buffer, Buffer, number | Buffer, number, Buffer, Buffer, number | Buffer];
   type Reply = [number, number, number, number, number, Buffer, number, Row[], number, number];
   const reply = (await callScript(client, 'reclaimPage', [keys.stream, keys.deadLetter], argv)) as Reply;
   const [scanned, claimed, processed, deadLettered, orphaned, last, failed, rows, deferred, requeued] = reply;
+  const count = (n: number | Buffer): number => (typeof n === 'number' ? n : Number(n.toString()));
   const wide = rows.map(([id, consumer, deliveries, idleMs, reason, error, total]) => ({
     id: id.toString(),
     consumer: consumer.toString(),
-    deliveries,
+    deliveries: count(deliveries),
     idleMs,
     reason: reason.toString() as WideEntry['reason'],
     error: error.toString(),
-    total,
+    total: count(total),
   }));
   return { scanned, claimed, processed, deadLettered, orphaned, last: last.length > 0 ? last.toString() : undefined, failed, wide, deferred, requeued };
 }

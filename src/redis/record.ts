@@ -21,7 +21,8 @@ export interface RecordMeta {
   id: string;
   group: string;
   consumer: string | Buffer;
-  deliveries: number;
+  /** A string where the count is beyond 2^53 (src/redis/exact-count.ts): written digit for digit. */
+  deliveries: number | string;
   idleMs: number;
   reason: string;
   error: string | Buffer;
@@ -45,7 +46,10 @@ export interface DeadLetterRecord {
   readonly group: string;
   /** Last owner as the scan saw it; consumer names are binary-safe. */
   readonly consumer: Buffer;
+  /** The recorded count as a number: exact up to 2^53 - 1, rounded beyond (see `deliveriesText`). */
   readonly deliveries: number;
+  /** The recorded count exactly as written (any 64-bit count, digit for digit). */
+  readonly deliveriesText: string;
   readonly idleMs: number;
   readonly reason: string;
   readonly error: Buffer;
@@ -72,6 +76,7 @@ export function parseRecord(id: string, items: readonly Buffer[]): DeadLetterRec
     group: meta[2] ?? '',
     consumer: value(3),
     deliveries: Number(meta[4]),
+    deliveriesText: meta[4] ?? '',
     idleMs: Number(meta[5]),
     reason: meta[6] ?? '',
     error: value(7),

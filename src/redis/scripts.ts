@@ -99,8 +99,8 @@ export function callScript(client: RedisClient, name: ScriptName, keys: readonly
 
 export interface Settlement {
   id: string;
-  /** Delivery count the claim produced. */
-  deliveries: number;
+  /** Delivery count the claim produced (text: read exactly beyond 2^53, src/redis/exact-count.ts). */
+  deliveries: number | string;
   /** Hash to write with the ack; none means ack only. */
   hash?: { key: Buffer; fields: readonly Buffer[] };
 }
@@ -133,11 +133,12 @@ export interface DeadLetterRequest {
   id: string;
   /** Fence: who must own the entry now, with which delivery count, idle at least how long. */
   expectOwner: string;
-  expectDeliveries: number;
+  /** Text (decimal digits) once read exactly beyond 2^53 (src/redis/exact-count.ts). */
+  expectDeliveries: number | string;
   minIdleMs: number;
   /** Record: the owner and delivery count the scan saw, and its idle time then. */
   consumer: string;
-  deliveries: number;
+  deliveries: number | string;
   idleMs: number;
   reason: DeadLetterReason;
   error: string;

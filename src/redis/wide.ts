@@ -9,7 +9,8 @@
  * XACK and XCLAIM do not touch a watched stream.)
  */
 import { createHash } from 'node:crypto';
-import { COMMIT_SCRIPTS, deadLetter, type DeadLetterRequest, type DeadLetterStatus, type RedisClient, type ReplayStatus } from './scripts';
+import { exactDeadLetterRequest, isExactCount } from './exact-count';
+import { COMMIT_SCRIPTS, deadLetter, settleEntries, type DeadLetterRequest, type DeadLetterStatus, type RedisClient, type ReplayStatus } from './scripts';
 import { recordMeta } from './record';
 import { COMMIT_STATUS, COMMIT_WRITE_FAILED, REPLAY_COMMIT_GONE, REQUEUE_STATUS } from './script-status';
 import { requeueEntries, type RequeueRequest, type RequeueStatus } from './requeue';
@@ -36,6 +37,35 @@ async function writeThenCommit(client: RedisClient, write: [string, ...Value[]],
 
 /** Dead-letters one wide entry (fenced as `request` says); the record is its fields plus the metadata. */
 export async function deadLetterWide(
+  client: RedisClient,
+  keys: { stream: string; deadLetter: string },
+  group: string,
+  request: DeadLetterRequest,
+  at: number,
+): Promise<DeadLetterStatus> {
+  if (!isExactCount(request.expectDeliveries) || !isExactCount(request.deliveries)) return deadLetterExact(client, keys, group, request, at);
+  return deadLetterChecked(client, keys, group, request, at);
+}
+
+/** A count beyond 2^53: fenced and recorded with the exact digits (src/redis/exact-count.ts). */
+async function deadLetterExact(
+  client: RedisClient,
+  keys: { stream: string; deadLetter: string },
+  group: string,
+  scanned: DeadLetterRequest,
+  at: number,
+): Promise<DeadLetterStatus> {
+  const request = await exactDeadLetterRequest(client, keys.stream, group, scanned);
+  if (request === undefined) return 'skipped';
+  const [entry] = (await client.xrangeBuffer(keys.stream, request.id, request.id)) as [Buffer, Buffer[]][];
+  if (entry !== undefined) return deadLetterChecked(client, keys, group, request, at);
+  // Gone: acknowledged as an orphan under the owner-and-count fence (dead-letter.lua defers such counts).
+  const settlement = { id: request.id, deliveries: request.expectDeliveries };
+  const [status] = await settleEntries(client, keys.stream, { group, consumer: request.expectOwner, settlements: [settlement] });
+  return status === 'settled' ? 'orphaned' : 'skipped';
+}
+
+async function deadLetterChecked(
   client: RedisClient,
   keys: { stream: string; deadLetter: string },
   group: string,

@@ -68,7 +68,7 @@ describe('loadSettings', () => {
         'Expected `STREAM_NAME` to be set (the stream key), got nothing',
         'Expected `STREAM_CONSUMER_GROUP_NAME` to be set (the consumer group name), got nothing',
         'Expected `MIN_IDLE_TIME_SEC` to be a number >= 0, got `-1`',
-        'Expected `MAX_DELIVERIES` to be an integer >= 1, got `abc`',
+        'Expected `MAX_DELIVERIES` to be an integer from 1 to 9007199254740991 (2^53 - 1), got `abc`',
         'Expected `BATCH_SIZE` to be an integer from 1 to 10000, got `0`',
         'Expected `REDIS_AUTH` to be `password` or `entra`, got `kerberos`',
         'Expected `REDIS_TLS` to be `true` or `false` (also 1/0, yes/no, any case), got `maybe`',
@@ -175,7 +175,7 @@ describe('targets in settings', () => {
 
   it('both STREAM_NAME and STREAM_PATTERN: an error, listed with every other problem', () => {
     expect(problems({ ...host, STREAM_NAME: 'a', STREAM_PATTERN: 'events:*', STREAM_CONSUMER_GROUP_NAME: 'g', MAX_DELIVERIES: '0' })).toEqual([
-      'Expected `MAX_DELIVERIES` to be an integer >= 1, got `0`',
+      'Expected `MAX_DELIVERIES` to be an integer from 1 to 9007199254740991 (2^53 - 1), got `0`',
       'Expected `STREAM_PATTERN` to be empty when `STREAM_NAME` is set (set exactly one of them), got `events:*`',
     ]);
   });

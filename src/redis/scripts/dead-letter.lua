@@ -13,8 +13,9 @@ ARGV[3..] per entry, 9 values: id, expected owner, expected deliveries, min idle
 
 Reply: { status, ... } one per entry (src/redis/scripts.ts names them):
   1 dead-lettered and acked, 2 orphaned (acked), 0 skipped (fence failed),
-  3 too wide: the record is too long for one call from Lua; left pending for the caller's
-    MULTI (src/redis/wide.ts), which keeps the same fence,
+  3 too wide: the record is too long for one call from Lua, or a delivery count (expected or
+    recorded) is 2^53 or more; left pending for the caller's MULTI (src/redis/wide.ts), which
+    keeps the same fence,
   4 failed: its XADD failed after this script's first write (left pending; not expected)
 
 What can fail, and what then:
@@ -35,8 +36,11 @@ end
 local statuses, wrote = {}, false
 for i = 3, #ARGV, 9 do
   local id, owner, deliveries, minIdle = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
-  local status = 0
-  if fenced(stream, group, id, owner, deliveries, minIdle) then
+  -- A count of 2^53 or more can be neither fenced nor recorded exactly here (lib/record):
+  -- status 3, and the client reads it exactly first (src/redis/wide.ts).
+  local exact = countExactInLua(deliveries) and countExactInLua(tonumber(ARGV[i + 5]))
+  local status = exact and 0 or 3
+  if exact and fenced(stream, group, id, owner, deliveries, minIdle) then
     local entry = redis.call('XRANGE', stream, id, id)[1]
     if entry == nil then
       status = 2

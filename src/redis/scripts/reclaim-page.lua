@@ -35,8 +35,9 @@ Reply: { scanned, claimed, processed, deadLettered, orphaned, last, failed, wide
              (cannot happen on Redis's documented semantics; counted rather than assumed)
   wide     = { { id, consumer, deliveries, idle ms, reason, error, total }, ... } entries to
              dead-letter (or, reason 'requeue', to requeue) whose record or copy is too long for
-             one call from Lua: left pending, not acknowledged; the caller writes them in a
-             MULTI (src/redis/wide.ts)
+             one call from Lua, or whose delivery count is 2^53 or more (then `deliveries`
+             and `total` are text, lib/record countReply): left pending, not acknowledged; the
+             caller writes them in a MULTI (src/redis/wide.ts)
   deferred = idle entries not yet due under backoff: untouched
   requeued = entries whose copy was appended to the stream, acknowledged
 
@@ -140,11 +141,12 @@ local function outcome(reply)
   return nil
 end
 
--- 'ack' when recorded, 'wide' when too long for one call (the caller records it), 'failed'.
+-- 'ack' when recorded, 'wide' when too long for one call or its count too large for Lua to hold
+-- exactly (lib/record: the client records it), 'failed'.
 -- `total` is the record's dlq.deliveries: the entry's own count plus its reclaim.deliveries.
 local function deadLetter(row, fields, total, reason, err)
-  if not fitsOneCall(#fields + RECORD_META_VALUES) then
-    wide[#wide + 1] = { row[1], row[2], row[4], row[3], reason, err, total }
+  if not fitsOneCall(#fields + RECORD_META_VALUES) or not countExactInLua(total) then
+    wide[#wide + 1] = { row[1], row[2], countReply(row[4]), row[3], reason, err, countReply(total) }
     return 'wide'
   end
   appendMeta(fields, stream, row[1], group, row[2], total, row[3], reason, err, at)

@@ -21,6 +21,21 @@ local function fitsOneCall(values)
   return values + 3 <= MAX_CALL_VALUES
 end
 
+-- A delivery count is 64-bit, a Lua number a double: from 2^53 on, the count Lua holds is not the
+-- one Redis has, so such a record is never written here. The script defers it to the client,
+-- which reads the exact count (src/redis/exact-count.ts) and writes it as a wide record does.
+local EXACT_LIMIT = 9007199254740992 -- 2^53
+local function countExactInLua(deliveries)
+  return deliveries < EXACT_LIMIT
+end
+
+-- A count as a reply value: beyond 2^53 as text with every digit of the double (Redis turns a
+-- Lua number into a 64-bit integer reply, which 2^63 overflows).
+local function countReply(deliveries)
+  if countExactInLua(deliveries) then return deliveries end
+  return string.format('%.17g', deliveries)
+end
+
 -- Index, in a record of `length` values, of the name `dlq.stream`: where the metadata begins.
 local function metaStart(length)
   return length - RECORD_META_VALUES + 1
