@@ -1,7 +1,7 @@
 /**
- * Redis Cluster specifics (always on a local 3-master cluster, whatever TEST_TARGET says):
+ * Redis Cluster specifics (always on a local 3-master cluster, whatever TEST_SERVER says):
  * streams in different slots, a slot moved while a run works on it, and keys without a common
- * hash tag (the at-least-once path). The core suite also runs on a cluster (TEST_TARGET=cluster).
+ * hash tag (the at-least-once path). The core suite also runs on a cluster (TEST_SERVER=cluster).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from 'ioredis';

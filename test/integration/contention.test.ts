@@ -5,11 +5,11 @@ import { runReclaim } from '../../src/reclaim/run';
 import type { Settings } from '../../src/config/settings';
 import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, testSettings, tweet } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
-import { useTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { useServerUnderTest, type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
 
-let server: TestTarget;
+let server: ServerUnderTest;
 let redis: TestClient;
-const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
+const connections = useServerUnderTest((started) => ([server, redis] = [started, started.client()]));
 
 const client = (settings: Settings): Promise<RedisClient> => connections.open(settings);
 

@@ -2,15 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type RedisClient } from '../../src/redis/connection';
 import { runReclaim } from '../../src/reclaim/run';
 import { testSettings } from '../helpers/backlog';
-import { snapshotKeys, startTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { snapshotKeys, startServerUnderTest, type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
 import { expectedCounts, seedMixed } from '../helpers/scenario';
 
-let server: TestTarget;
+let server: ServerUnderTest;
 let redis: TestClient;
 let client: RedisClient | undefined;
 
 beforeAll(async () => {
-  server = await startTarget();
+  server = await startServerUnderTest();
   redis = server.client();
 });
 afterAll(async () => {

@@ -14,11 +14,11 @@ import { describeTarget, type Settings } from '../../src/config/settings';
 import { addEntries, createGroup, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
 import { checkInvariant } from '../helpers/invariant';
 import { runCli } from '../helpers/cli';
-import { useTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { useServerUnderTest, type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
 
-let server: TestTarget;
+let server: ServerUnderTest;
 let redis: TestClient;
-const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
+const connections = useServerUnderTest((started) => ([server, redis] = [started, started.client()]));
 
 /** A stream key of this test: hash-tagged on a cluster target, so its keys share a slot. */
 const key = (label: string): string => (server.cluster ? `{${uniqueName(label)}}` : uniqueName(label));

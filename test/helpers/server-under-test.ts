@@ -1,7 +1,8 @@
 /**
- * The server the core integration suite runs against, chosen by the environment so CI can run
- * one suite per target (see .ci/run):
- * - `TEST_TARGET=cluster`: a local 3-master Redis Cluster; settings get `REDIS_CLUSTER=true`
+ * The server under test: what the core integration suite runs against, chosen by the
+ * environment so CI can run one suite per kind of server (see .ci/run). ("Target" is the
+ * product's word for a stream × group, so tests don't use it for the server.)
+ * - `TEST_SERVER=cluster`: a local 3-master Redis Cluster; settings get `REDIS_CLUSTER=true`
  *   and hash-tagged names (testSettings), so the atomic path is used.
  * - otherwise one server (`REDIS_SERVER_BIN` picks redis-server or valkey-server).
  * `RECLAIM_STRATEGY` forces a scan strategy in testSettings. Only test code reads these.
@@ -15,7 +16,7 @@ import { startRedis } from './redis-server';
 
 export type TestClient = RedisClient;
 
-export interface TestTarget {
+export interface ServerUnderTest {
   readonly host: string;
   readonly port: number | undefined;
   readonly cluster: boolean;
@@ -24,10 +25,10 @@ export interface TestTarget {
   stop(): Promise<void>;
 }
 
-export const clusterTarget = (): boolean => process.env.TEST_TARGET === 'cluster';
+export const clusterUnderTest = (): boolean => process.env.TEST_SERVER === 'cluster';
 
-export async function startTarget(): Promise<TestTarget> {
-  if (clusterTarget()) {
+export async function startServerUnderTest(): Promise<ServerUnderTest> {
+  if (clusterUnderTest()) {
     const c = await startCluster();
     return { host: c.host, port: c.port, cluster: true, client: () => c.client(), stop: () => c.stop() };
   }
@@ -59,20 +60,20 @@ export async function setMaxmemory(redis: TestClient, bytes: number): Promise<vo
 }
 
 /**
- * Starts the target before the file's tests, handing it to `started` (the file keeps its own
+ * Starts the server under test before the file's tests, handing it to `started` (the file keeps its own
  * variables), and stops it after them, closing every product connection they opened through the
  * connections returned.
  */
-export function useTarget(started: (target: TestTarget) => void): Connections {
-  let target: TestTarget | undefined;
+export function useServerUnderTest(started: (server: ServerUnderTest) => void): Connections {
+  let server: ServerUnderTest | undefined;
   const connections = trackConnections();
   beforeAll(async () => {
-    target = await startTarget();
-    started(target);
+    server = await startServerUnderTest();
+    started(server);
   });
   afterAll(async () => {
     connections.closeAll();
-    await target?.stop();
+    await server?.stop();
   });
   return connections;
 }
