@@ -24,8 +24,17 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
+export interface StartRedisOptions {
+  /** Also listen on a loopback TCP port (`port`, else a free one). */
+  tcp?: boolean;
+  /** Passed after the defaults: `--requirepass`, TLS, `--maxmemory`, cluster flags. */
+  args?: string[];
+  port?: number;
+  /** A data dir the caller keeps (an AOF surviving a restart); else a temp dir, removed on stop. */
+  dir?: string;
+}
 
-export async function startRedis(options: { tcp?: boolean; args?: string[]; port?: number; dir?: string } = {}): Promise<RedisServer> {
+export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'reclaimer-redis-'));
   const socket = join(dir, 'redis.sock');
   const port = options.tcp ? (options.port ?? (await freePort())) : undefined;

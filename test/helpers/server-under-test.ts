@@ -6,11 +6,10 @@
  *   and hash-tagged names (testSettings), so the atomic path is used.
  * - otherwise one server (`REDIS_SERVER_BIN` picks redis-server or valkey-server).
  * `RECLAIM_STRATEGY` forces a scan strategy in testSettings. Only test code reads these.
+ * A test file gets it with `useRedis({ serverUnderTest: true })` (use-redis.ts).
  */
 import { Cluster } from 'ioredis';
-import { afterAll, beforeAll } from 'vitest';
 import type { RedisClient } from '../../src/redis/connection';
-import { trackConnections, type Connections } from './connections';
 import { startCluster } from './redis-cluster';
 import { startRedis } from './redis-server';
 
@@ -57,23 +56,4 @@ export async function setMaxmemory(redis: TestClient, bytes: number): Promise<vo
     await n.config('SET', 'maxmemory-policy', 'noeviction');
     await n.config('SET', 'maxmemory', String(bytes));
   }));
-}
-
-/**
- * Starts the server under test before the file's tests, handing it to `started` (the file keeps its own
- * variables), and stops it after them, closing every product connection they opened through the
- * connections returned.
- */
-export function useServerUnderTest(started: (server: ServerUnderTest) => void): Connections {
-  let server: ServerUnderTest | undefined;
-  const connections = trackConnections();
-  beforeAll(async () => {
-    server = await startServerUnderTest();
-    started(server);
-  });
-  afterAll(async () => {
-    connections.closeAll();
-    await server?.stop();
-  });
-  return connections;
 }

@@ -3,12 +3,13 @@
  * `STREAM_PATTERN`, a group list or `*`), against a real server: one dead-letter stream is
  * picked with `--stream` or is the shared explicit `DEAD_LETTER_STREAM`; otherwise nothing is touched.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type Redis from 'ioredis';
 import { createGroup, uniqueName, type Fields } from '../helpers/backlog';
 import { DLQ_META } from '../helpers/dlq';
 import { cliEnv, runCli } from '../helpers/operator';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 
 let server: RedisServer;
 let redis: Redis;
@@ -34,11 +35,7 @@ const listed = async (args: string[], e: Record<string, string>): Promise<string
   return r.stdout.trim().split('\n').filter(Boolean).map((l) => `${JSON.parse(l).sourceStream}/${JSON.parse(l).group}/${JSON.parse(l).fields[1]}`);
 };
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
-});
-afterAll(async () => server?.stop());
+useRedis({}, (started) => ([server, redis] = [started, started.client()]));
 beforeEach(async () => {
   prefix = uniqueName('ev');
   [a, b] = [`${prefix}:a`, `${prefix}:b`];

@@ -2,12 +2,13 @@
  * `dlq list|replay|purge` as an operator uses them: the group filter, filters that cannot match,
  * truncation, missing streams, and binary-safe human output, against a real server.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type Redis from 'ioredis';
 import { createGroup, uniqueName, type Fields } from '../helpers/backlog';
 import { DLQ_META } from '../helpers/dlq';
 import { cliEnv, redisCli, runCli } from '../helpers/operator';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 
 let server: RedisServer;
 let redis: Redis;
@@ -31,11 +32,7 @@ const env = (extra: Record<string, string> = {}): Record<string, string> => {
 };
 const xlen = (key: string): number => redisCli(server, 'XLEN', key) as number;
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
-});
-afterAll(async () => server?.stop());
+useRedis({}, (started) => ([server, redis] = [started, started.client()]));
 beforeEach(async () => {
   stream = uniqueName('orders');
   dlq = `${stream}:dlq`;

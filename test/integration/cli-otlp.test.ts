@@ -8,16 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addEntries, createGroup, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
 import { ensureBuilt } from '../helpers/build';
 import { runCli, type CliResult } from '../helpers/cli';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 
 let server: RedisServer;
 let collector: Server;
 let endpoint: string;
 const received: { path: string; body: string }[] = [];
 
+useRedis({}, (started) => (server = started));
 beforeAll(async () => {
   ensureBuilt();
-  server = await startRedis();
   collector = createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
@@ -31,7 +32,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise((resolve) => collector?.close(resolve));
-  await server?.stop();
 });
 
 const cli = (args: string[], env: Record<string, string>): Promise<CliResult> => runCli(args, env);

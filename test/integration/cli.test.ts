@@ -1,18 +1,18 @@
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addEntries, createGroup, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
-import { freePort, startRedis, type RedisServer } from '../helpers/redis-server';
+import { freePort, type RedisServer } from '../helpers/redis-server';
 import { ensureBuilt } from '../helpers/build';
 import { runCli, type CliResult } from '../helpers/cli';
+import { useRedis } from '../helpers/use-redis';
 
 const PASSWORD = 'pa55-Secret-value';
 let server: RedisServer;
 
+useRedis({ tcp: true, args: ['--requirepass', PASSWORD] }, (started) => (server = started));
 beforeAll(async () => {
   ensureBuilt();
-  server = await startRedis({ tcp: true, args: ['--requirepass', PASSWORD] });
 });
-afterAll(async () => server?.stop());
 
 const cli = (args: string[], env: Record<string, string>): Promise<CliResult> => runCli(args, env);
 

@@ -5,11 +5,12 @@ import { runReclaim } from '../../src/reclaim/run';
 import type { Settings } from '../../src/config/settings';
 import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, testSettings, tweet } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
-import { useServerUnderTest, type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { useRedis } from '../helpers/use-redis';
 
 let server: ServerUnderTest;
 let redis: TestClient;
-const connections = useServerUnderTest((started) => ([server, redis] = [started, started.client()]));
+const connections = useRedis({ serverUnderTest: true }, (started) => ([server, redis] = [started, started.client()]));
 
 const client = (settings: Settings): Promise<RedisClient> => connections.open(settings);
 

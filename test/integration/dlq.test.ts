@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import Redis, { Cluster } from 'ioredis';
 import { connect } from '../../src/redis/connection';
 import { replayRecords, type DeadLetterRecord } from '../../src/ops/dlq';
@@ -7,7 +7,8 @@ import { KeySlotError } from '../../src/errors';
 import { runReclaim } from '../../src/reclaim/run';
 import { addEntries, createGroup, readAsConsumer, testSettings, uniqueName, type Fields } from '../helpers/backlog';
 import { cliEnv, redisCli, runCli } from '../helpers/operator';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 
 let server: RedisServer;
 let redis: Redis;
@@ -29,9 +30,8 @@ const ORIGINALS: Fields[] = [
 const asBuffers = (fields: Fields): Buffer[] => fields.map((f) => (typeof f === 'string' ? Buffer.from(f) : f));
 const decode = (v: string | { base64: string }): Buffer => (typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v.base64, 'base64'));
 
+useRedis({}, (started) => ([server, redis] = [started, started.client()]));
 beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
   const settings = testSettings(server, { MAX_DELIVERIES: '5' });
   ({ streamName: stream, groupName: group, deadLetterStream: dlq } = settings);
   originalIds = await addEntries(redis, stream, ORIGINALS);
@@ -44,7 +44,6 @@ beforeAll(async () => {
     client.disconnect();
   }
 });
-afterAll(async () => server?.stop());
 
 const env = (): Record<string, string> => cliEnv(server, stream, group);
 

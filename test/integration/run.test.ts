@@ -4,12 +4,13 @@ import { runReclaim } from '../../src/reclaim/run';
 import type { Settings } from '../../src/config/settings';
 import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, tweet, type Fields } from '../helpers/backlog';
 import { DLQ_META, readDeadLetters } from '../helpers/dlq';
-import { useServerUnderTest, type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { useRedis } from '../helpers/use-redis';
 import { createConsumer } from '../helpers/server-version';
 
 let server: ServerUnderTest;
 let redis: TestClient;
-const connections = useServerUnderTest((started) => ([server, redis] = [started, started.client()]));
+const connections = useRedis({ serverUnderTest: true }, (started) => ([server, redis] = [started, started.client()]));
 
 async function setup(env: Record<string, string> = {}): Promise<{ settings: Settings; client: RedisClient }> {
   const settings = testSettings(server, env);

@@ -2,21 +2,18 @@
  * The 6.0 scan (no XPENDING IDLE, no exclusive ranges), forced on a real server: pages start at
  * the ID after the last one seen, idle is filtered here, and the PEL is covered exactly once.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type Redis from 'ioredis';
 import { nextId, scanPage, type PendingEntry, type ScanStrategy } from '../../src/reclaim/scan';
 import { addEntries, createGroup, readAsConsumer, testSettings, tweet } from '../helpers/backlog';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
 import { serverAtLeast } from '../helpers/server-version';
+import { useRedis } from '../helpers/use-redis';
 
 let server: RedisServer;
 let redis: Redis;
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
-});
-afterAll(async () => server?.stop());
+useRedis({}, (started) => ([server, redis] = [started, started.client()]));
 
 async function scanAll(stream: string, group: string, strategy: ScanStrategy, count: number): Promise<{ pages: PendingEntry[][]; cursors: (string | undefined)[] }> {
   const pages: PendingEntry[][] = [];

@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type Redis from 'ioredis';
 import { connect } from '../../src/redis/connection';
 import { runReclaim } from '../../src/reclaim/run';
 import { addEntries, createGroup, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
 import { cliEnv, redisCli, runCli } from '../helpers/operator';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
 import { createConsumer, serverAtLeast } from '../helpers/server-version';
+import { useRedis } from '../helpers/use-redis';
 
 let server: RedisServer;
 let redis: Redis;
@@ -16,9 +17,8 @@ let group: string;
  * A group with dead letters of two reasons (made by a real run), a crashed consumer with an idle
  * backlog, a live consumer, a consumer that never read, and 12 entries not yet delivered.
  */
+useRedis({}, (started) => ([server, redis] = [started, started.client()]));
 beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
   const settings = testSettings(server, { HASH_KEY_FIELD: 'user', MAX_DELIVERIES: '5' });
   ({ streamName: stream, groupName: group } = settings);
   await addEntries(redis, stream, [...[0, 1, 2, 3].map(tweet), ['text', 'no user'], ['text', 'no user either']]);
@@ -36,7 +36,6 @@ beforeAll(async () => {
   await readAsConsumer(redis, stream, group, 'bob', 3);
   await createConsumer(redis, stream, group, 'carol');
 });
-afterAll(async () => server?.stop());
 
 type Row = Record<string, string | number>;
 

@@ -14,11 +14,12 @@ import { describeTarget, type Settings } from '../../src/config/settings';
 import { addEntries, createGroup, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
 import { checkInvariant } from '../helpers/invariant';
 import { runCli } from '../helpers/cli';
-import { useServerUnderTest, type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { useRedis } from '../helpers/use-redis';
 
 let server: ServerUnderTest;
 let redis: TestClient;
-const connections = useServerUnderTest((started) => ([server, redis] = [started, started.client()]));
+const connections = useRedis({ serverUnderTest: true }, (started) => ([server, redis] = [started, started.client()]));
 
 /** A stream key of this test: hash-tagged on a cluster target, so its keys share a slot. */
 const key = (label: string): string => (server.cluster ? `{${uniqueName(label)}}` : uniqueName(label));

@@ -15,11 +15,12 @@ import { selectRecords, replayRecords } from '../../src/ops/dlq';
 import { addEntries, createGroup, readAsConsumer, setPending, testSettings, uniqueName, type Fields } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
 import { checkInvariant } from '../helpers/invariant';
-import { clusterUnderTest, setMaxmemory, snapshotKeys, useServerUnderTest, type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { clusterUnderTest, setMaxmemory, snapshotKeys, type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { useRedis } from '../helpers/use-redis';
 
 let server: ServerUnderTest;
 let redis: TestClient;
-const connections = useServerUnderTest((started) => ([server, redis] = [started, started.client()]));
+const connections = useRedis({ serverUnderTest: true }, (started) => ([server, redis] = [started, started.client()]));
 
 const IDLE_MS = 600_000;
 /** 10,000 fields: far past the ~8,000 values Lua passes to one command. */

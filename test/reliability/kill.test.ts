@@ -11,7 +11,8 @@ import type { RunSummary } from '../../src/reclaim/run-targets';
 import { testSettings, uniqueName } from '../helpers/backlog';
 import { ensureBuilt } from '../helpers/build';
 import { checkInvariant, type Backlog, type InvariantReport } from '../helpers/invariant';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 import { backdateReclaimer, OutputLog, PASSWORD, seedBacklog, seedGroups, seeded, seedFromEnv, spawnCli, type SeededBacklog } from './support';
 
 const ENTRIES = Number(process.env.KILL_ENTRIES || 50_000);
@@ -21,13 +22,11 @@ let server: RedisServer;
 let redis: Redis;
 const log = new OutputLog();
 
+useRedis({ tcp: true, args: ['--requirepass', PASSWORD] }, (started) => ([server, redis] = [started, started.client(PASSWORD)]));
 beforeAll(async () => {
   ensureBuilt();
-  server = await startRedis({ tcp: true, args: ['--requirepass', PASSWORD] });
-  redis = server.client(PASSWORD);
 });
 afterAll(async () => {
-  await server?.stop();
   expect(log.leaks(PASSWORD)).toEqual([]);
 });
 
