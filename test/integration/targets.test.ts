@@ -25,7 +25,7 @@ const connections = useRedis({ serverUnderTest: true }, (started) => ([server, r
 const key = (label: string): string => (server.cluster ? `{${uniqueName(label)}}` : uniqueName(label));
 /**
  * Stream keys of one shard, for the budget tests: there, more targets wait than run at once on a
- * cluster too. (Shards side by side: test/unit/fair-share.test.ts and cluster.test.ts.)
+ * cluster too. (Shards side by side: test/unit/reclaim/fair-share.test.ts and cluster.test.ts.)
  */
 const oneShard = (): ((label: string) => string) => {
   const tag = uniqueName('shard');

@@ -3,12 +3,12 @@
  * coverage from the furthest finished position, scripts in flight, the stop, a failure.
  */
 import { describe, expect, it } from 'vitest';
-import { runFastPath, type FastPathContext, type FastPathOptions } from '../../src/reclaim/fast-path';
-import { zeroCounts, type Counts } from '../../src/reclaim/counts';
-import { compareIds, nextId } from '../../src/reclaim/scan';
-import type { ReclaimPageReply } from '../../src/redis/reclaim-page';
-import { buildKeys } from '../../src/redis/keys';
-import type { RedisClient } from '../../src/redis/client';
+import { runFastPath, type FastPathContext, type FastPathOptions } from '../../../src/reclaim/fast-path';
+import { zeroCounts, type Counts } from '../../../src/reclaim/counts';
+import { compareIds, nextId } from '../../../src/reclaim/scan';
+import type { ReclaimPageReply } from '../../../src/redis/reclaim-page';
+import { buildKeys } from '../../../src/redis/keys';
+import type { RedisClient } from '../../../src/redis/client';
 
 const ctx: FastPathContext = {
   client: {} as RedisClient,

@@ -1,8 +1,8 @@
 /** The Functions app's files agree with each other and with docs/design.md §6: host.json, local settings, budget, scripts. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FUNCTION_TIMEOUT_MS, parseFunctionTimeout, runBudgetMs, TIMEOUT_MARGIN_MS } from '../../functions/budget';
-import { DEFAULTS, loadSettings, SETTING_NAMES } from '../../src/config/settings';
+import { FUNCTION_TIMEOUT_MS, parseFunctionTimeout, runBudgetMs, TIMEOUT_MARGIN_MS } from '../../../functions/budget';
+import { DEFAULTS, loadSettings, SETTING_NAMES } from '../../../src/config/settings';
 
 const json = (file: string): Record<string, unknown> => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
 

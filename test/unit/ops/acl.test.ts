@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { aclKeys, aclRule, aclSetuserCommand, parseRedisVersion, quoteArg, widenedNames, type AclServer, type AclSettings } from '../../src/ops/acl';
-import { globTokens } from '../../src/ops/acl-keys';
-import type { TargetSpec } from '../../src/config/settings';
+import { aclKeys, aclRule, aclSetuserCommand, parseRedisVersion, quoteArg, widenedNames, type AclServer, type AclSettings } from '../../../src/ops/acl';
+import { globTokens } from '../../../src/ops/acl-keys';
+import type { TargetSpec } from '../../../src/config/settings';
 
 const base: AclSettings = { streamName: 'orders', deadLetterStream: 'orders:dlq', hashKeyPrefix: 'orders:', redisCluster: false, deregisterIdleMs: undefined };
 const redis = (major: number, minor: number): AclServer => ({ name: 'redis', version: [major, minor, 0] });

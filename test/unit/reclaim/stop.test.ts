@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stopCondition } from '../../src/reclaim/stop';
+import { stopCondition } from '../../../src/reclaim/stop';
 
 /** A budget of 1 s on a clock the test moves, and a signal it fires. */
 function setup(): { t: { now: number }; abort: AbortController; condition: ReturnType<typeof stopCondition> } {

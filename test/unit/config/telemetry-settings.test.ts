@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadSettings } from '../../src/config/settings';
-import { telemetrySettings } from '../../src/config/telemetry-settings';
+import { loadSettings } from '../../../src/config/settings';
+import { telemetrySettings } from '../../../src/config/telemetry-settings';
 
 describe('telemetry settings', () => {
   it('reads the connection string and the Entra client ID from the authentication string or AZURE_CLIENT_ID', () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildKeys, hashTag } from '../../src/redis/keys';
-import { compareIds, nextId } from '../../src/reclaim/scan';
+import { buildKeys, carriesTagOf, hashTag } from '../../../src/redis/keys';
 
 describe('hashTag', () => {
   it('follows the Redis Cluster rule: first { to the next }, non-empty', () => {
@@ -27,19 +26,19 @@ describe('buildKeys', () => {
   });
 });
 
-describe('nextId', () => {
-  it('is the smallest ID after the given one', () => {
-    expect(nextId('1-0')).toBe('1-1');
-    expect(nextId('1700000000000-41')).toBe('1700000000000-42');
-    expect(nextId('5-18446744073709551615')).toBe('6-0');
+describe('carriesTagOf (the hash-tag rule, once)', () => {
+  it('holds when the key has the stream tag, by the Redis Cluster rule', () => {
+    expect(carriesTagOf('{orders}:dlq', '{orders}')).toBe(true);
+    expect(carriesTagOf('x{orders}y{other}', 'a{orders}')).toBe(true);
+    expect(carriesTagOf(Buffer.from('{orders}:h:'), '{orders}:s')).toBe(true);
   });
-});
 
-describe('compareIds', () => {
-  it('orders stream IDs numerically, not as text', () => {
-    expect(compareIds('9-0', '10-0')).toBeLessThan(0);
-    expect(compareIds('10-2', '10-10')).toBeLessThan(0);
-    expect(compareIds('10-10', '10-10')).toBe(0);
-    expect(compareIds('1700000000001-0', '1700000000000-99')).toBeGreaterThan(0);
+  it('fails on tricky keys: no tag, an empty tag, an unclosed one, another tag, the second braces', () => {
+    expect(carriesTagOf('orders:dlq', 'orders')).toBe(false);
+    expect(carriesTagOf('{}orders', '{}orders')).toBe(false);
+    expect(carriesTagOf('{orders', '{orders')).toBe(false);
+    expect(carriesTagOf('{other}', '{orders}')).toBe(false);
+    expect(carriesTagOf('{}{orders}', '{orders}')).toBe(false);
+    expect(carriesTagOf('h:{', '{o}:s')).toBe(false);
   });
 });

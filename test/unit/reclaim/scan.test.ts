@@ -1,14 +1,16 @@
 /**
- * The 6.0 scan (no XPENDING IDLE, no exclusive ranges), forced on a real server: pages start at
- * the ID after the last one seen, idle is filtered here, and the PEL is covered exactly once.
+ * The PEL scan (src/reclaim/scan.ts): the strategy chosen from the server version, stream-ID
+ * arithmetic, and the 6.0 scan (no XPENDING IDLE, no exclusive ranges) forced on a real server
+ * (useRedis): pages start at the ID after the last one seen, idle is filtered here, and the PEL
+ * is covered exactly once.
  */
 import { describe, expect, it } from 'vitest';
 import type Redis from 'ioredis';
-import { nextId, scanPage, type PendingEntry, type ScanStrategy } from '../../src/reclaim/scan';
-import { addEntries, createGroup, readAsConsumer, testSettings, tweet } from '../helpers/backlog';
-import type { RedisServer } from '../helpers/redis-server';
-import { serverAtLeast } from '../helpers/server-version';
-import { useRedis } from '../helpers/use-redis';
+import { chooseStrategy, compareIds, nextId, scanPage, type PendingEntry, type ScanStrategy } from '../../../src/reclaim/scan';
+import { addEntries, createGroup, readAsConsumer, testSettings, tweet } from '../../helpers/backlog';
+import type { RedisServer } from '../../helpers/redis-server';
+import { serverAtLeast } from '../../helpers/server-version';
+import { useRedis } from '../../helpers/use-redis';
 
 let server: RedisServer;
 let redis: Redis;
@@ -78,5 +80,37 @@ describe('scanPage with the redis6.0 strategy', () => {
 
     await redis.xack(stream, group, ...ids);
     expect(await scanAll(stream, group, 'redis6.0', 10)).toEqual({ pages: [[]], cursors: [undefined] });
+  });
+});
+
+describe('chooseStrategy', () => {
+  it('takes a requested strategy as is', () => {
+    expect(chooseStrategy('redis6.0', { name: 'redis', version: [8, 0, 0] })).toBe('redis6.0');
+  });
+
+  it('auto: from the server version; every Valkey is 7-class', () => {
+    expect(chooseStrategy('auto', { name: 'redis', version: [7, 0, 0] })).toBe('redis7');
+    expect(chooseStrategy('auto', { name: 'redis', version: [8, 2, 1] })).toBe('redis7');
+    expect(chooseStrategy('auto', { name: 'redis', version: [6, 2, 14] })).toBe('redis6.2');
+    expect(chooseStrategy('auto', { name: 'redis', version: [6, 0, 16] })).toBe('redis6.0');
+    expect(chooseStrategy('auto', { name: 'redis', version: [5, 0, 0] })).toBe('redis6.0');
+    expect(chooseStrategy('auto', { name: 'valkey', version: [6, 0, 0] })).toBe('redis7');
+  });
+});
+
+describe('nextId', () => {
+  it('is the smallest ID after the given one', () => {
+    expect(nextId('1-0')).toBe('1-1');
+    expect(nextId('1700000000000-41')).toBe('1700000000000-42');
+    expect(nextId('5-18446744073709551615')).toBe('6-0');
+  });
+});
+
+describe('compareIds', () => {
+  it('orders stream IDs numerically, not as text', () => {
+    expect(compareIds('9-0', '10-0')).toBeLessThan(0);
+    expect(compareIds('10-2', '10-10')).toBeLessThan(0);
+    expect(compareIds('10-10', '10-10')).toBe(0);
+    expect(compareIds('1700000000001-0', '1700000000000-99')).toBeGreaterThan(0);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SettingsError } from '../../src/errors';
-import { CONNECTION_SETTINGS, DEFAULTS, isSingleTarget, loadSettings, SETTING_NAMES, type SettingName } from '../../src/config/settings';
-import { parseDuration } from '../../src/config/duration';
+import { SettingsError } from '../../../src/errors';
+import { CONNECTION_SETTINGS, DEFAULTS, isSingleTarget, loadSettings, SETTING_NAMES, type SettingName } from '../../../src/config/settings';
+import { parseDuration } from '../../../src/config/duration';
 
 const base = { REDIS_HOST: 'cache.example:6380', STREAM_NAME: '{orders}:stream', STREAM_CONSUMER_GROUP_NAME: 'workers' };
 

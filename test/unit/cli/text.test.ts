@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { printable, quoted } from '../../src/cli/text';
+import { printable, quoted } from '../../../src/cli/text';
 
 describe('human output of binary-safe values', () => {
   it('prints valid UTF-8 as is and escapes controls like redis-cli', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLimiter } from '../../src/reclaim/limit';
+import { createLimiter } from '../../../src/reclaim/limit';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import type { RedisClient } from '../../src/redis/connection';
-import { reauthenticate, startTokenRefresh } from '../../src/redis/entra';
-import { refreshDelayMs, retryDelayMs, tokenUsername } from '../../src/redis/entra-token';
-import { fakeJwt, ManualClock, RecordingLogger, ScriptedCredential, until } from '../helpers/fake-entra';
+import type { RedisClient } from '../../../src/redis/connection';
+import { reauthenticate, startTokenRefresh } from '../../../src/redis/entra';
+import { refreshDelayMs, retryDelayMs, tokenUsername } from '../../../src/redis/entra-token';
+import { fakeJwt, ManualClock, RecordingLogger, ScriptedCredential, until } from '../../helpers/fake-entra';
 
 const MIN = 60_000;
 const OID = '6f1c2a9e-0b1d-4c8e-9f3a-2d7b5e4c1a00';

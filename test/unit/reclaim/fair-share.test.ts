@@ -4,7 +4,7 @@
  * one clock on, as targets sharing one process do. No Redis: the scheduling alone.
  */
 import { describe, expect, it } from 'vitest';
-import { shareBudget } from '../../src/reclaim/fair-share';
+import { shareBudget } from '../../../src/reclaim/fair-share';
 
 interface Turn {
   name: string;

@@ -3,9 +3,9 @@
  * Expected fire times are computed by hand from fixed dates.
  */
 import { describe, expect, it } from 'vitest';
-import { SettingsError } from '../../src/errors';
-import { nextRuns, validateSchedule } from '../../src/config/schedule';
-import { loadSettings } from '../../src/config/settings';
+import { SettingsError } from '../../../src/errors';
+import { nextRuns, validateSchedule } from '../../../src/config/schedule';
+import { loadSettings } from '../../../src/config/settings';
 
 const iso = (dates: Date[]): string[] => dates.map((d) => d.toISOString());
 

@@ -3,8 +3,8 @@
  * every worker leaves on the stop, and the run must still end (it used to wait forever).
  */
 import { describe, expect, it } from 'vitest';
-import { pipelinePages } from '../../src/reclaim/pipeline';
-import type { PendingEntry } from '../../src/reclaim/scan';
+import { pipelinePages } from '../../../src/reclaim/pipeline';
+import type { PendingEntry } from '../../../src/reclaim/scan';
 
 const entry = (id: string): PendingEntry => ({ id, consumer: 'crashed', idleMs: 600_000, deliveries: 1 });
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
