@@ -49,7 +49,7 @@ export async function killLoop(o: KillLoopOptions): Promise<KillLoopResult> {
   let progressed = 0;
   let pendingBefore = o.total;
   for (let round = 0; round < o.rounds; round++) {
-    if (Date.now() - started > (o.maxMs ?? 200_000)) throw new Error(`[${o.label}] ${round} of ${o.rounds} rounds took over ${o.maxMs ?? 200_000} ms`);
+    if (Date.now() - started > (o.maxMs ?? 220_000)) throw new Error(`[${o.label}] ${round} of ${o.rounds} rounds took over ${o.maxMs ?? 220_000} ms`);
     const run = o.start();
     // Capped to leave a tenth of the backlog: the random shares may add up to more than it,
     // and a backlog cleared before the last rounds would leave them nothing to interrupt.
