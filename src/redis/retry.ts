@@ -1,7 +1,7 @@
 /**
  * The retry policy for the client (docs/design.md, "Retry policy"): the twin of
  * src/redis/scripts/lib/retry.lua, used where the client decides (the dry run's preview) or
- * builds a copy (src/redis/wide.ts). test/unit/retry.test.ts holds both to the same answers.
+ * builds a copy (src/redis/wide.ts). test/unit/redis/retry.test.ts holds both to the same answers.
  */
 export const RETRY_ORIGIN = 'reclaim.origin';
 export const RETRY_DELIVERIES = 'reclaim.deliveries';

@@ -1,4 +1,8 @@
-/** The built CLI (`bin/stream-reclaimer.js`) as a child process, for tests of its output and exit codes. */
+/**
+ * The built CLI (`bin/stream-reclaimer.js`) as a child process (`runCli`, `spawnCli`), for tests
+ * of its output, exit codes and signals. Its in-process twin is `runCliInProcess`
+ * (cli-in-process.ts), kept apart so these tests don't load the CLI's modules.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 
 /** Where a finished CLI's output is recorded (the secret scans read it). */

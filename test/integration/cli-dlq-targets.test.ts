@@ -3,12 +3,14 @@
  * `STREAM_PATTERN`, a group list or `*`), against a real server: one dead-letter stream is
  * picked with `--stream` or is the shared explicit `DEAD_LETTER_STREAM`; otherwise nothing is touched.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type Redis from 'ioredis';
 import { createGroup, uniqueName, type Fields } from '../helpers/backlog';
 import { DLQ_META } from '../helpers/dlq';
-import { cliEnv, runCli } from '../helpers/operator';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import { runCliInProcess } from '../helpers/cli-in-process';
+import { cliEnv } from '../helpers/operator';
+import type { RedisServer } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 
 let server: RedisServer;
 let redis: Redis;
@@ -29,16 +31,12 @@ const add = async (dlq: string, ...records: Fields[]): Promise<void> => {
 };
 const env = (stream: string, group: string, extra: Record<string, string> = {}): Record<string, string> => cliEnv(server, stream, group, extra);
 const listed = async (args: string[], e: Record<string, string>): Promise<string[]> => {
-  const r = await runCli(['dlq', 'list', '--json', ...args], e);
+  const r = await runCliInProcess(['dlq', 'list', '--json', ...args], e);
   expect(r.code, r.stderr).toBe(0);
   return r.stdout.trim().split('\n').filter(Boolean).map((l) => `${JSON.parse(l).sourceStream}/${JSON.parse(l).group}/${JSON.parse(l).fields[1]}`);
 };
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
-});
-afterAll(async () => server?.stop());
+useRedis({}, (started) => ([server, redis] = [started, started.client()]));
 beforeEach(async () => {
   prefix = uniqueName('ev');
   [a, b] = [`${prefix}:a`, `${prefix}:b`];
@@ -50,7 +48,7 @@ beforeEach(async () => {
 describe('dlq with several streams and no shared DEAD_LETTER_STREAM', () => {
   it('without --stream: exit 2 naming the listed streams, and nothing is touched', async () => {
     for (const command of [['list'], ['replay', '--all'], ['purge', '-y']]) {
-      const r = await runCli(['dlq', ...command], env(`${a}, ${b}`, 'alpha'));
+      const r = await runCliInProcess(['dlq', ...command], env(`${a}, ${b}`, 'alpha'));
       expect([r.code, r.stdout], command.join(' ')).toEqual([2, '']);
       expect(r.stderr).toContain(`\`STREAM_NAME\` names 2 streams (${a}, ${b}), each with its own dead-letter stream`);
       expect(r.stderr).toContain('Expected `--stream <name>` to pick the stream');
@@ -59,7 +57,7 @@ describe('dlq with several streams and no shared DEAD_LETTER_STREAM', () => {
   });
 
   it('without --stream under STREAM_PATTERN: exit 2 naming the pattern', async () => {
-    const r = await runCli(['dlq', 'list'], env('', 'alpha', { STREAM_PATTERN: `${prefix}:*` }));
+    const r = await runCliInProcess(['dlq', 'list'], env('', 'alpha', { STREAM_PATTERN: `${prefix}:*` }));
     expect([r.code, r.stdout]).toEqual([2, '']);
     expect(r.stderr).toContain(`\`STREAM_PATTERN\` \`${prefix}:*\` matches any number of streams`);
   });
@@ -70,16 +68,16 @@ describe('dlq with several streams and no shared DEAD_LETTER_STREAM', () => {
     expect(await listed(['-s', b], env('', '*', { STREAM_PATTERN: `${prefix}:*` }))).toEqual([`${b}/alpha/b1`, `${b}/beta/b2`]);
     // A stream outside the configured ones is fine too (one removed from the list keeps its dead letters).
     expect(await listed(['-s', b], env(a, 'alpha,beta'))).toEqual([`${b}/alpha/b1`, `${b}/beta/b2`]);
-    const both = await runCli(['dlq', 'list', '-s', `${a},${b}`], env(a, 'alpha'));
+    const both = await runCliInProcess(['dlq', 'list', '-s', `${a},${b}`], env(a, 'alpha'));
     expect([both.code, both.stderr]).toEqual([2, `stream-reclaimer: Expected \`--stream\` to be one stream name, got \`${a},${b}\`\n`]);
   });
 
   it('replay and purge with --stream act on that stream only', async () => {
     const e = env(`${a},${b}`, '*');
-    const replay = await runCli(['dlq', 'replay', '--all', '-s', a, '--json'], e);
+    const replay = await runCliInProcess(['dlq', 'replay', '--all', '-s', a, '--json'], e);
     expect(replay.code, replay.stderr).toBe(0);
     expect(JSON.parse(replay.stdout).replayed).toHaveLength(1);
-    const purge = await runCli(['dlq', 'purge', '-y', '-s', b, '--json'], e);
+    const purge = await runCliInProcess(['dlq', 'purge', '-y', '-s', b, '--json'], e);
     expect(JSON.parse(purge.stdout)).toMatchObject({ deadLetterStream: `${b}:dlq`, deleted: 2 });
     expect([await redis.xlen(a), await redis.xlen(`${a}:dlq`), await redis.xlen(b), await redis.xlen(`${b}:dlq`)]).toEqual([1, 0, 0, 0]);
   });
@@ -92,17 +90,17 @@ describe('dlq with a shared DEAD_LETTER_STREAM', () => {
     const e = env(`${a},${b}`, '*', { DEAD_LETTER_STREAM: shared });
     expect(await listed([], e)).toEqual([`${a}/alpha/a2`, `${b}/beta/b3`]);
     expect(await listed([], env('', '*', { STREAM_PATTERN: `${prefix}:[ab]`, DEAD_LETTER_STREAM: shared }))).toHaveLength(2);
-    const r = await runCli(['dlq', 'replay', '--all', '--json'], e);
+    const r = await runCliInProcess(['dlq', 'replay', '--all', '--json'], e);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).replayed.map((x: { sourceStream: string }) => x.sourceStream)).toEqual([a, b]);
     expect([await redis.xlen(a), await redis.xlen(b), await redis.xlen(shared)]).toEqual([1, 1, 0]);
   });
 
   it('when neither any listed stream nor the shared dead-letter stream exists: exit 1 naming them', async () => {
-    const r = await runCli(['dlq', 'list'], env(`${prefix}:x,${prefix}:y`, '*', { DEAD_LETTER_STREAM: `${prefix}:dead` }));
+    const r = await runCliInProcess(['dlq', 'list'], env(`${prefix}:x,${prefix}:y`, '*', { DEAD_LETTER_STREAM: `${prefix}:dead` }));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`None of the streams \`${prefix}:x\`, \`${prefix}:y\` nor their dead-letter stream \`${prefix}:dead\` exists`);
-    const one = await runCli(['dlq', 'list'], env(`${a},${prefix}:y`, '*', { DEAD_LETTER_STREAM: `${prefix}:dead` }));
+    const one = await runCliInProcess(['dlq', 'list'], env(`${a},${prefix}:y`, '*', { DEAD_LETTER_STREAM: `${prefix}:dead` }));
     expect([one.code, one.stdout]).toEqual([0, `no dead-letter records in ${prefix}:dead\n`]);
   });
 });
@@ -115,7 +113,7 @@ describe('dlq with a group list or *', () => {
     expect(await listed(['-s', b], env(a, ''))).toHaveLength(3);
     expect(await listed(['-s', b, '-g', 'gamma'], env(a, 'alpha,beta'))).toEqual([`${b}/gamma/b4`]);
     expect(await listed(['-s', b, '--all-groups'], env(a, 'alpha,beta'))).toHaveLength(3);
-    const none = await runCli(['dlq', 'purge', '-s', b], env(a, 'delta,epsilon'));
+    const none = await runCliInProcess(['dlq', 'purge', '-s', b], env(a, 'delta,epsilon'));
     expect([none.code, none.stderr]).toEqual([0, `nothing to purge in ${b}:dlq (groups delta, epsilon)\n`]);
   });
 });

@@ -6,13 +6,14 @@
  * the signal; then the server resumes.
  */
 import type Redis from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { formatSummary } from '../../src/cli/run';
 import type { Summary } from '../../src/reclaim/run';
 import { addEntries, createGroup, pendingOf, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
 import { ensureBuilt } from '../helpers/build';
 import { runCli, spawnCli } from '../helpers/cli';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 
 /** Far more than the pages in flight when the signal lands (3 scripts of 10). */
 const ENTRIES = 20_000;
@@ -20,12 +21,10 @@ const ENTRIES = 20_000;
 let server: RedisServer;
 let redis: Redis;
 
+useRedis({}, (started) => ([server, redis] = [started, started.client()]));
 beforeAll(async () => {
   ensureBuilt();
-  server = await startRedis();
-  redis = server.client();
 });
-afterAll(async () => server?.stop());
 
 async function backlog(): Promise<Record<string, string>> {
   const stream = uniqueName('s');

@@ -6,21 +6,20 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addEntries, createGroup, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
 import { ensureBuilt } from '../helpers/build';
 import { runCli } from '../helpers/cli';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 
 const PASSWORD = 'op-Secret-9f2';
 let open: RedisServer;
 let locked: RedisServer;
 
-beforeAll(async () => {
-  ensureBuilt();
-  [open, locked] = await Promise.all([startRedis({ tcp: true }), startRedis({ tcp: true, args: ['--requirepass', PASSWORD] })]);
-});
-afterAll(async () => Promise.all([open?.stop(), locked?.stop()]));
+useRedis({ tcp: true }, (started) => (open = started));
+useRedis({ tcp: true, args: ['--requirepass', PASSWORD] }, (started) => (locked = started));
+beforeAll(() => ensureBuilt());
 
 const at = (server: RedisServer, extra: Record<string, string> = {}): Record<string, string> => ({
   REDIS_HOST: `127.0.0.1:${server.port}`,

@@ -7,17 +7,18 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addEntries, createGroup, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
 import { ensureBuilt } from '../helpers/build';
-import { runCli, type CliResult } from '../helpers/cli';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import { runCli } from '../helpers/cli';
+import type { RedisServer } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 
 let server: RedisServer;
 let collector: Server;
 let endpoint: string;
 const received: { path: string; body: string }[] = [];
 
+useRedis({}, (started) => (server = started));
 beforeAll(async () => {
   ensureBuilt();
-  server = await startRedis();
   collector = createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
@@ -31,10 +32,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise((resolve) => collector?.close(resolve));
-  await server?.stop();
 });
 
-const cli = (args: string[], env: Record<string, string>): Promise<CliResult> => runCli(args, env);
 
 async function backlog(): Promise<Record<string, string>> {
   const stream = uniqueName('s');
@@ -55,7 +54,7 @@ describe('OTLP export from the CLI', () => {
   ])('with %s: the run span and the metrics reach the collector before exit', async (_label, how) => {
     const base = await backlog();
     const { args, env } = how(base);
-    const r = await cli(args, env);
+    const r = await runCli(args, env);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ processed: 25 });
     const stream = base.STREAM_NAME as string;
@@ -70,7 +69,7 @@ describe('OTLP export from the CLI', () => {
   });
 
   it('a malformed endpoint is a usage error (exit 2) before anything runs', async () => {
-    const r = await cli(['run', '--otlp', 'not a url'], await backlog());
+    const r = await runCli(['run', '--otlp', 'not a url'], await backlog());
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--otlp/);
   });

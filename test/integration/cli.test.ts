@@ -1,20 +1,19 @@
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addEntries, createGroup, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
-import { freePort, startRedis, type RedisServer } from '../helpers/redis-server';
+import { freePort, type RedisServer } from '../helpers/redis-server';
 import { ensureBuilt } from '../helpers/build';
-import { runCli, type CliResult } from '../helpers/cli';
+import { runCli } from '../helpers/cli';
+import { useRedis } from '../helpers/use-redis';
 
 const PASSWORD = 'pa55-Secret-value';
 let server: RedisServer;
 
+useRedis({ tcp: true, args: ['--requirepass', PASSWORD] }, (started) => (server = started));
 beforeAll(async () => {
   ensureBuilt();
-  server = await startRedis({ tcp: true, args: ['--requirepass', PASSWORD] });
 });
-afterAll(async () => server?.stop());
 
-const cli = (args: string[], env: Record<string, string>): Promise<CliResult> => runCli(args, env);
 
 const target = (): Record<string, string> => ({
   REDIS_HOST: `127.0.0.1:${server.port}`,
@@ -33,7 +32,7 @@ describe('stream-reclaimer run', () => {
     await createGroup(redis, stream, group);
     await readAsConsumer(redis, stream, group, 'crashed', 30, { idleMs: 600_000 });
 
-    const r = await cli(['run', '--json'], { ...target(), STREAM_NAME: stream, STREAM_CONSUMER_GROUP_NAME: group });
+    const r = await runCli(['run', '--json'], { ...target(), STREAM_NAME: stream, STREAM_CONSUMER_GROUP_NAME: group });
 
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
@@ -46,7 +45,7 @@ describe('stream-reclaimer run', () => {
   });
 
   it('exits 2 listing every settings problem at once', async () => {
-    const r = await cli(['run'], { MIN_IDLE_TIME_SEC: '-5', MAX_DELIVERIES: 'ten', REDIS_AUTH: 'ldap', REDIS_PASSWORD: PASSWORD });
+    const r = await runCli(['run'], { MIN_IDLE_TIME_SEC: '-5', MAX_DELIVERIES: 'ten', REDIS_AUTH: 'ldap', REDIS_PASSWORD: PASSWORD });
     expect(r.code).toBe(2);
     for (const name of ['REDIS_HOST', 'STREAM_NAME', 'STREAM_CONSUMER_GROUP_NAME', 'MIN_IDLE_TIME_SEC', 'MAX_DELIVERIES', 'REDIS_AUTH']) {
       expect(r.stderr).toContain(`\`${name}\``);
@@ -59,19 +58,19 @@ describe('stream-reclaimer run', () => {
   it.each([['STREAM_NAME'], ['STREAM_CONSUMER_GROUP_NAME'], ['REDIS_HOST']])('exits 2 when %s is missing', async (name) => {
     const env: Record<string, string> = { ...target(), STREAM_NAME: 's', STREAM_CONSUMER_GROUP_NAME: 'g' };
     delete env[name];
-    const r = await cli(['run', '--json'], env);
+    const r = await runCli(['run', '--json'], env);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`Expected \`${name}\` to be set`);
     expect(r.stdout).toBe('');
   });
 
   it('exits 2 on an unknown flag', async () => {
-    expect((await cli(['run', '--frobnicate'], target())).code).toBe(2);
+    expect((await runCli(['run', '--frobnicate'], target())).code).toBe(2);
   });
 
   it('exits 1 within seconds on a wrong password, naming the host, never the password', async () => {
     const wrong = 'wr0ng-Secret-value';
-    const r = await cli(['run'], { ...target(), REDIS_PASSWORD: wrong, STREAM_NAME: 's', STREAM_CONSUMER_GROUP_NAME: 'g' });
+    const r = await runCli(['run'], { ...target(), REDIS_PASSWORD: wrong, STREAM_NAME: 's', STREAM_CONSUMER_GROUP_NAME: 'g' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`127.0.0.1:${server.port}`);
     expect(r.stderr).toMatch(/WRONGPASS|refused the credentials/);
@@ -81,14 +80,14 @@ describe('stream-reclaimer run', () => {
 
   it('exits 1 within seconds when the host is unreachable', async () => {
     const port = await freePort();
-    const r = await cli(['run'], { REDIS_HOST: `127.0.0.1:${port}`, REDIS_TLS: 'false', STREAM_NAME: 's', STREAM_CONSUMER_GROUP_NAME: 'g' });
+    const r = await runCli(['run'], { REDIS_HOST: `127.0.0.1:${port}`, REDIS_TLS: 'false', STREAM_NAME: 's', STREAM_CONSUMER_GROUP_NAME: 'g' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`Cannot reach Redis at 127.0.0.1:${port}`);
     expect(r.ms).toBeLessThan(15_000);
   });
 
   it('exits 1 naming the stream, and the setting to check, when the stream does not exist', async () => {
-    const r = await cli(['run'], { ...target(), STREAM_NAME: 'nostream', STREAM_CONSUMER_GROUP_NAME: 'nogroup' });
+    const r = await runCli(['run'], { ...target(), STREAM_NAME: 'nostream', STREAM_CONSUMER_GROUP_NAME: 'nogroup' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Stream `nostream` does not exist');
     expect(r.stderr).toContain('`STREAM_NAME`');

@@ -1,9 +1,9 @@
 /**
- * Redis Cluster specifics (always on a local 3-master cluster, whatever TEST_TARGET says):
+ * Redis Cluster specifics (always on a local 3-master cluster, whatever TEST_SERVER says):
  * streams in different slots, a slot moved while a run works on it, and keys without a common
- * hash tag (the at-least-once path). The core suite also runs on a cluster (TEST_TARGET=cluster).
+ * hash tag (the at-least-once path). The core suite also runs on a cluster (TEST_SERVER=cluster).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Cluster } from 'ioredis';
 import type { RedisClient } from '../../src/redis/connection';
 import { buildKeys } from '../../src/redis/keys';
@@ -15,22 +15,14 @@ import type { Settings } from '../../src/config/settings';
 import type { Logger } from '../../src/telemetry/logger';
 import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
-import { startCluster, type RedisCluster } from '../helpers/redis-cluster';
+import type { RedisCluster } from '../helpers/redis-cluster';
 import { expectedCounts, seedMixed } from '../helpers/scenario';
-import { trackConnections } from '../helpers/connections';
+import { useRedis } from '../helpers/use-redis';
 
 let cluster: RedisCluster;
 let redis: Cluster;
-const connections = trackConnections();
 
-beforeAll(async () => {
-  cluster = await startCluster();
-  redis = cluster.client();
-});
-afterAll(async () => {
-  connections.closeAll();
-  await cluster?.stop();
-});
+const connections = useRedis({ cluster: {} }, (started) => ([cluster, redis] = [started, started.client()]));
 
 async function setup(env: Record<string, string>): Promise<{ settings: Settings; client: RedisClient }> {
   const settings = testSettings({ host: cluster.host, port: cluster.port, cluster: true }, env);

@@ -6,21 +6,20 @@ import { deregisterIdleConsumers, listConsumers, type DeregisterSettings } from 
 import { deleteIdleConsumer } from '../../src/redis/scripts';
 import { addEntries, createGroup, readAsConsumer, setPending, testSettings, tweet, uniqueName } from '../helpers/backlog';
 import { redisCli } from '../helpers/operator';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
 import { createConsumer } from '../helpers/server-version';
+import { useRedis } from '../helpers/use-redis';
 
 let server: RedisServer;
 let redis: Redis;
 let client: RedisClient;
 
+useRedis({}, (started) => ([server, redis] = [started, started.client()]));
 beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
   client = await connect(testSettings(server));
 });
 afterAll(async () => {
   client?.disconnect();
-  await server?.stop();
 });
 
 const OWN = 'reclaimer';

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import Redis, { Cluster } from 'ioredis';
 import { connect } from '../../src/redis/connection';
 import { replayRecords, type DeadLetterRecord } from '../../src/ops/dlq';
 import { KeySlotError } from '../../src/errors';
 import { runReclaim } from '../../src/reclaim/run';
 import { addEntries, createGroup, readAsConsumer, testSettings, uniqueName, type Fields } from '../helpers/backlog';
-import { cliEnv, redisCli, runCli } from '../helpers/operator';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import { runCliInProcess } from '../helpers/cli-in-process';
+import { cliEnv, redisCli } from '../helpers/operator';
+import type { RedisServer } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 
 let server: RedisServer;
 let redis: Redis;
@@ -29,9 +31,8 @@ const ORIGINALS: Fields[] = [
 const asBuffers = (fields: Fields): Buffer[] => fields.map((f) => (typeof f === 'string' ? Buffer.from(f) : f));
 const decode = (v: string | { base64: string }): Buffer => (typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v.base64, 'base64'));
 
+useRedis({}, (started) => ([server, redis] = [started, started.client()]));
 beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
   const settings = testSettings(server, { MAX_DELIVERIES: '5' });
   ({ streamName: stream, groupName: group, deadLetterStream: dlq } = settings);
   originalIds = await addEntries(redis, stream, ORIGINALS);
@@ -44,13 +45,12 @@ beforeAll(async () => {
     client.disconnect();
   }
 });
-afterAll(async () => server?.stop());
 
 const env = (): Record<string, string> => cliEnv(server, stream, group);
 
 describe('dlq list', () => {
   it('--json prints one object per record, matching redis-cli XRANGE, original fields exact', async () => {
-    const r = await runCli(['dlq', 'list', '--json'], env());
+    const r = await runCliInProcess(['dlq', 'list', '--json'], env());
     expect(r).toMatchObject({ code: 0, stderr: '' });
     const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     const reference = redisCli(server, 'XRANGE', dlq, '-', '+') as [string, unknown[]][];
@@ -64,10 +64,10 @@ describe('dlq list', () => {
   });
 
   it('--count and --reason select records; the human form is a table', async () => {
-    const two = await runCli(['dlq', 'list', '--json', '--count', '2'], env());
+    const two = await runCliInProcess(['dlq', 'list', '--json', '--count', '2'], env());
     expect(two.stdout.trim().split('\n').map((l) => JSON.parse(l).sourceId)).toEqual(originalIds.slice(0, 2));
-    expect((await runCli(['dlq', 'list', '--json', '--reason', 'processing-error'], env())).stdout).toBe('');
-    const human = await runCli(['dlq', 'list'], env());
+    expect((await runCliInProcess(['dlq', 'list', '--json', '--reason', 'processing-error'], env())).stdout).toBe('');
+    const human = await runCliInProcess(['dlq', 'list'], env());
     expect(human.stdout).toMatch(/ID\s+GROUP\s+SOURCE\s+REASON\s+DELIVERIES/);
     expect(human.stdout.trim().split('\n')).toHaveLength(1 + ORIGINALS.length);
   });
@@ -75,13 +75,13 @@ describe('dlq list', () => {
 
 describe('dlq replay', () => {
   it('needs exactly one of --count, --id, --all (exit 2)', async () => {
-    expect((await runCli(['dlq', 'replay'], env())).code).toBe(2);
-    expect((await runCli(['dlq', 'replay', '--all', '--count', '1'], env())).code).toBe(2);
+    expect((await runCliInProcess(['dlq', 'replay'], env())).code).toBe(2);
+    expect((await runCliInProcess(['dlq', 'replay', '--all', '--count', '1'], env())).code).toBe(2);
   });
 
   it('--dry-run changes nothing', async () => {
     const before = [redisCli(server, 'XLEN', dlq), redisCli(server, 'XLEN', stream)];
-    const r = await runCli(['dlq', 'replay', '--all', '--dry-run', '--json'], env());
+    const r = await runCliInProcess(['dlq', 'replay', '--all', '--dry-run', '--json'], env());
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).wouldReplay).toHaveLength(ORIGINALS.length);
     expect([redisCli(server, 'XLEN', dlq), redisCli(server, 'XLEN', stream)]).toEqual(before);
@@ -89,11 +89,11 @@ describe('dlq replay', () => {
 
   it('round trip: the source stream receives exactly the original fields; the records are gone', async () => {
     const [firstRecord] = redisCli(server, 'XRANGE', dlq, '-', '+', 'COUNT', '1') as [string, unknown][];
-    const one = await runCli(['dlq', 'replay', '--id', firstRecord?.[0] as string, '1-1', '--json'], env());
+    const one = await runCliInProcess(['dlq', 'replay', '--id', firstRecord?.[0] as string, '1-1', '--json'], env());
     expect(one.code).toBe(1); // 1-1 is not a record: named on stderr
     expect(one.stderr).toContain('`1-1` is not a dead-letter record');
     expect(JSON.parse(one.stdout).replayed).toHaveLength(1);
-    const rest = await runCli(['dlq', 'replay', '--all'], env());
+    const rest = await runCliInProcess(['dlq', 'replay', '--all'], env());
     expect(rest.code).toBe(0);
     expect(rest.stdout).toContain(`replayed ${ORIGINALS.length - 1} record(s)`);
 
@@ -132,7 +132,7 @@ describe('dlq purge', () => {
   });
 
   it('without --yes refuses with exit 2, says what would be deleted, deletes nothing', async () => {
-    const r = await runCli(['dlq', 'purge', '--older-than', '7d'], purgeEnv());
+    const r = await runCliInProcess(['dlq', 'purge', '--older-than', '7d'], purgeEnv());
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`would delete 2 record(s) of ${purgeStream}:dlq`);
     expect(r.stderr).toContain('--yes');
@@ -140,17 +140,17 @@ describe('dlq purge', () => {
   });
 
   it('--older-than deletes only older records; without it, every record', async () => {
-    const old = await runCli(['dlq', 'purge', '--older-than', '7d', '--yes', '--json'], purgeEnv());
+    const old = await runCliInProcess(['dlq', 'purge', '--older-than', '7d', '--yes', '--json'], purgeEnv());
     expect(old.code).toBe(0);
     expect(JSON.parse(old.stdout).deleted).toBe(2);
     expect((redisCli(server, 'XRANGE', `${purgeStream}:dlq`, '-', '+') as unknown[]).length).toBe(3);
-    const all = await runCli(['dlq', 'purge', '--yes'], purgeEnv());
+    const all = await runCliInProcess(['dlq', 'purge', '--yes'], purgeEnv());
     expect(all.stdout).toContain('deleted 3 record(s)');
     expect(redisCli(server, 'XLEN', `${purgeStream}:dlq`)).toBe(0);
   });
 
   it('rejects a malformed duration with exit 2', async () => {
-    const r = await runCli(['dlq', 'purge', '--older-than', 'a week', '--yes'], purgeEnv());
+    const r = await runCliInProcess(['dlq', 'purge', '--older-than', 'a week', '--yes'], purgeEnv());
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('`7d`');
   });

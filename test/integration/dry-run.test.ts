@@ -1,21 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { connect, type RedisClient } from '../../src/redis/connection';
 import { runReclaim } from '../../src/reclaim/run';
 import { testSettings } from '../helpers/backlog';
-import { snapshotKeys, startTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { snapshotKeys, type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
 import { expectedCounts, seedMixed } from '../helpers/scenario';
+import { useRedis } from '../helpers/use-redis';
 
-let server: TestTarget;
+let server: ServerUnderTest;
 let redis: TestClient;
 let client: RedisClient | undefined;
 
-beforeAll(async () => {
-  server = await startTarget();
-  redis = server.client();
-});
+useRedis({ serverUnderTest: true }, (started) => ([server, redis] = [started, started.client()]));
 afterAll(async () => {
   client?.disconnect();
-  await server?.stop();
 });
 
 const snapshot = (): Promise<Map<string, string>> => snapshotKeys(redis);

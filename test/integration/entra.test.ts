@@ -10,9 +10,9 @@ import { connectWithEntra } from '../../src/redis/connection';
 import { RedisAuthError } from '../../src/errors';
 import { testSettings } from '../helpers/backlog';
 import { fakeJwt, ManualClock, RecordingLogger, ScriptedCredential, until } from '../helpers/fake-entra';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
-import { trackConnections } from '../helpers/connections';
+import type { RedisServer } from '../helpers/redis-server';
 import { serverAtLeast } from '../helpers/server-version';
+import { useRedis } from '../helpers/use-redis';
 
 const MIN = 60_000;
 const OID = '3d2f1a0b-7c6e-4b5a-9d8c-1e2f3a4b5c6d';
@@ -20,10 +20,9 @@ const LIMITS: ConnectionLimits = { connectTimeoutMs: 2_000, commandTimeoutMs: 5_
 
 let server: RedisServer;
 let admin: Redis;
-const connections = trackConnections();
 
+const connections = useRedis({}, (started) => (server = started));
 beforeAll(async () => {
-  server = await startRedis();
   const setup = server.client();
   // Channel rules (`&*`) exist from 6.2; before, every user may use every channel.
   const channels = serverAtLeast(6, 2) ? ['&*'] : [];
@@ -35,9 +34,7 @@ beforeAll(async () => {
   admin = new Redis({ path: server.host, username: 'admin', password: 'admin-pw', maxRetriesPerRequest: 1 });
 });
 afterAll(async () => {
-  connections.closeAll();
   admin?.disconnect();
-  await server?.stop();
 });
 
 let serial = 0;

@@ -11,11 +11,12 @@ import { runReclaim } from '../../src/reclaim/run';
 import { compareIds } from '../../src/reclaim/scan';
 import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
-import { clusterTarget, useTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { clusterUnderTest, type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { useRedis } from '../helpers/use-redis';
 
-let server: TestTarget;
+let server: ServerUnderTest;
 let redis: TestClient;
-const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
+const connections = useRedis({ serverUnderTest: true }, (started) => ([server, redis] = [started, started.client()]));
 
 const BIG = ['9007199254740991', '9007199254740993', '9223372036854775807'];
 
@@ -136,9 +137,9 @@ describe.each([
   });
 });
 
-// The split path exists only on a cluster (TEST_TARGET=cluster, as .ci/run runs this file):
+// The split path exists only on a cluster (TEST_SERVER=cluster, as .ci/run runs this file):
 // skipped on a single server, where every key is in one place.
-describe.skipIf(!clusterTarget())('split path (a cluster, keys without one hash tag)', () => {
+describe.skipIf(!clusterUnderTest())('split path (a cluster, keys without one hash tag)', () => {
   it('records 2^53 - 1, 2^53 + 1 and 2^63 - 1 exactly, each once', async () => {
     const settings = testSettings(server, { STREAM_NAME: uniqueName('plain'), MAX_DELIVERIES: '5' });
     const { streamName: stream, groupName: group } = settings;

@@ -15,7 +15,8 @@ import { loadFunctionsApp, type FunctionsApp } from '../../src/local/worker-stan
 import type { Summary } from '../../src/reclaim/run';
 import { addEntries, createGroup, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
 import { startIngestion, type Ingestion } from '../helpers/ingestion';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 
 const main = resolve(JSON.parse(readFileSync('package.json', 'utf8')).main as string);
 let server: RedisServer;
@@ -26,9 +27,9 @@ const group = uniqueName('group');
 /** Called on each log line of the app (set by a test to act at a point of the run). */
 let onLog: (message: string) => void = () => undefined;
 
+useRedis({}, (started) => (server = started));
 beforeAll(async () => {
   if (!existsSync(main)) execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
-  server = await startRedis();
   ingestion = await startIngestion();
   await createGroup(server.client(), stream, group);
   provideAppSettings({
@@ -44,7 +45,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.terminate();
   await ingestion?.close();
-  await server?.stop();
 });
 
 /** An idle backlog of `n` entries of a crashed consumer in the app's stream. */

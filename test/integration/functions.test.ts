@@ -12,7 +12,8 @@ import { provideAppSettings } from '../../src/local/functions-app';
 import { loadFunctionsApp, type CapturedLog, type FunctionsApp } from '../../src/local/worker-standin';
 import type { Summary } from '../../src/reclaim/run';
 import { addEntries, createGroup, pendingOf, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
-import { freePort, startRedis, type RedisServer } from '../helpers/redis-server';
+import { freePort, type RedisServer } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 
 /** Every function the app registers; a new function file adds its name here. */
 const EXPECTED_FUNCTIONS = ['reclaim', ...(existsSync('functions/status.ts') ? ['status'] : [])];
@@ -23,17 +24,16 @@ let server: RedisServer;
 let redis: Redis;
 const apps: FunctionsApp[] = [];
 
+useRedis({ args: ['--requirepass', PASSWORD] }, (started) => (server = started));
 beforeAll(async () => {
   // CI builds before testing; a bare `vitest run` builds here.
   if (!existsSync(main)) execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
-  server = await startRedis({ args: ['--requirepass', PASSWORD] });
   redis = new Redis({ path: server.host, password: PASSWORD, maxRetriesPerRequest: 1 });
 });
 afterEach(() => vi.restoreAllMocks());
 afterAll(async () => {
   for (const app of apps) await app.terminate();
   redis?.disconnect();
-  await server?.stop();
 });
 
 /** A fresh worker process's view: app settings in the environment, then the built app loaded. */

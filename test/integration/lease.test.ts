@@ -1,5 +1,5 @@
 /**
- * renewLease on a real server (one server, or a 3-master cluster with TEST_TARGET=cluster): only
+ * renewLease on a real server (one server, or a 3-master cluster with TEST_SERVER=cluster): only
  * the consumer's own, still-existing pending entries are renewed, their delivery count kept;
  * everything else is left exactly as it was. Idle times are set with XCLAIM … IDLE, never slept.
  */
@@ -9,10 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { LeaseArgumentError, MissingGroupError, MissingStreamError, WrongTypeError } from '../../src/errors';
 import { renewLease } from '../../src/redis/lease';
 import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, tweet, uniqueName } from '../helpers/backlog';
-import { setMaxmemory, useTarget, type TestClient } from '../helpers/target';
+import { setMaxmemory, type TestClient } from '../helpers/server-under-test';
+import { useRedis } from '../helpers/use-redis';
 
 let redis: TestClient;
-useTarget((started) => (redis = started.client()));
+useRedis({ serverUnderTest: true }, (started) => (redis = started.client()));
 
 const LONG_IDLE = 600_000;
 type Row = [string, string, number, number];
@@ -105,7 +106,7 @@ describe('renewLease', () => {
     for (const [, owner, idle, count] of await pendingOf(redis, stream, group)) expect([owner, idle < LONG_IDLE / 2, count]).toEqual(['worker', true, 2]);
   });
 
-  it.skipIf(process.env.TEST_TARGET === 'cluster')('runs as a consumer user with only the rights docs/operations.md lists, nothing else denied', async () => {
+  it.skipIf(process.env.TEST_SERVER === 'cluster')('runs as a consumer user with only the rights docs/operations.md lists, nothing else denied', async () => {
     const { stream, group, ids } = await seed(3);
     const [user, password] = [uniqueName('consumer'), uniqueName('pw')];
     const admin = redis as Redis;

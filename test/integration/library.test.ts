@@ -10,19 +10,19 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addEntries, createGroup, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 
 let server: RedisServer;
 const app = mkdtempSync(join(tmpdir(), 'embedding-app-'));
 
+useRedis({}, (started) => (server = started));
 beforeAll(async () => {
-  server = await startRedis();
   mkdirSync(join(app, 'node_modules'));
   symlinkSync(resolve('.'), join(app, 'node_modules', 'stream-reclaimer'), 'dir');
 });
 afterAll(async () => {
   rmSync(app, { recursive: true, force: true });
-  await server?.stop();
 });
 
 const PROGRAM = `

@@ -19,7 +19,8 @@ import { CORE_MODULE, loadFunctionsApp, type FunctionsApp } from '../../src/loca
 import type { Summary } from '../../src/reclaim/run';
 import { addEntries, createGroup, pendingOf, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
 import { startIngestion, type Ingestion } from '../helpers/ingestion';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 
 const repoPackage = JSON.parse(readFileSync('package.json', 'utf8')) as { main: string };
 /** Entry name → bytes, as the zip holds them. */
@@ -37,21 +38,19 @@ let redis: Redis;
 let ingestion: Ingestion;
 let app: FunctionsApp | undefined;
 
+useRedis({}, (started) => ([server, redis] = [started, started.client()]));
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'deploy-zip-'));
   for (const [name, data] of Object.entries(entries)) {
     mkdirSync(dirname(join(root, name)), { recursive: true });
     writeFileSync(join(root, name), data);
   }
-  server = await startRedis();
-  redis = server.client();
   ingestion = await startIngestion();
 });
 afterAll(async () => {
   await app?.terminate();
   redis?.disconnect();
   await ingestion?.close();
-  await server?.stop();
   if (root) rmSync(root, { recursive: true, force: true });
 });
 

@@ -12,11 +12,12 @@ import { runReclaim } from '../../src/reclaim/run';
 import { nextId } from '../../src/reclaim/scan';
 import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, testSettings, tweet } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
-import { snapshotKeys, useTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { snapshotKeys, type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { useRedis } from '../helpers/use-redis';
 
-let server: TestTarget;
+let server: ServerUnderTest;
 let redis: TestClient;
-const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
+const connections = useRedis({ serverUnderTest: true }, (started) => ([server, redis] = [started, started.client()]));
 
 const pairs = (fields: readonly (string | Buffer)[]): Record<string, string> => {
   const out: Record<string, string> = {};

@@ -7,12 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { collectStats } from '../../src/ops/stats';
 import { runReclaim } from '../../src/reclaim/run';
 import { addEntries, createGroup, readAsConsumer, setPending, testSettings, tweet } from '../helpers/backlog';
-import { snapshotKeys, useTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { snapshotKeys, type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { useRedis } from '../helpers/use-redis';
 import { formatStats } from '../../src/cli/stats';
 
-let server: TestTarget;
+let server: ServerUnderTest;
 let redis: TestClient;
-const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
+const connections = useRedis({ serverUnderTest: true }, (started) => ([server, redis] = [started, started.client()]));
 
 /** 2 due (d=1 at 60 s, d=2 at 120 s), 2 deferred (d=2 at 100 s; d=1 with 2 earlier copies at 200 s < 240 s), 1 over the limit, 1 fresh. */
 async function backlog(env: Record<string, string>) {

@@ -8,12 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { runReclaim } from '../../src/reclaim/run';
 import { addEntries, createGroup, readAsConsumer, setPending, testSettings, tweet } from '../helpers/backlog';
 import { installTestTelemetry } from '../helpers/otel';
-import { useTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { useRedis } from '../helpers/use-redis';
 
 const telemetry = installTestTelemetry();
-let server: TestTarget;
+let server: ServerUnderTest;
 let redis: TestClient;
-const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
+const connections = useRedis({ serverUnderTest: true }, (started) => ([server, redis] = [started, started.client()]));
 
 describe.each([true, false])('requeue with backoff (fast path: %s)', (fastPath) => {
   it('shows the action, the ceiling, requeued and deferred on the run span and as message outcomes', async () => {

@@ -4,12 +4,13 @@ import { runReclaim } from '../../src/reclaim/run';
 import type { Settings } from '../../src/config/settings';
 import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, tweet, type Fields } from '../helpers/backlog';
 import { DLQ_META, readDeadLetters } from '../helpers/dlq';
-import { useTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { useRedis } from '../helpers/use-redis';
 import { createConsumer } from '../helpers/server-version';
 
-let server: TestTarget;
+let server: ServerUnderTest;
 let redis: TestClient;
-const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
+const connections = useRedis({ serverUnderTest: true }, (started) => ([server, redis] = [started, started.client()]));
 
 async function setup(env: Record<string, string> = {}): Promise<{ settings: Settings; client: RedisClient }> {
   const settings = testSettings(server, env);

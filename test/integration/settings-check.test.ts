@@ -9,7 +9,7 @@
 import type { HttpRequest, InvocationContext, Timer } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addEntries, createGroup, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
-import { runCli } from '../helpers/operator';
+import { runCliInProcess } from '../helpers/cli-in-process';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
 
 let server: RedisServer;
@@ -37,7 +37,7 @@ describe('a malformed STREAM_PATTERN', () => {
   it('every command that reads it exits 2 naming the pattern and what is wrong, before connecting', async () => {
     // Port 1 answers nothing: a command that connected would fail with exit 1, not 2.
     for (const args of [['run'], ['run', '--json'], ['stats'], ['dlq', 'list'], ['acl'], ['watch']]) {
-      const result = await runCli(args, env({ REDIS_HOST: '127.0.0.1:1', STREAM_PATTERN: 'orders[0-9' }));
+      const result = await runCliInProcess(args, env({ REDIS_HOST: '127.0.0.1:1', STREAM_PATTERN: 'orders[0-9' }));
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(2);
       expect(result.stderr).toContain('Expected `STREAM_PATTERN` to be a Redis glob such as `events:*`, got `orders[0-9` (the `[` at position 7 is never closed by `]`');
       expect(result.stdout).toBe('');
@@ -47,7 +47,7 @@ describe('a malformed STREAM_PATTERN', () => {
 
 describe('variables that look like settings and are none', () => {
   it('REDIS_PORT: one warning saying where the port goes; the run goes on', async () => {
-    const result = await runCli(['run', '--json'], env({ STREAM_NAME: stream, REDIS_PORT: '7411', STREAM_GROUP: 'x' }));
+    const result = await runCliInProcess(['run', '--json'], env({ STREAM_NAME: stream, REDIS_PORT: '7411', STREAM_GROUP: 'x' }));
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr.split('\n').filter((l) => l.startsWith('warning: '))).toEqual([
       'warning: `REDIS_PORT` is not a setting and is ignored: put the port in `REDIS_HOST` as host:port',

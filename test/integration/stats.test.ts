@@ -1,11 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type Redis from 'ioredis';
 import { connect } from '../../src/redis/connection';
 import { runReclaim } from '../../src/reclaim/run';
 import { addEntries, createGroup, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
-import { cliEnv, redisCli, runCli } from '../helpers/operator';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import { runCliInProcess } from '../helpers/cli-in-process';
+import { cliEnv, redisCli } from '../helpers/operator';
+import type { RedisServer } from '../helpers/redis-server';
 import { createConsumer, serverAtLeast } from '../helpers/server-version';
+import { useRedis } from '../helpers/use-redis';
 
 let server: RedisServer;
 let redis: Redis;
@@ -16,9 +18,8 @@ let group: string;
  * A group with dead letters of two reasons (made by a real run), a crashed consumer with an idle
  * backlog, a live consumer, a consumer that never read, and 12 entries not yet delivered.
  */
+useRedis({}, (started) => ([server, redis] = [started, started.client()]));
 beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
   const settings = testSettings(server, { HASH_KEY_FIELD: 'user', MAX_DELIVERIES: '5' });
   ({ streamName: stream, groupName: group } = settings);
   await addEntries(redis, stream, [...[0, 1, 2, 3].map(tweet), ['text', 'no user'], ['text', 'no user either']]);
@@ -36,13 +37,12 @@ beforeAll(async () => {
   await readAsConsumer(redis, stream, group, 'bob', 3);
   await createConsumer(redis, stream, group, 'carol');
 });
-afterAll(async () => server?.stop());
 
 type Row = Record<string, string | number>;
 
 describe('stream-reclaimer stats --json', () => {
   it('reports what redis-cli reports: PEL, oldest entry, lag, lengths, consumers, reasons', async () => {
-    const r = await runCli(['stats', '--json'], cliEnv(server, stream, group));
+    const r = await runCliInProcess(['stats', '--json'], cliEnv(server, stream, group));
     expect(r).toMatchObject({ code: 0, stderr: '' });
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -88,7 +88,7 @@ describe('stream-reclaimer stats --json', () => {
   });
 
   it('counts reasons in a bounded sample of the newest records (--sample)', async () => {
-    const r = await runCli(['stats', '--json', '--sample', '2'], cliEnv(server, stream, group));
+    const r = await runCliInProcess(['stats', '--json', '--sample', '2'], cliEnv(server, stream, group));
     const stats = JSON.parse(r.stdout);
     expect(stats.deadLetterSample).toBe(2);
     // The two newest records are the missing-key-field ones (dead-lettered after the claim).
@@ -99,14 +99,14 @@ describe('stream-reclaimer stats --json', () => {
   it('reports nulls, not errors, for an empty group', async () => {
     const s = uniqueName('empty');
     await createGroup(redis, s, 'g');
-    const stats = JSON.parse((await runCli(['stats', '--json'], cliEnv(server, s, 'g'))).stdout);
+    const stats = JSON.parse((await runCliInProcess(['stats', '--json'], cliEnv(server, s, 'g'))).stdout);
     expect(stats).toMatchObject({ pending: 0, oldestPendingId: null, oldestIdleMs: null, deadLetters: 0, deadLetterReasons: {}, deadLetterSample: 0, consumers: [] });
   });
 });
 
 describe('stream-reclaimer stats (human)', () => {
   it('prints a readable table with every consumer', async () => {
-    const r = await runCli(['stats'], cliEnv(server, stream, group));
+    const r = await runCliInProcess(['stats'], cliEnv(server, stream, group));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/pending\s+8\n/);
     expect(r.stdout).toMatch(serverAtLeast(7) ? /lag\s+12 not yet delivered/ : /lag\s+unknown \(server < 7\.0/);
@@ -117,14 +117,14 @@ describe('stream-reclaimer stats (human)', () => {
   });
 
   it('names a missing group and how to create it, exit 1', async () => {
-    const r = await runCli(['stats'], cliEnv(server, stream, 'no-such-group'));
+    const r = await runCliInProcess(['stats'], cliEnv(server, stream, 'no-such-group'));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('no-such-group');
     expect(r.stderr).toContain('XGROUP CREATE');
   });
 
   it('rejects a bad --sample with exit 2', async () => {
-    const r = await runCli(['stats', '--sample', 'lots'], cliEnv(server, stream, group));
+    const r = await runCliInProcess(['stats', '--sample', 'lots'], cliEnv(server, stream, group));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--sample');
   });
@@ -137,14 +137,14 @@ describe('several targets (a list of streams, `*` or several groups)', () => {
     for (const g of ['g1', 'g2']) await createGroup(redis, other, g);
     await readAsConsumer(redis, other, 'g1', 'crashed', 6, { idleMs: 600_000 });
 
-    const one = JSON.parse((await runCli(['stats', '--json'], cliEnv(server, stream, group))).stdout) as { pending: number };
-    const every = await runCli(['stats', '--json'], cliEnv(server, `${stream},${other}`, '*'));
+    const one = JSON.parse((await runCliInProcess(['stats', '--json'], cliEnv(server, stream, group))).stdout) as { pending: number };
+    const every = await runCliInProcess(['stats', '--json'], cliEnv(server, `${stream},${other}`, '*'));
     expect(every.code, every.stderr).toBe(0);
     const rows = every.stdout.trim().split('\n').map((l) => JSON.parse(l) as { stream: string; group: string; pending: number });
     expect(rows.map((r) => [r.stream, r.group, r.pending])).toEqual([[stream, group, one.pending], [other, 'g1', 6], [other, 'g2', 0]]);
     expect(Object.keys(rows[0] as object)).toEqual(Object.keys(one));
 
-    const listed = await runCli(['stats'], cliEnv(server, `${stream},${other}`, 'g1'));
+    const listed = await runCliInProcess(['stats'], cliEnv(server, `${stream},${other}`, 'g1'));
     expect(listed.code).toBe(1);
     expect(listed.stdout).toContain(`== ${other} / g1\n`);
     expect(listed.stdout).toMatch(new RegExp(`== ${stream} / g1\\n  error: .*g1`));

@@ -11,8 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFunctionsApp, type FunctionsApp } from '../../src/local/worker-standin';
 import { addEntries, createGroup, readAsConsumer, testSettings, tweet } from '../helpers/backlog';
 import { redisCli } from '../helpers/operator';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
 import { serverAtLeast } from '../helpers/server-version';
+import { useRedis } from '../helpers/use-redis';
 
 let server: RedisServer;
 let outdir: string;
@@ -21,8 +22,8 @@ const savedEnv = { ...process.env };
 let stream: string;
 let group: string;
 
+useRedis({}, (started) => (server = started));
 beforeAll(async () => {
-  server = await startRedis();
   const redis = server.client();
   const settings = testSettings(server);
   ({ streamName: stream, groupName: group } = settings);
@@ -50,7 +51,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.terminate();
   process.env = savedEnv;
-  await server?.stop();
   if (outdir) rmSync(outdir, { recursive: true, force: true });
 });
 

@@ -7,7 +7,8 @@
 import type { HttpRequest, InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addEntries, createGroup, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 
 let server: RedisServer;
 const savedEnv = { ...process.env };
@@ -15,8 +16,8 @@ const savedEnv = { ...process.env };
 const prefix = uniqueName('status');
 const [a, b] = [`${prefix}:a`, `${prefix}:b`];
 
+useRedis({}, (started) => (server = started));
 beforeAll(async () => {
-  server = await startRedis();
   const redis = server.client();
   for (const [stream, groups] of [[a, ['g1']], [b, ['g1', 'g2']]] as const) {
     await addEntries(redis, stream, Array.from({ length: 5 }, (_, i) => tweet(i)));
@@ -32,7 +33,6 @@ afterAll(async () => {
   const { closeWorker } = await import('../../functions/worker');
   await closeWorker();
   process.env = savedEnv;
-  await server?.stop();
 });
 
 describe('GET /api/status, several targets', () => {

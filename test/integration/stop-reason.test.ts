@@ -8,11 +8,12 @@ import type { RedisClient } from '../../src/redis/connection';
 import { runReclaim, type RunOptions } from '../../src/reclaim/run';
 import type { Settings } from '../../src/config/settings';
 import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, tweet } from '../helpers/backlog';
-import { useTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { useRedis } from '../helpers/use-redis';
 
-let server: TestTarget;
+let server: ServerUnderTest;
 let redis: TestClient;
-const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
+const connections = useRedis({ serverUnderTest: true }, (started) => ([server, redis] = [started, started.client()]));
 
 /** A crashed consumer's backlog of `n` idle entries, in pages of 10. */
 async function backlog(n: number): Promise<{ settings: Settings; client: RedisClient }> {

@@ -14,11 +14,12 @@ import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, testSet
 import { readDeadLetters } from '../helpers/dlq';
 import { checkInvariant } from '../helpers/invariant';
 import { serverAtLeast } from '../helpers/server-version';
-import { useTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { useRedis } from '../helpers/use-redis';
 
-let server: TestTarget;
+let server: ServerUnderTest;
 let redis: TestClient;
-const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
+const connections = useRedis({ serverUnderTest: true }, (started) => ([server, redis] = [started, started.client()]));
 
 const has82 = serverAtLeast(8, 2);
 const has84 = serverAtLeast(8, 4);

@@ -16,11 +16,12 @@ import { UnprocessableEntryError } from '../../src/errors';
 import { collectTargetStatus } from '../../src/ops/target-stats';
 import { addEntries, createGroup, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
 import { checkInvariant } from '../helpers/invariant';
-import { useTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { useRedis } from '../helpers/use-redis';
 
-let server: TestTarget;
+let server: ServerUnderTest;
 let redis: TestClient;
-const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
+const connections = useRedis({ serverUnderTest: true }, (started) => ([server, redis] = [started, started.client()]));
 
 /** Stream keys of one shard (one hash tag on a cluster): more targets wait than run at once. */
 const oneShard = (): ((label: string) => string) => {

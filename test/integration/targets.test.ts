@@ -14,17 +14,18 @@ import { describeTarget, type Settings } from '../../src/config/settings';
 import { addEntries, createGroup, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
 import { checkInvariant } from '../helpers/invariant';
 import { runCli } from '../helpers/cli';
-import { useTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { useRedis } from '../helpers/use-redis';
 
-let server: TestTarget;
+let server: ServerUnderTest;
 let redis: TestClient;
-const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
+const connections = useRedis({ serverUnderTest: true }, (started) => ([server, redis] = [started, started.client()]));
 
 /** A stream key of this test: hash-tagged on a cluster target, so its keys share a slot. */
 const key = (label: string): string => (server.cluster ? `{${uniqueName(label)}}` : uniqueName(label));
 /**
  * Stream keys of one shard, for the budget tests: there, more targets wait than run at once on a
- * cluster too. (Shards side by side: test/unit/fair-share.test.ts and cluster.test.ts.)
+ * cluster too. (Shards side by side: test/unit/reclaim/fair-share.test.ts and cluster.test.ts.)
  */
 const oneShard = (): ((label: string) => string) => {
   const tag = uniqueName('shard');

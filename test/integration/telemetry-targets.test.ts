@@ -13,12 +13,13 @@ import type { Processor } from '../../src/reclaim/process';
 import type { Logger, LogFields } from '../../src/telemetry/logger';
 import { addEntries, createGroup, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
 import { installTestTelemetry, type Point } from '../helpers/otel';
-import { useTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { useRedis } from '../helpers/use-redis';
 
 const telemetry = installTestTelemetry();
-let server: TestTarget;
+let server: ServerUnderTest;
 let redis: TestClient;
-const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
+const connections = useRedis({ serverUnderTest: true }, (started) => ([server, redis] = [started, started.client()]));
 
 interface Line {
   level: string;

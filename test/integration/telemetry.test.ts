@@ -6,7 +6,7 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import Redis from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/redis/connection';
 import { createHashWriter, type Processor } from '../../src/reclaim/process';
 import { buildKeys } from '../../src/redis/keys';
@@ -16,7 +16,7 @@ import type { Logger } from '../../src/telemetry/logger';
 import { addEntries, createGroup, readAsConsumer, setPending, testSettings } from '../helpers/backlog';
 import { installTestTelemetry, spanStrings, type Point } from '../helpers/otel';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
-import { trackConnections } from '../helpers/connections';
+import { useRedis } from '../helpers/use-redis';
 
 const PASSWORD = 'otel-Pa55word-never-exported';
 const telemetry = installTestTelemetry();
@@ -31,16 +31,8 @@ const fieldValues: string[] = [];
 
 let server: RedisServer;
 let redis: Redis;
-const connections = trackConnections();
 
-beforeAll(async () => {
-  server = await startRedis({ args: ['--requirepass', PASSWORD] });
-  redis = server.client(PASSWORD);
-});
-afterAll(async () => {
-  connections.closeAll();
-  await server?.stop();
-});
+const connections = useRedis({ args: ['--requirepass', PASSWORD] }, (started) => ([server, redis] = [started, started.client(PASSWORD)]));
 
 async function setup(on: RedisServer, env: Record<string, string>): Promise<{ settings: Settings; client: RedisClient }> {
   const settings = testSettings(on, { REDIS_PASSWORD: PASSWORD, ...env });

@@ -5,22 +5,21 @@
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import type Redis from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/index';
 import type { CliIO, InterruptSignal } from '../../src/cli/io';
 import { watchCommand } from '../../src/cli/watch';
 import { addEntries, createGroup, pendingOf, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 
 let server: RedisServer;
 let redis: Redis;
 
+useRedis({}, (started) => ([server, redis] = [started, started.client()]));
 beforeAll(async () => {
   if (!existsSync('dist/functions/index.js')) spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
-  server = await startRedis();
-  redis = server.client();
 });
-afterAll(async () => server?.stop());
 
 function testIO(env: Record<string, string>): CliIO & { out: string[]; err: string[]; interrupt: () => void } {
   const out: string[] = [];

@@ -13,8 +13,9 @@ import { testSettings, uniqueName } from '../helpers/backlog';
 import { ensureBuilt } from '../helpers/build';
 import { checkInvariant } from '../helpers/invariant';
 import { startCluster } from '../helpers/redis-cluster';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
 import { serverAtLeast } from '../helpers/server-version';
+import { useRedis } from '../helpers/use-redis';
 import { OutputLog, PASSWORD, runCli, seedBacklog } from './support';
 
 const USER_PASSWORD = 'Acl-Us3r-Secret-pw';
@@ -23,14 +24,12 @@ let admin: Redis;
 const log = new OutputLog();
 const extra: Redis[] = [];
 
+useRedis({ tcp: true, args: ['--requirepass', PASSWORD] }, (started) => ([server, admin] = [started, started.client(PASSWORD)]));
 beforeAll(async () => {
   ensureBuilt();
-  server = await startRedis({ tcp: true, args: ['--requirepass', PASSWORD] });
-  admin = server.client(PASSWORD);
 });
 afterAll(async () => {
   for (const c of extra) c.disconnect();
-  await server?.stop();
   expect(log.leaks(PASSWORD)).toEqual([]);
   expect(log.leaks(USER_PASSWORD)).toEqual([]);
 });

@@ -3,7 +3,7 @@
  * another type at a hash name or at the dead-letter name, an entry too wide for one Lua call
  * (10,000 fields), maxmemory with noeviction — on every settling path (fast: one script per
  * page; general: claim, process, fenced settle; on a cluster with untagged keys also the split,
- * at-least-once path), against a real server or a real local cluster (TEST_TARGET). After each
+ * at-least-once path), against a real server or a real local cluster (TEST_SERVER). After each
  * case every entry is still pending, or hashed and acked, or dead-lettered exactly once, and
  * the next run makes progress. Script-level guards are in script-guards.test.ts.
  */
@@ -15,11 +15,12 @@ import { selectRecords, replayRecords } from '../../src/ops/dlq';
 import { addEntries, createGroup, readAsConsumer, setPending, testSettings, uniqueName, type Fields } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
 import { checkInvariant } from '../helpers/invariant';
-import { clusterTarget, setMaxmemory, snapshotKeys, useTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { clusterUnderTest, setMaxmemory, snapshotKeys, type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { useRedis } from '../helpers/use-redis';
 
-let server: TestTarget;
+let server: ServerUnderTest;
 let redis: TestClient;
-const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
+const connections = useRedis({ serverUnderTest: true }, (started) => ([server, redis] = [started, started.client()]));
 
 const IDLE_MS = 600_000;
 /** 10,000 fields: far past the ~8,000 values Lua passes to one command. */
@@ -47,7 +48,7 @@ async function expectInvariant(settings: Settings, entries: Map<string, Fields>,
 const paths: [string, boolean, boolean][] = [
   ['fast path', true, false],
   ['general path', false, false],
-  ...(clusterTarget() ? ([['split path (cluster, untagged keys)', false, true]] as [string, boolean, boolean][]) : []),
+  ...(clusterUnderTest() ? ([['split path (cluster, untagged keys)', false, true]] as [string, boolean, boolean][]) : []),
 ];
 
 describe.each(paths)('%s', (_label, fastPath, untagged) => {

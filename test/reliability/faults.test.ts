@@ -16,8 +16,8 @@ import { ensureBuilt } from '../helpers/build';
 import { checkInvariant } from '../helpers/invariant';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
 import { startProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { useRedis } from '../helpers/use-redis';
 import { backdateReclaimer, OutputLog, PASSWORD, runCli, seedBacklog, sleep, type SeededBacklog } from './support';
-import { trackConnections } from '../helpers/connections';
 
 /** The product's limits with shorter timeouts, so a fault resolves in seconds, not minutes. */
 const LIMITS: ConnectionLimits = { ...DEFAULT_LIMITS, connectTimeoutMs: 1_000, commandTimeoutMs: 2_000 };
@@ -28,20 +28,16 @@ let server: RedisServer;
 let redis: Redis;
 let proxy: TcpProxy;
 const log = new OutputLog();
-const connections = trackConnections();
 let faults = 0;
 let checked = 0;
 
+const connections = useRedis({ tcp: true, args: ['--requirepass', PASSWORD] }, (started) => ([server, redis] = [started, started.client(PASSWORD)]));
 beforeAll(async () => {
   ensureBuilt();
-  server = await startRedis({ tcp: true, args: ['--requirepass', PASSWORD] });
-  redis = server.client(PASSWORD);
   proxy = await startProxy({ host: '127.0.0.1', port: server.port as number });
 });
 afterAll(async () => {
-  connections.closeAll();
   await proxy?.close();
-  await server?.stop();
   console.log(`[faults] faults injected=${faults} entries checked=${checked} lost=0 proxy=${JSON.stringify(proxy?.stats)}`);
   expect(log.leaks(PASSWORD)).toEqual([]);
 });

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/redis/connection';
 import { MissingGroupError, WrongTypeError } from '../../src/errors';
 import { runReclaim } from '../../src/reclaim/run';
@@ -15,23 +15,17 @@ import { addEntries, createGroup, readAsConsumer, setPending, testSettings } fro
 import { ensureBuilt } from '../helpers/build';
 import { readDeadLetters } from '../helpers/dlq';
 import { checkInvariant, hashKeyOf, type Fields } from '../helpers/invariant';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 import { IDLE_MS, OutputLog, runCli } from './support';
-import { trackConnections } from '../helpers/connections';
 
 let server: RedisServer;
 let redis: Redis;
-const connections = trackConnections();
 const log = new OutputLog();
 
+const connections = useRedis({}, (started) => ([server, redis] = [started, started.client()]));
 beforeAll(async () => {
   ensureBuilt();
-  server = await startRedis();
-  redis = server.client();
-});
-afterAll(async () => {
-  connections.closeAll();
-  await server?.stop();
 });
 
 const client = (settings: Settings): Promise<RedisClient> => connections.open(settings);

@@ -11,7 +11,9 @@ import type { RunSummary } from '../../src/reclaim/run-targets';
 import { testSettings, uniqueName } from '../helpers/backlog';
 import { ensureBuilt } from '../helpers/build';
 import { checkInvariant, type Backlog, type InvariantReport } from '../helpers/invariant';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import { killLoop } from '../helpers/kill-loop';
+import type { RedisServer } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 import { backdateReclaimer, OutputLog, PASSWORD, seedBacklog, seedGroups, seeded, seedFromEnv, spawnCli, type SeededBacklog } from './support';
 
 const ENTRIES = Number(process.env.KILL_ENTRIES || 50_000);
@@ -21,13 +23,11 @@ let server: RedisServer;
 let redis: Redis;
 const log = new OutputLog();
 
+useRedis({ tcp: true, args: ['--requirepass', PASSWORD] }, (started) => ([server, redis] = [started, started.client(PASSWORD)]));
 beforeAll(async () => {
   ensureBuilt();
-  server = await startRedis({ tcp: true, args: ['--requirepass', PASSWORD] });
-  redis = server.client(PASSWORD);
 });
 afterAll(async () => {
-  await server?.stop();
   expect(log.leaks(PASSWORD)).toEqual([]);
 });
 
@@ -37,19 +37,6 @@ async function pendingIn(redis: Redis, targets: readonly { stream: string; group
   let sum = 0;
   for (const { stream, group } of targets) sum += ((await redis.call('XPENDING', stream, group)) as [number])[0];
   return sum;
-}
-
-/** Kills the run once the PELs hold `pendingAt` or fewer (polled every 2 ms) or after 5 s; returns when it fired, in ms. */
-async function killAfterProgress(pending: () => Promise<number>, pendingAt: number, kill: () => void, done: Promise<unknown>): Promise<number> {
-  const started = Date.now();
-  let finished = false;
-  void done.then(() => (finished = true));
-  while (!finished && Date.now() - started < 5_000) {
-    if ((await pending()) <= pendingAt) break;
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  kill();
-  return Date.now() - started;
 }
 
 describe('SIGKILL at random moments', () => {
@@ -72,35 +59,26 @@ describe('SIGKILL at random moments', () => {
       BATCH_SIZE: '5',
       CONCURRENCY: '2',
     };
-    let killed = 0;
-    let progressed = 0;
-    let pendingBefore = ENTRIES;
-    for (let round = 0; round < ROUNDS; round++) {
-      const run = spawnCli(['run', '--json'], env, log);
-      // Killed once it has settled a random share of the backlog (sometimes none: at startup or
-      // connect), so the kill lands mid-work however fast the machine is, and work is left for
-      // later rounds. A timer bounds a round that makes no progress.
-      // Capped to leave a tenth of the backlog: the random shares may add up to more than it,
-      // and a backlog cleared before the last rounds would leave them nothing to interrupt.
-      const target = Math.min(Math.floor(random() * ((ENTRIES * 1.5) / ROUNDS)), Math.max(0, pendingBefore - ENTRIES / 10));
-      const delay = await killAfterProgress(() => pendingIn(redis, [{ stream, group }]), pendingBefore - target, () => run.child.kill('SIGKILL'), run.done);
-      const result = await run.done;
-      if (result.signal === 'SIGKILL') killed++;
-      else expect(result.code, result.stderr).toBe(0);
+    const { killed, progressed, pending: pendingBefore } = await killLoop({
+      label: 'kill',
+      rounds: ROUNDS,
+      total: ENTRIES,
+      random,
+      start: () => spawnCli(['run', '--json'], env, log),
+      pending: () => pendingIn(redis, [{ stream, group }]),
+      afterRound: async (_, context) => {
+        // A few entries vanish between rounds too (deleted while pending or after being settled).
+        const victims = Array.from({ length: 5 }, () => ids[Math.floor(random() * ids.length)] as string);
+        await redis.xdel(stream, ...victims);
+        for (const v of victims) deleted.add(v);
 
-      // A few entries vanish between rounds too (deleted while pending or after being settled).
-      const victims = Array.from({ length: 5 }, () => ids[Math.floor(random() * ids.length)] as string);
-      await redis.xdel(stream, ...victims);
-      for (const v of victims) deleted.add(v);
-
-      // The killed run's claims look abandoned: backdate them instead of waiting.
-      await backdateReclaimer(redis, settings);
-      const report = await checkInvariant(redis, settings, { entries, deleted });
-      expect(report.violations, `round ${round}, killed after ${delay} ms`).toEqual([]);
-      if (report.states.pending < pendingBefore) progressed++;
-      console.log(`[kill] round ${round}: ${result.signal ?? `exit ${result.code}`} after ${delay} ms (target -${target}), pending ${report.states.pending}`);
-      pendingBefore = report.states.pending;
-    }
+        // The killed run's claims look abandoned: backdate them instead of waiting.
+        await backdateReclaimer(redis, settings);
+        const report = await checkInvariant(redis, settings, { entries, deleted });
+        expect(report.violations, context).toEqual([]);
+        return report.states.pending;
+      },
+    });
     expect(killed).toBeGreaterThanOrEqual(ROUNDS - 2);
     // Most killed rounds got work done first, so they were killed mid-work, not only at startup.
     expect(progressed).toBeGreaterThanOrEqual(ROUNDS / 3);
@@ -161,26 +139,22 @@ describe('SIGKILL at random moments, a run over several targets', () => {
       CONCURRENCY: '2',
     };
     const total = SIZES.reduce((n, size) => n + size * groups.length, 0);
-    let killed = 0;
-    let progressed = 0;
-    let pendingBefore = total;
-    for (let round = 0; round < ROUNDS; round++) {
-      const run = spawnCli(['run', '--json'], env, log);
-      const target = Math.min(Math.floor(random() * ((total * 1.5) / ROUNDS)), Math.max(0, pendingBefore - total / 10));
-      const delay = await killAfterProgress(() => pendingIn(redis, targets), pendingBefore - target, () => run.child.kill('SIGKILL'), run.done);
-      const result = await run.done;
-      if (result.signal === 'SIGKILL') killed++;
-      else expect(result.code, result.stderr).toBe(0);
-      for (const [stream, { ids, deleted }] of backlogs) {
-        const victims = Array.from({ length: 2 }, () => ids[Math.floor(random() * ids.length)] as string);
-        await redis.xdel(stream, ...victims);
-        for (const v of victims) deleted.add(v);
-      }
-      const pending = (await check(`round ${round}, killed after ${delay} ms`)).reduce((n, r) => n + r.states.pending, 0);
-      if (pending < pendingBefore) progressed++;
-      console.log(`[kill-targets] round ${round}: ${result.signal ?? `exit ${result.code}`} after ${delay} ms (target -${target}), pending ${pending}`);
-      pendingBefore = pending;
-    }
+    const { killed, progressed, pending: pendingBefore } = await killLoop({
+      label: 'kill-targets',
+      rounds: ROUNDS,
+      total,
+      random,
+      start: () => spawnCli(['run', '--json'], env, log),
+      pending: () => pendingIn(redis, targets),
+      afterRound: async (_, context) => {
+        for (const [stream, { ids, deleted }] of backlogs) {
+          const victims = Array.from({ length: 2 }, () => ids[Math.floor(random() * ids.length)] as string);
+          await redis.xdel(stream, ...victims);
+          for (const v of victims) deleted.add(v);
+        }
+        return (await check(context)).reduce((n, r) => n + r.states.pending, 0);
+      },
+    });
     expect(killed).toBeGreaterThanOrEqual(ROUNDS - 2);
     expect(progressed).toBeGreaterThanOrEqual(ROUNDS / 3);
     expect(pendingBefore).toBeGreaterThan(0);

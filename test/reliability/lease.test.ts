@@ -16,11 +16,12 @@ import { createHashWriter, type Processor } from '../../src/reclaim/process';
 import { runReclaim, type Summary } from '../../src/reclaim/run';
 import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, testSettings, tweet } from '../helpers/backlog';
 import { checkInvariant } from '../helpers/invariant';
-import { useTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { useRedis } from '../helpers/use-redis';
 
-let server: TestTarget;
+let server: ServerUnderTest;
 let redis: TestClient;
-const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
+const connections = useRedis({ serverUnderTest: true }, (started) => ([server, redis] = [started, started.client()]));
 
 const MIN_IDLE_MS = 60_000;
 /** One step of simulated time: shorter than the threshold, so a consumer renewing every step keeps its entries. */

@@ -6,14 +6,15 @@
  * are reclaimed.
  */
 import Redis from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { connect, type RedisClient } from '../../src/redis/connection';
 import { buildKeys } from '../../src/redis/keys';
 import { createHashWriter, type Processor } from '../../src/reclaim/process';
 import { runReclaim, type Summary } from '../../src/reclaim/run';
 import { createGroup, pendingOf, setPending, testSettings } from '../helpers/backlog';
 import { checkInvariant, type Fields } from '../helpers/invariant';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 import { IDLE_MS, sleep } from './support';
 
 const LIVE = 5;
@@ -26,14 +27,10 @@ let admin: Redis;
 let reclaimerClient: RedisClient;
 const extra: Redis[] = [];
 
-beforeAll(async () => {
-  server = await startRedis();
-  admin = server.client();
-});
+useRedis({}, (started) => ([server, admin] = [started, started.client()]));
 afterAll(async () => {
   reclaimerClient?.disconnect();
   for (const c of extra) c.disconnect();
-  await server?.stop();
 });
 
 type Reply = [string, [string, string[]][]][] | null;

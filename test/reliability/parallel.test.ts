@@ -6,7 +6,7 @@
  * target's counts add up across the runs, and the invariant holds on every target.
  */
 import type Redis from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/redis/connection';
 import { buildKeys } from '../../src/redis/keys';
 import { createHashWriter, type Processor } from '../../src/reclaim/process';
@@ -14,9 +14,9 @@ import { runReclaim, type Summary } from '../../src/reclaim/run';
 import { runTargets, type RunSummary } from '../../src/reclaim/run-targets';
 import { testSettings, uniqueName } from '../helpers/backlog';
 import { checkInvariant, type Backlog, type Fields } from '../helpers/invariant';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 import { seedBacklog, seedGroups } from './support';
-import { trackConnections } from '../helpers/connections';
 
 const RUNNERS = 4;
 const ROUNDS = 5;
@@ -24,16 +24,8 @@ const PER_ROUND = 4_000;
 
 let server: RedisServer;
 let redis: Redis;
-const connections = trackConnections();
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
-});
-afterAll(async () => {
-  connections.closeAll();
-  await server?.stop();
-});
+const connections = useRedis({}, (started) => ([server, redis] = [started, started.client()]));
 
 /** The hash writer, recording which runner processed which entry. */
 function counting(label: string, writer: Processor, seen: Map<string, string[]>): Processor {

@@ -19,9 +19,10 @@ import type { ReclaimAction, Settings } from '../../src/config/settings';
 import { createGroup, pendingOf, setPending, testSettings } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
 import { checkInvariant, compareIds, type Fields } from '../helpers/invariant';
-import { startRedis, type RedisServer } from '../helpers/redis-server';
+import type { RedisServer } from '../helpers/redis-server';
 import { IDLE_MS } from './support';
 import { serverAtLeast } from '../helpers/server-version';
+import { useRedis } from '../helpers/use-redis';
 
 const MAX = 3;
 const CONSUMERS = ['c0', 'c1', 'c2'] as const;
@@ -81,14 +82,12 @@ let seq = 0;
 let steps = 0;
 let runs = 0;
 
+useRedis({}, (started) => ([server, redis] = [started, started.client()]));
 beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
   client = await connect(testSettings(server));
 });
 afterAll(async () => {
   client?.disconnect();
-  await server?.stop();
   console.log(`[property] reclaimer runs=${runs} steps=${steps}`);
 });
 

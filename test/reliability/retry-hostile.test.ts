@@ -14,11 +14,12 @@ import type { Settings } from '../../src/config/settings';
 import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, uniqueName, type Fields } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
 import { checkInvariant } from '../helpers/invariant';
-import { clusterTarget, setMaxmemory, snapshotKeys, useTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { clusterUnderTest, setMaxmemory, snapshotKeys, type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { useRedis } from '../helpers/use-redis';
 
-let server: TestTarget;
+let server: ServerUnderTest;
 let redis: TestClient;
-const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
+const connections = useRedis({ serverUnderTest: true }, (started) => ([server, redis] = [started, started.client()]));
 
 const IDLE_MS = 600_000;
 /** 10,000 fields: far past the ~8,000 values Lua passes to one command. */
@@ -27,7 +28,7 @@ const wide = (tag: string): string[] => ['tag', tag, ...Array.from({ length: 10_
 const paths: [string, boolean, boolean][] = [
   ['fast path', true, false],
   ['general path', false, false],
-  ...(clusterTarget() ? ([['split path (cluster, untagged keys)', false, true]] as [string, boolean, boolean][]) : []),
+  ...(clusterUnderTest() ? ([['split path (cluster, untagged keys)', false, true]] as [string, boolean, boolean][]) : []),
 ];
 
 describe.each(paths)('requeue on the %s', (_label, fastPath, untagged) => {

@@ -14,12 +14,13 @@ import { deadLetter, type DeadLetterRequest } from '../../src/redis/scripts';
 import type { Settings } from '../../src/config/settings';
 import { deadLetterWide } from '../../src/redis/wide';
 import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, testSettings } from '../helpers/backlog';
-import { setMaxmemory, snapshotKeys, useTarget, type TestClient, type TestTarget } from '../helpers/target';
+import { setMaxmemory, snapshotKeys, type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import { useRedis } from '../helpers/use-redis';
 import { serverAtLeast } from '../helpers/server-version';
 
-let server: TestTarget;
+let server: ServerUnderTest;
 let redis: TestClient;
-const connections = useTarget((started) => ([server, redis] = [started, started.client()]));
+const connections = useRedis({ serverUnderTest: true }, (started) => ([server, redis] = [started, started.client()]));
 
 const IDLE_MS = 600_000;
 const wideFields = (): string[] => Array.from({ length: 5_000 }, (_, i) => [`f${i}`, `v${i}`]).flat();

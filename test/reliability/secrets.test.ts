@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { connect, DEFAULT_LIMITS, type ConnectionLimits } from '../../src/redis/connection';
 import { RedisAuthError } from '../../src/errors';
 import { runReclaim } from '../../src/reclaim/run';
@@ -16,13 +16,13 @@ import { loadSettings, type Settings } from '../../src/config/settings';
 import { uniqueName } from '../helpers/backlog';
 import { ensureBuilt } from '../helpers/build';
 import { checkInvariant } from '../helpers/invariant';
-import { freePort, startRedis, type RedisServer } from '../helpers/redis-server';
+import { freePort } from '../helpers/redis-server';
+import { useRedis } from '../helpers/use-redis';
 import { OutputLog, PASSWORD, runCli, seedBacklog } from './support';
 
 const LIMITS: ConnectionLimits = { ...DEFAULT_LIMITS, connectTimeoutMs: 1_000, commandTimeoutMs: 2_000 };
 const BOUND_MS = 15_000;
 let dir: string;
-let server: RedisServer;
 let tlsPort: number;
 let admin: Redis;
 const log = new OutputLog();
@@ -41,20 +41,18 @@ function makePki(): void {
   openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'ext.cnf');
 }
 
-beforeAll(async () => {
+useRedis(async () => {
   ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'reclaimer-pki-'));
   makePki();
   tlsPort = await freePort();
   // Plain unix socket for the test's own setup client; TLS only on the TCP port.
-  server = await startRedis({
+  return {
     args: ['--requirepass', PASSWORD, '--tls-port', String(tlsPort), '--tls-cert-file', join(dir, 'server.crt'),
       '--tls-key-file', join(dir, 'server.key'), '--tls-ca-cert-file', join(dir, 'ca.crt'), '--tls-auth-clients', 'no'],
-  });
-  admin = server.client(PASSWORD);
-});
+  };
+}, (started) => (admin = started.client(PASSWORD)));
 afterAll(async () => {
-  await server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
   // Every text the suite's files saw is scanned in each file; this one holds the TLS cases.
   expect(log.leaks(PASSWORD)).toEqual([]);
