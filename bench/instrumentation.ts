@@ -96,7 +96,7 @@ async function microMeasure(): Promise<void> {
   const one = async (): Promise<void> => {
     await instrumentRun(client, settings, async (t) => {
       const counts = zeroCounts();
-      for (let i = 0; i < 100; i++) await t.batch(100, counts, async () => undefined);
+      for (let i = 0; i < 100; i++) await t.page(100, counts, async () => undefined);
       return { durationMs: 0, complete: true, stopReason: 'covered' as const };
     });
   };

@@ -115,7 +115,7 @@ export class TargetsFailedError extends Error {
 
 export interface ReplyContext {
   /** Secret-free description of the server (`host:port` or socket path). */
-  target: string;
+  server: string;
   stream: string;
   group: string;
   /** The dead-letter stream, named when a script finds that key of another type. */
@@ -129,32 +129,32 @@ export interface ReplyContext {
  * message says exactly that the group is missing; without them (a NOGROUP reply, which does not
  * say which of the two is missing), it names both.
  */
-export function missingGroupError(ctx: Pick<ReplyContext, 'target' | 'stream' | 'group'>, groups?: readonly string[]): MissingGroupError {
+export function missingGroupError(ctx: Pick<ReplyContext, 'server' | 'stream' | 'group'>, groups?: readonly string[]): MissingGroupError {
   if (groups === undefined) {
     return new MissingGroupError(
-      `Stream \`${ctx.stream}\` or its consumer group \`${ctx.group}\` does not exist on ${ctx.target} ` +
+      `Stream \`${ctx.stream}\` or its consumer group \`${ctx.group}\` does not exist on ${ctx.server} ` +
         `(create it with XGROUP CREATE ${ctx.stream} ${ctx.group} $ MKSTREAM)`,
     );
   }
   const known = groups.length > 0 ? `its groups: ${groups.join(', ')}` : 'it has no groups';
   return new MissingGroupError(
-    `Stream \`${ctx.stream}\` on ${ctx.target} has no consumer group \`${ctx.group}\` (${known}): ` +
+    `Stream \`${ctx.stream}\` on ${ctx.server} has no consumer group \`${ctx.group}\` (${known}): ` +
       `check \`STREAM_CONSUMER_GROUP_NAME\`, or create the group with XGROUP CREATE ${ctx.stream} ${ctx.group} $`,
   );
 }
 
 /** The stream key itself does not exist (XINFO on a missing key: `no such key`). */
-export function missingStreamError(ctx: Pick<ReplyContext, 'target' | 'stream' | 'group'>): MissingStreamError {
+export function missingStreamError(ctx: Pick<ReplyContext, 'server' | 'stream' | 'group'>): MissingStreamError {
   return new MissingStreamError(
-    `Stream \`${ctx.stream}\` does not exist on ${ctx.target}: check \`STREAM_NAME\`, ` +
+    `Stream \`${ctx.stream}\` does not exist on ${ctx.server}: check \`STREAM_NAME\`, ` +
       `or create the stream with its consumer group with XGROUP CREATE ${ctx.stream} ${ctx.group} $ MKSTREAM`,
   );
 }
 
 /** A dead-letter key of another type; `detail` says what was found. Nothing was written. */
-export function deadLetterTypeError(ctx: Pick<ReplyContext, 'target'> & { deadLetter: string }, detail: string): WrongTypeError {
+export function deadLetterTypeError(ctx: Pick<ReplyContext, 'server'> & { deadLetter: string }, detail: string): WrongTypeError {
   return new WrongTypeError(
-    `Dead-letter key \`${ctx.deadLetter}\` on ${ctx.target} is not a stream (${detail}); ` +
+    `Dead-letter key \`${ctx.deadLetter}\` on ${ctx.server} is not a stream (${detail}); ` +
       `nothing was written: remove or rename that key, or set \`DEAD_LETTER_STREAM\` to another key`,
   );
 }
@@ -170,36 +170,36 @@ export function mapRedisError(error: unknown, ctx: ReplyContext): Error {
   if (/NOGROUP/.test(raw)) return missingGroupError(ctx);
   if (/no such key/i.test(raw)) return missingStreamError(ctx);
   if (/^WRONGTYPE dead-letter key/.test(raw) && ctx.deadLetter !== undefined) {
-    return deadLetterTypeError({ target: ctx.target, deadLetter: ctx.deadLetter }, raw.replace(/^WRONGTYPE /, ''));
+    return deadLetterTypeError({ server: ctx.server, deadLetter: ctx.deadLetter }, raw.replace(/^WRONGTYPE /, ''));
   }
   if (/^WRONGTYPE/.test(raw)) {
-    return new WrongTypeError(`Key \`${ctx.stream}\` on ${ctx.target} is not a stream (${raw})`);
+    return new WrongTypeError(`Key \`${ctx.stream}\` on ${ctx.server} is not a stream (${raw})`);
   }
   if (/^OOM|\bOOM command not allowed/.test(raw)) {
     return new RedisUnavailableError(
-      `Redis at ${ctx.target} is out of memory (maxmemory reached): ${raw}; the refused step changed nothing, ` +
+      `Redis at ${ctx.server} is out of memory (maxmemory reached): ${raw}; the refused step changed nothing, ` +
         `and the next run completes once memory is available`,
     );
   }
   if (/^(WRONGPASS|NOAUTH|NOPERM|ERR AUTH|ERR invalid password)/i.test(raw)) {
     const hint = /^(WRONGPASS|ERR AUTH|ERR invalid password|NOAUTH)/i.test(raw) ? ' (check `REDIS_USERNAME` and `REDIS_PASSWORD`)' : '';
-    return new RedisAuthError(`Redis at ${ctx.target} refused the credentials or a command: ${raw}${hint}`);
+    return new RedisAuthError(`Redis at ${ctx.server} refused the credentials or a command: ${raw}${hint}`);
   }
   if (/certificate|self[- ]signed|CERT_|UNABLE_TO_VERIFY|ERR_TLS/i.test(raw) || (code && /^(CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|ERR_TLS)/.test(code))) {
     return new RedisUnavailableError(
-      `TLS to Redis at ${ctx.target} failed: ${raw} (a private CA goes in \`REDIS_TLS_CA_FILE\`; \`REDIS_TLS=false\` turns TLS off)`,
+      `TLS to Redis at ${ctx.server} failed: ${raw} (a private CA goes in \`REDIS_TLS_CA_FILE\`; \`REDIS_TLS=false\` turns TLS off)`,
     );
   }
   if (/^Protocol error, got "[<H]"/.test(raw)) {
-    return new RedisUnavailableError(`${ctx.target} answered like an HTTP server, not Redis: check the port in \`REDIS_HOST\``);
+    return new RedisUnavailableError(`${ctx.server} answered like an HTTP server, not Redis: check the port in \`REDIS_HOST\``);
   }
   if (code && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EPIPE|ENOENT|EHOSTUNREACH)$/.test(code)) {
-    return new RedisUnavailableError(`Cannot reach Redis at ${ctx.target}: ${raw}`);
+    return new RedisUnavailableError(`Cannot reach Redis at ${ctx.server}: ${raw}`);
   }
   if (/Connection is closed|timed out|Reached the max retries|Stream isn't writeable|connect ETIMEDOUT|Failed to refresh slots|None of startup nodes/i.test(raw)) {
-    return new RedisUnavailableError(`Lost or could not open the connection to Redis at ${ctx.target}: ${raw}`);
+    return new RedisUnavailableError(`Lost or could not open the connection to Redis at ${ctx.server}: ${raw}`);
   }
-  const mapped = new Error(`Redis at ${ctx.target} failed: ${raw}`);
+  const mapped = new Error(`Redis at ${ctx.server} failed: ${raw}`);
   return mapped;
 }
 

@@ -2,7 +2,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { RecordFilter, DeadLetterRecord } from '../ops/dlq';
 import { MissingStreamError, UsageError, WrongTypeError } from '../errors';
-import { describeTarget } from '../config/settings';
+import { describeServer } from '../config/settings';
 import type { RedisClient } from '../redis/connection';
 import type { CliIO } from './io';
 import type { DlqScope } from './dlq-scope';
@@ -47,7 +47,7 @@ export async function deadLetterExists(client: RedisClient, scope: DlqScope, io:
   const { deadLetterStream: dlq, sources } = scope;
   const [dlqType, ...sourceTypes] = await Promise.all([dlq, ...sources].map((key) => client.type(key)));
   if (dlqType === 'stream') return true;
-  const where = describeTarget(scope.settings);
+  const where = describeServer(scope.settings);
   if (dlqType !== 'none') throw new WrongTypeError(`Dead-letter key \`${dlq}\` on ${where} holds a ${dlqType}, not a stream`);
   const names = sources.map((s) => `\`${s}\``).join(', ');
   if (sources.length > 0 && sourceTypes.every((t) => t === 'none')) {

@@ -3,7 +3,7 @@ import { replayRecords, selectRecords, type DeadLetterRecord } from '../ops/dlq'
 import { UsageError } from '../errors';
 import type { RedisClient } from '../redis/connection';
 import { withClient, type CliIO } from './io';
-import { describeTarget } from '../config/settings';
+import { describeServer } from '../config/settings';
 import { dlqScope } from './dlq-scope';
 import { startProgress } from './progress';
 import { deadLetterExists, describeFilter, filterOf, formatRecords, recordToJson, type DlqFlags } from './dlq-common';
@@ -41,7 +41,7 @@ export async function replayCommand(flags: ReplayFlags, io: CliIO): Promise<numb
     }
     const bar = startProgress(io, flags.json, 'replaying [{bar}] {value}/{total}', records.length);
     try {
-      const sharded = (): void => io.stderr(`note: ${describeTarget(settings)} refused a script over keys in several hash slots (CROSSSLOT): records whose source stream lacks the hash tag of ${dlq} are added back, then deleted (a replay cut short between the two adds the entry again next time)\n`);
+      const sharded = (): void => io.stderr(`note: ${describeServer(settings)} refused a script over keys in several hash slots (CROSSSLOT): records whose source stream lacks the hash tag of ${dlq} are added back, then deleted (a replay cut short between the two adds the entry again next time)\n`);
       const outcome = await replayRecords(client, dlq, records, bar ? (n) => bar.update(n) : undefined, sharded);
       bar?.stop();
       for (const id of outcome.skipped) io.stderr(`not replayed: \`${id}\` was removed or changed by someone else meanwhile\n`);

@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import { MissingGroupError, MissingStreamError, SettingsError, UsageError } from '../errors';
 import type { Logger, LogFields } from '../telemetry/logger';
 import { connect, type RedisClient } from '../redis/connection';
-import { describeTarget, processEnvironment, type Settings } from '../config/settings';
+import { describeServer, processEnvironment, type Settings } from '../config/settings';
 
 export interface CliIO {
   stdout: (text: string) => void;
@@ -83,7 +83,7 @@ export async function withClient<T>(settings: Settings, work: (client: RedisClie
 /** NOGROUP means the stream or the group is missing; the operator fixes a different setting for each. */
 async function whichIsMissing(client: RedisClient, settings: Settings, error: MissingGroupError): Promise<Error> {
   const { streamName: stream, groupName: group } = settings;
-  const where = describeTarget(settings);
+  const where = describeServer(settings);
   try {
     if ((await client.type(stream)) === 'none') {
       return new MissingStreamError(`Stream \`${stream}\` does not exist on ${where}: check \`STREAM_NAME\` (or \`--stream\`)`);

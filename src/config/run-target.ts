@@ -4,7 +4,7 @@
  * secrets to redact. Each is built here only, so no call site can forget a secret.
  */
 import type { ReplyContext } from '../errors';
-import { describeTarget, type Env, type Settings } from './settings';
+import { describeServer, type Env, type Settings } from './settings';
 import { CHECKS, SETTING_NAMES, type Check } from './settings-schema';
 import { streamKeys } from './target-spec';
 
@@ -45,7 +45,7 @@ export function replyContext(
   target: { readonly stream: string; readonly group: string; readonly deadLetterStream?: string },
 ): ReplyContext {
   return {
-    target: describeTarget(settings),
+    server: describeServer(settings),
     stream: target.stream,
     group: target.group,
     ...(target.deadLetterStream === undefined ? {} : { deadLetter: target.deadLetterStream }),

@@ -214,6 +214,6 @@ function parseHost(value: string | undefined, problems: { push: (p: string) => v
 }
 
 /** A short, secret-free description of where the server is, for messages. */
-export function describeTarget(s: Pick<Settings, 'redisHost' | 'redisPort' | 'redisPath'>): string {
+export function describeServer(s: Pick<Settings, 'redisHost' | 'redisPort' | 'redisPath'>): string {
   return s.redisPath ?? `${s.redisHost}:${s.redisPort}`;
 }

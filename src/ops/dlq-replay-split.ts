@@ -8,7 +8,8 @@
  */
 import { WrongTypeError } from '../errors';
 import { parseRecord } from '../redis/record';
-import type { RedisClient, ReplayStatus } from '../redis/scripts';
+import type { RedisClient } from '../redis/scripts';
+import type { ReplayStatus } from '../redis/replay-dead-letter';
 
 type Entry = [Buffer, Buffer[]];
 

@@ -7,7 +7,8 @@ import { Cluster } from 'ioredis';
 import { KeySlotError, UsageError, WrongTypeError } from '../errors';
 import { carriesTagOf, hashTag } from '../redis/keys';
 import { parseRecord, type DeadLetterRecord } from '../redis/record';
-import { replayDeadLetters, type RedisClient } from '../redis/scripts';
+import { replayDeadLetters } from '../redis/replay-dead-letter';
+import type { RedisClient } from '../redis/scripts';
 import { replayWide } from '../redis/wide';
 import { splitsSlots } from '../redis/topology';
 import { replaySplit } from './dlq-replay-split';
@@ -102,7 +103,7 @@ export interface ReplayOutcome {
 }
 
 /**
- * Puts records back on their source streams and deletes them, atomically per batch (Lua).
+ * Puts records back on their source streams and deletes them, atomically per chunk (Lua).
  * On a cluster the dead-letter stream and each source stream must share a hash tag; on one
  * endpoint that shards, streams in different slots are replayed in two steps (dlq-replay-split.ts).
  */
@@ -123,20 +124,20 @@ export async function replayRecords(
     // One endpoint that shards, the two streams in different slots: added, then deleted (at-least-once).
     const split = !(client instanceof Cluster) && (await splitsSlots(client, [dlq, source], onSharded));
     for (let i = 0; i < group.length; i += 100) {
-      const batch = group.slice(i, i + 100);
+      const chunk = group.slice(i, i + 100);
       const keys = { deadLetter: dlq, source };
       const replay = split ? replaySplit : replayDeadLetters;
-      const statuses = await replay(client, keys, batch.map((r) => r.id)).catch((error: unknown) => {
+      const statuses = await replay(client, keys, chunk.map((r) => r.id)).catch((error: unknown) => {
         throw sourceTypeError(error, source);
       });
       for (const [k, first] of statuses.entries()) {
-        const record = batch[k] as DeadLetterRecord;
+        const record = chunk[k] as DeadLetterRecord;
         // Too many fields for one call from Lua: the client writes it (src/redis/wide.ts).
         const status = first === 'too-wide' ? await replayWide(client, keys, record.id, record.fields) : first;
         if (typeof status === 'object') outcome.replayed.push({ id: record.id, sourceStream: source, newId: status.newId });
         else outcome.skipped.push(record.id);
       }
-      onProgress?.((done += batch.length));
+      onProgress?.((done += chunk.length));
     }
   }
   return outcome;

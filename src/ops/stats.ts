@@ -9,7 +9,7 @@ import { mapRedisError, missingGroupError } from '../errors';
 import { parseRecord } from '../redis/record';
 import type { RedisClient } from '../redis/client';
 import { flatMap, flatNumber, groupInfo, groupNames, oldestPending, type Flat } from '../redis/group-health';
-import { describeTarget, type Settings } from '../config/settings';
+import { describeServer, type Settings } from '../config/settings';
 import { replyContext } from '../config/run-target';
 import { deferredStats, type DeferredStats } from './deferred-stats';
 
@@ -61,7 +61,7 @@ export async function collectStats(
   try {
     const info = await groupInfo(client, stream, group);
     // Named with the groups there are: the stream exists (XINFO GROUPS would have failed), the group does not.
-    if (!info) throw missingGroupError({ target: describeTarget(settings), stream, group }, await groupNames(client, stream));
+    if (!info) throw missingGroupError({ server: describeServer(settings), stream, group }, await groupNames(client, stream));
     const backoff = { minIdleMs: 0, maxDeliveries: 1, ...settings };
     const [consumers, oldest, streamLength, deadLetters, newest, deferred] = await Promise.all([
       client.call('XINFO', 'CONSUMERS', stream, group) as Promise<Flat[]>,

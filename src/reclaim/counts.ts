@@ -2,7 +2,7 @@
  * The counts of a run (the summary's outcome fields), in a leaf module: the stages add to them,
  * telemetry reads them, and neither has to import the other for it.
  */
-import type { DeadLetterStatus } from '../redis/scripts';
+import type { DeadLetterStatus } from '../redis/dead-letter';
 
 export interface Counts {
   scanned: number;

@@ -4,7 +4,8 @@
  * delete is a Lua script that re-checks "nothing pending, still idle" atomically; the list read
  * here only picks candidates. The reclaimer's own consumer is never deleted.
  */
-import { deleteIdleConsumer, type RedisClient } from '../redis/scripts';
+import { deleteIdleConsumer } from '../redis/delete-idle-consumer';
+import type { RedisClient } from '../redis/scripts';
 import type { Settings } from '../config/settings';
 
 export type DeregisterSettings = Pick<Settings, 'streamName' | 'groupName' | 'consumerName' | 'deregisterIdleMs' | 'dryRun'>;

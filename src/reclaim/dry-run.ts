@@ -1,8 +1,8 @@
 /**
- * Dry run as a mode of its own (src/reclaim/mode.ts): the same batch stage, with stages that
+ * Dry run as a mode of its own (src/reclaim/mode.ts): the same page stage, with stages that
  * read and count but never write. What it reports is what a real run would do now.
  */
-import type { DeadLetterStatus } from '../redis/scripts';
+import type { DeadLetterStatus } from '../redis/dead-letter';
 import { emptyClaim, type ClaimReply } from '../redis/claim-entries';
 import { isDue, priorDeliveries } from '../redis/retry';
 import type { RetryPolicy } from './retry-policy';

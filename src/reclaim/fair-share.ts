@@ -39,10 +39,10 @@ export async function shareBudget<T, R>(items: readonly T[], options: FairShareO
   return results as R[];
 }
 
-/** Up to `perShard` workers take items off the shard's queue; an unfinished item rejoins at the back. */
+/** Up to `perShard` runners take items off the shard's queue; an unfinished item rejoins at the back. */
 async function drainShard<T, R>(items: readonly T[], queue: number[], results: (R | undefined)[], options: FairShareOptions<T, R>): Promise<void> {
   const { now, deadline, perShard } = options;
-  const worker = async (): Promise<void> => {
+  const runner = async (): Promise<void> => {
     for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
       const left = Math.max(0, deadline - now());
       // This item and the ones still waiting share what is left, `perShard` at a time.
@@ -56,5 +56,5 @@ async function drainShard<T, R>(items: readonly T[], queue: number[], results: (
       else options.onDone?.(items[index] as T, merged);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(perShard, queue.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(perShard, queue.length) }, runner));
 }

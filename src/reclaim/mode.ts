@@ -1,6 +1,6 @@
 /**
  * How a run settles, decided once, here, from the settings, the processor and the keys; the
- * stages are then handed strategy objects and never test a mode flag again.
+ * stages are then handed small stage objects and never test a mode flag again.
  * - `fast`: the built-in hash writer, keys in one slot (or one server): one script scans and
  *   settles each page (src/reclaim/fast-path.ts).
  * - `atomic`: any processor; each write is atomic with its ack (src/reclaim/settle.ts).

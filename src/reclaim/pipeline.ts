@@ -1,5 +1,5 @@
 /**
- * Pages flow from the PEL scan to the batch handlers through a small bounded buffer. Scanning
+ * Pages flow from the PEL scan to the page handlers through a small bounded buffer. Scanning
  * runs ahead of handling: on one connection, replies come back in order, so a scan sent after
  * the scripts in flight is answered only when they are done; with pages already buffered, the
  * next script is on its way before then and the server never waits for this process.

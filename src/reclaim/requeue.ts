@@ -8,7 +8,7 @@ import { requeueEntries } from '../redis/requeue';
 import { requeueWide } from '../redis/wide';
 import type { Processor } from './process';
 import type { SettleContext, Settler } from './stages';
-import type { SettleStatus } from '../redis/scripts';
+import type { SettleStatus } from '../redis/settle-entries';
 
 /** Nothing to compute for a requeued entry: its settlement is ack-only, the copy is the settler's. */
 export const REQUEUE_PROCESSOR: Processor = { process: async () => undefined };

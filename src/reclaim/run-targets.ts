@@ -8,7 +8,7 @@
  */
 import { Cluster } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
-import { describeTarget, isSingleTarget, type Settings } from '../config/settings';
+import { describeServer, isSingleTarget, type Settings } from '../config/settings';
 import { replyContext, runTarget } from '../config/run-target';
 import { DiscoveryTimeoutError, mapRedisError } from '../errors';
 import type { RedisClient } from '../redis/client';
@@ -57,7 +57,7 @@ export async function runTargets(options: RunTargetsOptions): Promise<RunSummary
     // Interrupted: an empty run, reported as such. Out of time: no run can ever find its targets.
     if (discovery.reason(false) === 'interrupted') return totals(run, [], Math.max(0, Math.round(now() - started)), 'interrupted');
     throw new DiscoveryTimeoutError(
-      `Finding the streams of \`STREAM_PATTERN\` \`${run.stream}\` on ${describeTarget(settings)} took all of \`MAX_RUN_SEC\` ` +
+      `Finding the streams of \`STREAM_PATTERN\` \`${run.stream}\` on ${describeServer(settings)} took all of \`MAX_RUN_SEC\` ` +
         `(${Math.round(deadline - started) / 1000} s: ${resolved.calls} SCAN calls of ${SCAN_COUNT} keys, ${resolved.mastersDone} of ${resolved.masters} masters done); ` +
         `no target was run: raise \`MAX_RUN_SEC\`, or list the streams in \`STREAM_NAME\``,
     );

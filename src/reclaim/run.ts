@@ -1,9 +1,9 @@
 /**
- * One run for one stream + group: page through the PEL and hand each page to the batch stage,
+ * One run for one stream + group: page through the PEL and hand each page to the page stage,
  * a few pages in flight, until the PEL is covered or the time budget is spent.
  */
 import { deregisterIdleConsumers } from './deregister';
-import { handleBatch } from './batch';
+import { handlePage } from './page';
 import { zeroCounts } from './counts';
 import { serverVersion } from '../redis/connection';
 import type { RedisClient } from '../redis/client';
@@ -122,7 +122,7 @@ async function reclaimWith(
         depth: Math.min(settings.concurrency, FAST_SCRIPTS_IN_FLIGHT),
         stop,
         page: async (work) => {
-          await telemetry.batch(settings.batchSize, counts, work);
+          await telemetry.page(settings.batchSize, counts, work);
           options.onProgress?.(counts);
         },
       }).then(({ complete, furthest }) => {
@@ -146,7 +146,7 @@ async function reclaimWith(
         start: cursorAfter(strategy, cursor.after),
         scan: (at) => scanPage(client, strategy, { stream: keys.stream, group: target.group, minIdleMs: settings.minIdleMs, count: settings.batchSize, cursor: at }),
         handle: async (entries) => {
-          await telemetry.batch(entries.length, counts, (own) => handleBatch(ctx, entries, own));
+          await telemetry.page(entries.length, counts, (own) => handlePage(ctx, entries, own));
           options.onProgress?.(counts);
         },
       }).then(({ complete, reached }) => {

@@ -15,15 +15,9 @@
 import { exactDeadLetterRequest, isExactCount } from '../redis/exact-count';
 import { recordMeta } from '../redis/record';
 import { writingSettler, type SettleContext, type Settler } from './stages';
-import {
-  readForDeadLetter,
-  settleEntries,
-  type DeadLetterRead,
-  type DeadLetterRequest,
-  type DeadLetterStatus,
-  type SettleStatus,
-  type Settlement,
-} from '../redis/scripts';
+import { readForDeadLetter, type DeadLetterRead } from '../redis/dead-letter-read';
+import { settleEntries, type SettleStatus, type Settlement } from '../redis/settle-entries';
+import type { DeadLetterRequest, DeadLetterStatus } from '../redis/dead-letter';
 
 /** The settler of a cluster whose keys lie in several slots (src/reclaim/mode.ts). */
 export function splitSettler(ctx: SettleContext, minIdleMs: number): Settler {

@@ -3,7 +3,8 @@
  * atomically and fenced (see the scripts' headers). The mode of every run whose keys share one
  * slot (src/reclaim/mode.ts).
  */
-import { deadLetter, settleEntries, type DeadLetterRequest, type DeadLetterStatus } from '../redis/scripts';
+import { deadLetter, type DeadLetterRequest, type DeadLetterStatus } from '../redis/dead-letter';
+import { settleEntries } from '../redis/settle-entries';
 import { deadLetterWide } from '../redis/wide';
 import { writingSettler, type SettleContext, type Settler } from './stages';
 

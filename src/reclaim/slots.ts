@@ -8,7 +8,7 @@ import { Cluster } from 'ioredis';
 import type { RedisClient } from '../redis/client';
 import type { Keys } from '../redis/keys';
 import { runKeys, splitsSlots } from '../redis/topology';
-import { describeTarget, type Settings } from '../config/settings';
+import { describeServer, type Settings } from '../config/settings';
 import type { Logger } from '../telemetry/logger';
 
 export async function slotBound(client: RedisClient, settings: Settings, keys: Keys, logger: Logger): Promise<boolean> {
@@ -33,7 +33,7 @@ export async function slotBound(client: RedisClient, settings: Settings, keys: K
 function foundMessage(settings: Settings, keys: Keys): string {
   const tag = `{${keys.stream}}`;
   return (
-    `Redis at ${describeTarget(settings)} refused a script over keys in several hash slots (CROSSSLOT): it is one endpoint that shards ` +
+    `Redis at ${describeServer(settings)} refused a script over keys in several hash slots (CROSSSLOT): it is one endpoint that shards ` +
     '(like Azure Managed Redis under the Enterprise clustering policy). From now on no step of this process spans two slots, and where ' +
     'the stream, dead-letter stream and hash key prefix do not share one hash tag settling is at-least-once (write, then ack). ' +
     `For the atomic fast path name them with the stream's hash tag (STREAM_NAME=${tag} with the default ${tag}:dlq and ${tag}:); ` +

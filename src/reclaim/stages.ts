@@ -1,11 +1,12 @@
 /**
- * The general path's stages as small strategy objects. The settling mode is decided once
- * (src/reclaim/mode.ts), which hands the batch stage one claimer, one processor and one settler;
+ * The general path's stages as small objects, one per step. The settling mode is decided once
+ * (src/reclaim/mode.ts), which hands the page stage one claimer, one processor and one settler;
  * no stage asks again which mode it is in.
  */
 import type { Keys } from '../redis/keys';
 import type { RedisClient } from '../redis/client';
-import type { DeadLetterReason, DeadLetterRequest, DeadLetterStatus, SettleStatus, Settlement } from '../redis/scripts';
+import type { DeadLetterReason, DeadLetterRequest, DeadLetterStatus } from '../redis/dead-letter';
+import type { SettleStatus, Settlement } from '../redis/settle-entries';
 import type { ClaimReply } from '../redis/claim-entries';
 import { traceDeadLetter } from '../telemetry/instrumentation';
 import type { Processor } from './process';

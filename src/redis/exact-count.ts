@@ -68,7 +68,7 @@ export async function exactDeadLetterRequest<R extends ExactFence>(client: Redis
   return { ...request, expectDeliveries: row.deliveries, deliveries: row.deliveries };
 }
 
-/** What re-basing reads and rewrites of a dead-letter request (src/redis/scripts.ts). */
+/** What re-basing reads and rewrites of a dead-letter request (src/redis/dead-letter.ts). */
 export interface ExactFence {
   id: string;
   expectOwner: string;

@@ -105,5 +105,5 @@ async function leaseError(client: RedisClient, request: LeaseRequest, error: unk
     return new MissingGroupError(`renewLease: stream \`${stream}\` on ${target} has no consumer group \`${group}\`${known}`);
   }
   const password = client instanceof Cluster ? client.options.redisOptions?.password : client.options.password;
-  return mapRedisError(error, { target, stream, group, secrets: [password] });
+  return mapRedisError(error, { server: target, stream, group, secrets: [password] });
 }

@@ -5,7 +5,8 @@
 import { KeySlotError } from '../errors';
 import { carriesTagOf } from './keys';
 import type { ReclaimAction } from '../config/settings';
-import { callScript, type DeadLetterReason, type RedisClient } from './scripts';
+import { callScript, type RedisClient } from './scripts';
+import type { DeadLetterReason } from './dead-letter';
 
 export interface ReclaimPageReply {
   scanned: number;

@@ -10,7 +10,10 @@
  */
 import { createHash } from 'node:crypto';
 import { exactDeadLetterRequest, isExactCount } from './exact-count';
-import { COMMIT_SCRIPTS, deadLetter, settleEntries, type DeadLetterRequest, type DeadLetterStatus, type RedisClient, type ReplayStatus } from './scripts';
+import { COMMIT_SCRIPTS, type RedisClient } from './scripts';
+import { deadLetter, type DeadLetterRequest, type DeadLetterStatus } from './dead-letter';
+import { settleEntries } from './settle-entries';
+import type { ReplayStatus } from './replay-dead-letter';
 import { recordMeta } from './record';
 import { COMMIT_STATUS, COMMIT_WRITE_FAILED, REPLAY_COMMIT_GONE, REQUEUE_STATUS } from './script-status';
 import { requeueEntries, type RequeueRequest, type RequeueStatus } from './requeue';

@@ -19,8 +19,8 @@ export const SCOPE = 'stream-reclaimer';
 
 /** Per-run hooks handed to the run loop. */
 export interface RunTelemetry {
-  /** Runs one page under a batch span; `work` counts into its own fresh counts, merged afterwards. */
-  batch(size: number, shared: Counts, work: (counts: Counts) => Promise<void>): Promise<void>;
+  /** Runs one page under a page span; `work` counts into its own fresh counts, merged afterwards. */
+  page(size: number, shared: Counts, work: (counts: Counts) => Promise<void>): Promise<void>;
 }
 
 /** The minimal result the run wrapper reads (run.ts `Summary`). */
@@ -37,7 +37,7 @@ export function setInstrumentationEnabled(on: boolean): void {
   enabled = on;
 }
 
-const PASSTHROUGH: RunTelemetry = Object.freeze({ batch: (_size: number, shared: Counts, work: (c: Counts) => Promise<void>) => work(shared) });
+const PASSTHROUGH: RunTelemetry = Object.freeze({ page: (_size: number, shared: Counts, work: (c: Counts) => Promise<void>) => work(shared) });
 
 /** Secrets of the current run, carried in the context so child spans can redact with them. */
 const SECRETS = createContextKey('stream-reclaimer.secrets');
@@ -92,7 +92,7 @@ async function inSpan<T>(name: string, kind: SpanKind, attributes: Attributes, w
 }
 
 /**
- * The run span `reclaim <stream>`, the run duration histogram, the outcome counters (per batch,
+ * The run span `reclaim <stream>`, the run duration histogram, the outcome counters (per page,
  * so a run that fails midway still counts what it did), and the group-health gauges read at the end.
  */
 export async function instrumentRun<R extends RunResult>(
@@ -107,7 +107,7 @@ export async function instrumentRun<R extends RunResult>(
   const started = performance.now();
   const telemetry: RunTelemetry = {
     // The last page of a scan may be empty: no span for a page with nothing in it.
-    batch: (size, shared, batchWork) => (size === 0 ? batchWork(shared) : traceBatch(base, meters, settings.dryRun, size, [shared, totals], batchWork)),
+    page: (size, shared, pageWork) => (size === 0 ? pageWork(shared) : tracePage(base, meters, settings.dryRun, size, [shared, totals], pageWork)),
   };
   const secrets = [settings.redisPassword, settings.appInsightsConnectionString];
   const attributes = {
@@ -140,7 +140,7 @@ export async function instrumentRun<R extends RunResult>(
   );
 }
 
-async function traceBatch(
+async function tracePage(
   base: Attributes,
   meters: Instruments | undefined,
   dryRun: boolean,
@@ -152,7 +152,7 @@ async function traceBatch(
   // INTERNAL, not the semconv CONSUMER: Azure Monitor turns a CONSUMER span without HTTP
   // attributes into a request with no name; INTERNAL keeps `process <stream>` readable in the tree.
   await inSpan(`process ${String(base['messaging.destination.name'])}`, SpanKind.INTERNAL, attributes, async (span) => {
-    // A fresh tally per batch: batches in flight share the run's counts, so a before/after
+    // A fresh tally per page: pages in flight share the run's counts, so a before/after
     // difference of the shared object would mix them up.
     const own = Object.fromEntries(Object.keys(sinks[0]).map((k) => [k, 0])) as unknown as Counts;
     try {

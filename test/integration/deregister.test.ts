@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Redis from 'ioredis';
 import { connect, type RedisClient } from '../../src/redis/connection';
 import { deregisterIdleConsumers, listConsumers, type DeregisterSettings } from '../../src/reclaim/deregister';
-import { deleteIdleConsumer } from '../../src/redis/scripts';
+import { deleteIdleConsumer } from '../../src/redis/delete-idle-consumer';
 import { addEntries, createGroup, readAsConsumer, setPending, testSettings, tweet, uniqueName } from '../helpers/backlog';
 import { redisCli } from '../helpers/operator';
 import type { RedisServer } from '../helpers/redis-server';

@@ -10,7 +10,7 @@ import { runTargets, type RunSummary, type TargetSummary } from '../../src/recla
 import type { Summary } from '../../src/reclaim/run';
 import { discoverStreams } from '../../src/reclaim/targets';
 import { DiscoveryTimeoutError } from '../../src/errors';
-import { describeTarget, type Settings } from '../../src/config/settings';
+import { describeServer, type Settings } from '../../src/config/settings';
 import { addEntries, createGroup, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
 import { checkInvariant } from '../helpers/invariant';
 import { runCli } from '../helpers/cli';
@@ -177,7 +177,7 @@ describe('a run over several targets', () => {
     await backlog(a, g1, 3);
     await backlog(b, g1, 2);
     const env = { REDIS_HOST: server.port ? `${server.host}:${server.port}` : server.host, REDIS_TLS: 'false', STREAM_NAME: `${a},${b},${absent}`, STREAM_CONSUMER_GROUP_NAME: `${g1},${gone}`, ...(server.cluster ? { REDIS_CLUSTER: 'true' } : {}) };
-    const where = describeTarget(testSettings(server));
+    const where = describeServer(testSettings(server));
     const noGroup = (s: string): string =>
       `Stream \`${s}\` on ${where} has no consumer group \`${gone}\` (its groups: ${g1}): check \`STREAM_CONSUMER_GROUP_NAME\`, or create the group with XGROUP CREATE ${s} ${gone} $`;
     const noStream = (g: string): string =>

@@ -10,7 +10,7 @@ import { replayRecords, selectRecords, type DeadLetterRecord } from '../../src/o
 import { WrongTypeError } from '../../src/errors';
 import { reclaimPage } from '../../src/redis/reclaim-page';
 import { runReclaim } from '../../src/reclaim/run';
-import { deadLetter, type DeadLetterRequest } from '../../src/redis/scripts';
+import { deadLetter, type DeadLetterRequest } from '../../src/redis/dead-letter';
 import type { Settings } from '../../src/config/settings';
 import { deadLetterWide } from '../../src/redis/wide';
 import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, testSettings } from '../helpers/backlog';

@@ -19,7 +19,7 @@ import type { RedisClient } from '../../src/redis/client';
 import { statusFor } from '../../functions/http-status';
 import { ScriptedCredential } from '../helpers/fake-entra';
 
-const ctx = { target: 'cache:6380', stream: 'orders', group: 'billing', deadLetter: 'orders:dlq', secrets: ['hunter2'] };
+const ctx = { server: 'cache:6380', stream: 'orders', group: 'billing', deadLetter: 'orders:dlq', secrets: ['hunter2'] };
 const withCode = (message: string, code: string): Error => Object.assign(new Error(message), { code });
 const map = (error: unknown, context: Parameters<typeof mapRedisError>[1] = ctx): Error => mapRedisError(error, context);
 

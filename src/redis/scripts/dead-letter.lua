@@ -11,7 +11,7 @@ ARGV[2]   dlq.at, epoch ms
 ARGV[3..] per entry, 9 values: id, expected owner, expected deliveries, min idle ms,
           dlq.consumer, dlq.deliveries, dlq.idle_ms, dlq.reason, dlq.error
 
-Reply: { status, ... } one per entry (src/redis/scripts.ts names them):
+Reply: { status, ... } one per entry (src/redis/script-status.ts names them):
   1 dead-lettered and acked, 2 orphaned (acked), 0 skipped (fence failed),
   3 too wide: the record is too long for one call from Lua, or a delivery count (expected or
     recorded) is 2^53 or more; left pending for the caller's MULTI (src/redis/wide.ts), which

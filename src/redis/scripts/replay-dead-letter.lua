@@ -9,7 +9,7 @@ KEYS[2]   the source stream (same slot as KEYS[1]; the caller checks); each reco
           dlq.stream must name it
 ARGV[1..] record IDs in the dead-letter stream
 
-Reply: one per ID, in order (src/redis/scripts.ts names the codes): the new entry ID on the source
+Reply: one per ID, in order (src/redis/script-status.ts names the codes): the new entry ID on the source
 stream; 0 when the record is gone (already replayed or purged); -1 when it is not a dead-letter
 record of KEYS[2] (no original fields, the metadata names are not the nine expected ones, or
 dlq.stream differs) and was left untouched; -2 when its original fields are too many for one

@@ -11,7 +11,7 @@ ARGV[2]   consumer name the reclaimer claims as
 ARGV[3..] per entry: id, expected deliveries, key index into KEYS (0 = ack only),
           field count n, then n values (name, value, ...)
 
-Reply: { statuses, errors } one of each per entry (src/redis/scripts.ts names the statuses):
+Reply: { statuses, errors } one of each per entry (src/redis/script-status.ts names the statuses):
   1 written and acked, 0 skipped (fence failed),
   3 its hash key holds another type: nothing written, not acked, errors[i] = Redis's error
     (the caller dead-letters it with reason processing-error),

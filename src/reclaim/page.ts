@@ -6,13 +6,14 @@
 import { UnprocessableEntryError } from '../errors';
 import { fieldValue, type EntrySource } from './process';
 import type { PendingEntry } from './scan';
-import type { DeadLetterReason, DeadLetterRequest, Settlement } from '../redis/scripts';
+import type { DeadLetterReason, DeadLetterRequest } from '../redis/dead-letter';
+import type { Settlement } from '../redis/settle-entries';
 import type { ClaimedEntry } from '../redis/claim-entries';
 import { tally, type Counts } from './counts';
 import { deadLetterRequest, type Stages } from './stages';
 import type { Logger } from '../telemetry/logger';
 
-export interface BatchContext {
+export interface PageContext {
   /** The claimer, processor and settler of the run's settling mode (src/reclaim/mode.ts). */
   stages: Stages;
   /** This run's consumer: the fence of what it claimed. */
@@ -24,12 +25,12 @@ export interface BatchContext {
   minIdleMs: number;
   /** '' when nothing is hashed (RECLAIM_ACTION other than process): no entry lacks a key field then. */
   hashKeyField: string;
-  /** Bounds processor calls across all batches in flight. */
+  /** Bounds processor calls across all pages in flight. */
   limit: <T>(task: () => Promise<T>) => Promise<T>;
   logger: Logger;
 }
 
-export async function handleBatch(ctx: BatchContext, page: readonly PendingEntry[], counts: Counts): Promise<void> {
+export async function handlePage(ctx: PageContext, page: readonly PendingEntry[], counts: Counts): Promise<void> {
   counts.scanned += page.length;
   const overMax = page.filter((e) => e.deliveries >= ctx.maxDeliveries);
   const rest = page.filter((e) => e.deliveries < ctx.maxDeliveries);
