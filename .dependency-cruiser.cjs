@@ -26,16 +26,34 @@ const only = (name, from, allowed) => ({
 
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'Shared types go to leaf modules.', from: {}, to: { circular: true } },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Shared types go to leaf modules.',
+      from: {},
+      to: { circular: true },
+    },
     only('errors-is-a-leaf', '^src/errors\\.ts$', '^$'),
     only('logger-is-a-leaf', '^src/telemetry/logger\\.ts$', '^$'),
     // Telemetry reads the run's counts; the module holding them may reach only below telemetry.
     only('counts-stays-low', '^src/reclaim/counts\\.ts$', '^src/redis/(scripts|client|dead-letter)\\.ts$'),
     only('config', layer('config'), `${layer('config')}|^src/errors\\.ts$`),
     only('redis', layer('redis'), `${layer('redis')}|${layer('config')}|^src/errors\\.ts$|^src/telemetry/logger\\.ts$`),
-    only('telemetry', layer('telemetry'), `${layer('telemetry')}|${layer('redis')}|${layer('config')}|^src/errors\\.ts$|^src/reclaim/counts\\.ts$`),
-    only('reclaim', layer('reclaim'), `${layer('reclaim')}|${layer('telemetry')}|${layer('redis')}|${layer('config')}|^src/errors\\.ts$`),
-    only('ops', layer('ops'), `${layer('ops')}|${layer('reclaim')}|${layer('telemetry')}|${layer('redis')}|${layer('config')}|^src/errors\\.ts$`),
+    only(
+      'telemetry',
+      layer('telemetry'),
+      `${layer('telemetry')}|${layer('redis')}|${layer('config')}|^src/errors\\.ts$|^src/reclaim/counts\\.ts$`,
+    ),
+    only(
+      'reclaim',
+      layer('reclaim'),
+      `${layer('reclaim')}|${layer('telemetry')}|${layer('redis')}|${layer('config')}|^src/errors\\.ts$`,
+    ),
+    only(
+      'ops',
+      layer('ops'),
+      `${layer('ops')}|${layer('reclaim')}|${layer('telemetry')}|${layer('redis')}|${layer('config')}|^src/errors\\.ts$`,
+    ),
     {
       name: 'src-not-above-itself',
       comment: 'The product never imports its tests, benchmarks or scripts.',

@@ -6,7 +6,9 @@ import tseslint from 'typescript-eslint';
 import { defineConfig } from 'eslint/config';
 
 const nodeGlobals = Object.fromEntries(
-  ['process', 'console', 'URL', 'Buffer', '__dirname', 'require', 'module', 'setTimeout', 'clearTimeout', 'fetch'].map((name) => [name, 'readonly']),
+  ['process', 'console', 'URL', 'Buffer', '__dirname', 'require', 'module', 'setTimeout', 'clearTimeout', 'fetch'].map(
+    (name) => [name, 'readonly'],
+  ),
 );
 
 export default defineConfig(
@@ -21,7 +23,10 @@ export default defineConfig(
       // A floating promise is a lost error; `void` marks the deliberate ones.
       '@typescript-eslint/no-floating-promises': 'error',
       // `_name` marks a binding kept for its position, or one that drops a property from a rest.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       // Off: the first failure of concurrent work is kept (`unknown`) and rethrown as it came,
       // which this rule cannot tell from throwing a non-error.
       '@typescript-eslint/only-throw-error': 'off',

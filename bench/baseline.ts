@@ -5,8 +5,16 @@
  */
 import type Redis from 'ioredis';
 
-export async function baselineRun(redis: Redis, a: { stream: string; group: string; consumer: string; minIdleMs: number; prefix: string }): Promise<number> {
-  const pending = (await redis.call('XPENDING', a.stream, a.group, '-', '+', 10_000_000)) as [string, string, number, number][];
+export async function baselineRun(
+  redis: Redis,
+  a: { stream: string; group: string; consumer: string; minIdleMs: number; prefix: string },
+): Promise<number> {
+  const pending = (await redis.call('XPENDING', a.stream, a.group, '-', '+', 10_000_000)) as [
+    string,
+    string,
+    number,
+    number,
+  ][];
   const ids = pending.filter(([, , idle]) => idle >= a.minIdleMs).map(([id]) => id);
   if (ids.length === 0) return 0;
   const entries = (await redis.xclaim(a.stream, a.group, a.consumer, a.minIdleMs, ...ids)) as [string, string[]][];

@@ -19,7 +19,11 @@ export function chartOf(results: readonly Measured[]): string {
   const bars = sizes.flatMap((size) =>
     SERIES.map(([variant, label]) => {
       const r = results.find((x) => x.variant === variant && x.size === size && !x.poison);
-      return { group: `${size.toLocaleString('en-US')} entries`, label, value: r && !r.skipped ? r.entriesPerSec : undefined };
+      return {
+        group: `${size.toLocaleString('en-US')} entries`,
+        label,
+        value: r && !r.skipped ? r.entriesPerSec : undefined,
+      };
     }),
   );
   return barChart('Reclaiming a crashed consumer backlog (entries/s, higher is better)', 'entries/s', bars);
@@ -51,7 +55,9 @@ export function barChart(title: string, unit: string, bars: readonly Bar[]): str
   ];
   for (let i = 0; i <= 4; i++) {
     const y = bottom - (i * (bottom - 40)) / 4;
-    out.push(`<text x="${left - 6}" y="${y + 4}" text-anchor="end">${Math.round((max * i) / 4).toLocaleString('en-US')}</text>`);
+    out.push(
+      `<text x="${left - 6}" y="${y + 4}" text-anchor="end">${Math.round((max * i) / 4).toLocaleString('en-US')}</text>`,
+    );
     out.push(`<line x1="${left}" y1="${y}" x2="${width - 10}" y2="${y}" stroke="#eee"/>`);
   }
   groups.forEach((group, gi) => {
@@ -65,8 +71,12 @@ export function barChart(title: string, unit: string, bars: readonly Bar[]): str
         return;
       }
       const h = (value / max) * (bottom - 40);
-      out.push(`<rect x="${x + 2}" y="${bottom - h}" width="${barWidth - 4}" height="${h}" fill="${COLORS[li % COLORS.length]}"/>`);
-      out.push(`<text x="${x + barWidth / 2}" y="${bottom - h - 4}" text-anchor="middle" font-size="10">${Math.round(value).toLocaleString('en-US')}</text>`);
+      out.push(
+        `<rect x="${x + 2}" y="${bottom - h}" width="${barWidth - 4}" height="${h}" fill="${COLORS[li % COLORS.length]}"/>`,
+      );
+      out.push(
+        `<text x="${x + barWidth / 2}" y="${bottom - h - 4}" text-anchor="middle" font-size="10">${Math.round(value).toLocaleString('en-US')}</text>`,
+      );
     });
   });
   labels.forEach((label, li) => {
@@ -74,7 +84,10 @@ export function barChart(title: string, unit: string, bars: readonly Bar[]): str
     out.push(`<rect x="${x}" y="${height - 28}" width="12" height="12" fill="${COLORS[li % COLORS.length]}"/>`);
     out.push(`<text x="${x + 16}" y="${height - 18}">${escape(label)}</text>`);
   });
-  out.push(`<text x="12" y="${bottom / 2}" transform="rotate(-90 12 ${bottom / 2})" text-anchor="middle">${escape(unit)}</text>`, '</svg>');
+  out.push(
+    `<text x="12" y="${bottom / 2}" transform="rotate(-90 12 ${bottom / 2})" text-anchor="middle">${escape(unit)}</text>`,
+    '</svg>',
+  );
   return out.join('\n');
 }
 

@@ -33,11 +33,20 @@ export async function startBenchCluster(binary: string): Promise<BenchCluster> {
   };
   try {
     for (const port of await busSafePorts(3)) {
-      nodes.push(await startDemoRedis(binary, { port, args: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '5000'] }));
+      nodes.push(
+        await startDemoRedis(binary, { port, args: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '5000'] }),
+      );
     }
     for (const n of nodes) masters.push(new Redis({ path: n.socket }));
     const cli = existsSync(join(dirname(binary), 'redis-cli')) ? join(dirname(binary), 'redis-cli') : 'redis-cli';
-    await run(cli, ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${String(n.port)}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await run(cli, [
+      '--cluster',
+      'create',
+      ...nodes.map((n) => `127.0.0.1:${String(n.port)}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
     await waitClusterOk(masters);
   } catch (error) {
     await stop();
@@ -68,7 +77,8 @@ export async function startBenchCluster(binary: string): Promise<BenchCluster> {
 async function busSafePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
   for (let attempt = 0; ports.size < count; attempt++) {
-    if (attempt > 500) throw new Error(`no ${count} free loopback ports with port + 10000 free as well (the cluster bus)`);
+    if (attempt > 500)
+      throw new Error(`no ${count} free loopback ports with port + 10000 free as well (the cluster bus)`);
     const port = await freePort();
     if (port + 10000 <= 65535 && (await isFree(port + 10000))) ports.add(port);
   }

@@ -19,4 +19,6 @@ Module.prototype.require = function patched(id) {
 const started = performance.now();
 require(process.argv[2]);
 const loadMs = performance.now() - started;
-process.stdout.write(`${JSON.stringify({ loadMs, peakRssKB: process.resourceUsage().maxRSS })}\n`, () => process.exit(0));
+process.stdout.write(`${JSON.stringify({ loadMs, peakRssKB: process.resourceUsage().maxRSS })}\n`, () =>
+  process.exit(0),
+);

@@ -47,9 +47,14 @@ const median = (values: readonly number[]): number => {
 
 function runOnce(c: Case): Sample {
   const started = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, c.args, { env: { PATH: process.env.PATH ?? '', ...c.env }, encoding: 'utf8', timeout: 60_000 });
+  const child = spawnSync(process.execPath, c.args, {
+    env: { PATH: process.env.PATH ?? '', ...c.env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  if (child.status !== 0) throw new Error(`cold start: \`node ${c.args.join(' ')}\` exited ${child.status ?? child.signal}: ${child.stderr}`);
+  if (child.status !== 0)
+    throw new Error(`cold start: \`node ${c.args.join(' ')}\` exited ${child.status ?? child.signal}: ${child.stderr}`);
   if (!c.reportsLoad) return { wallMs };
   const report = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as { loadMs: number; peakRssKB: number };
   return { wallMs, loadMs: report.loadMs, peakRssKB: report.peakRssKB };
@@ -60,7 +65,12 @@ function casesFor(root: string, prefix: string, runEnv: Record<string, string>, 
   const bin = join(root, 'bin', 'stream-reclaimer.js');
   return [
     { label: `${prefix}functions bundle, telemetry off`, args: [LOADER, main], reportsLoad: true },
-    { label: `${prefix}functions bundle, App Insights on`, args: [LOADER, main], env: { APPLICATIONINSIGHTS_CONNECTION_STRING: connectionString }, reportsLoad: true },
+    {
+      label: `${prefix}functions bundle, App Insights on`,
+      args: [LOADER, main],
+      env: { APPLICATIONINSIGHTS_CONNECTION_STRING: connectionString },
+      reportsLoad: true,
+    },
     { label: `${prefix}stream-reclaimer --version`, args: [bin, '--version'] },
     { label: `${prefix}stream-reclaimer run, empty PEL`, args: [bin, 'run'], env: runEnv },
   ];
@@ -78,7 +88,12 @@ export async function benchColdStart(redisServerBin: string, resultsDir: string)
   try {
     const stream = `bench:cold-start:${process.pid}`;
     await redis.xgroup('CREATE', stream, 'cold-start', '$', 'MKSTREAM');
-    const runEnv = { REDIS_HOST: `127.0.0.1:${server.port}`, REDIS_TLS: 'false', STREAM_NAME: stream, STREAM_CONSUMER_GROUP_NAME: 'cold-start' };
+    const runEnv = {
+      REDIS_HOST: `127.0.0.1:${server.port}`,
+      REDIS_TLS: 'false',
+      STREAM_NAME: stream,
+      STREAM_CONSUMER_GROUP_NAME: 'cold-start',
+    };
     const connectionString = `InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:${await freePort()}/`;
     const bare: Case = { label: 'bare node -e 0', args: ['-e', '0'] };
     const cases = [bare, ...roots.flatMap(([root, prefix]) => casesFor(root, prefix, runEnv, connectionString))];
@@ -101,7 +116,10 @@ export async function benchColdStart(redisServerBin: string, resultsDir: string)
       };
     });
     print(rows, roots);
-    writeFileSync(join(resultsDir, 'cold-start.json'), `${JSON.stringify({ node: process.version, runs: RUNS, rows }, null, 2)}\n`);
+    writeFileSync(
+      join(resultsDir, 'cold-start.json'),
+      `${JSON.stringify({ node: process.version, runs: RUNS, rows }, null, 2)}\n`,
+    );
     return rows;
   } finally {
     redis.disconnect();
@@ -111,17 +129,29 @@ export async function benchColdStart(redisServerBin: string, resultsDir: string)
 
 /** Peak RSS of a bare Node, the reference for the bundle's (median of 5). */
 function runBareRss(): number {
-  const peaks = Array.from({ length: 5 }, () => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.resourceUsage().maxRSS))'], { encoding: 'utf8' }).stdout));
+  const peaks = Array.from({ length: 5 }, () =>
+    Number(
+      spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.resourceUsage().maxRSS))'], {
+        encoding: 'utf8',
+      }).stdout,
+    ),
+  );
   return median(peaks);
 }
 
 function print(rows: readonly ColdStartRow[], roots: readonly [string, string][]): void {
-  console.log(`\ncold start: whole processes, medians of ${RUNS}, each round alternating with a bare \`node -e 0\` (${process.version})`);
-  console.log(`${'case'.padEnd(46)}${'whole ms'.padStart(10)}${'x bare'.padStart(9)}${'load ms'.padStart(10)}${'peak MB'.padStart(10)}`);
+  console.log(
+    `\ncold start: whole processes, medians of ${RUNS}, each round alternating with a bare \`node -e 0\` (${process.version})`,
+  );
+  console.log(
+    `${'case'.padEnd(46)}${'whole ms'.padStart(10)}${'x bare'.padStart(9)}${'load ms'.padStart(10)}${'peak MB'.padStart(10)}`,
+  );
   for (const r of rows) {
     const load = r.loadMs === undefined ? '-' : r.loadMs.toFixed(0);
     const peak = r.peakMB === undefined ? '-' : r.peakMB.toFixed(0);
-    console.log(`${r.label.padEnd(46)}${r.wallMs.toFixed(0).padStart(10)}${`${r.ratio.toFixed(2)}x`.padStart(9)}${load.padStart(10)}${peak.padStart(10)}`);
+    console.log(
+      `${r.label.padEnd(46)}${r.wallMs.toFixed(0).padStart(10)}${`${r.ratio.toFixed(2)}x`.padStart(9)}${load.padStart(10)}${peak.padStart(10)}`,
+    );
   }
   for (const [root, prefix] of roots) {
     const main = join(root, (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { main: string }).main);
@@ -132,6 +162,8 @@ function print(rows: readonly ColdStartRow[], roots: readonly [string, string][]
       // A build from before the chunks: the bundle holds everything.
     }
     const chunkBytes = chunks.reduce((sum, f) => sum + bytes(join(root, 'dist', 'chunks', f)), 0);
-    console.log(`${prefix}bundle ${mb(bytes(main))} MB; chunks read only when the settings use them: ${chunks.length ? `${mb(chunkBytes)} MB (${chunks.join(', ')})` : 'none'}`);
+    console.log(
+      `${prefix}bundle ${mb(bytes(main))} MB; chunks read only when the settings use them: ${chunks.length ? `${mb(chunkBytes)} MB (${chunks.join(', ')})` : 'none'}`,
+    );
   }
 }

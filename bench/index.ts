@@ -52,11 +52,14 @@ const COLD_START = process.env.BENCH_COLD_START ?? '1';
 
 async function main(): Promise<void> {
   if (!['0', '1', 'only'].includes(TARGETS)) {
-    throw new Error(`BENCH_TARGETS is "${TARGETS}"; expected 0 (skip the multi-target section), 1 (run it too, the default) or only (run only it)`);
+    throw new Error(
+      `BENCH_TARGETS is "${TARGETS}"; expected 0 (skip the multi-target section), 1 (run it too, the default) or only (run only it)`,
+    );
   }
   const bin = findRedisServer(process.env.PATH);
   if (!bin) throw new Error('no redis-server on PATH (apt-get install -y redis-server)');
-  if (!['0', '1', 'only'].includes(COLD_START)) throw new Error(`BENCH_COLD_START is "${COLD_START}"; expected 0, 1 (the default) or only`);
+  if (!['0', '1', 'only'].includes(COLD_START))
+    throw new Error(`BENCH_COLD_START is "${COLD_START}"; expected 0, 1 (the default) or only`);
   const dir = join(__dirname, '..', '..', 'bench', 'results');
   if (RETRY !== '0' && COLD_START !== 'only') await retrySection(bin);
   if (RETRY === 'only') return;
@@ -72,7 +75,12 @@ async function singleTarget(bin: string, dir: string): Promise<void> {
   const redis = new Redis({ path: server.socket });
   const tcp = { REDIS_HOST: `127.0.0.1:${server.port}`, REDIS_TLS: 'false' };
   const settingsFor = (connection: Record<string, string>): Settings =>
-    loadSettings({ ...connection, STREAM_NAME: 'bench:tweets', STREAM_CONSUMER_GROUP_NAME: GROUP, MAX_RUN_SEC: '3600' });
+    loadSettings({
+      ...connection,
+      STREAM_NAME: 'bench:tweets',
+      STREAM_CONSUMER_GROUP_NAME: GROUP,
+      MAX_RUN_SEC: '3600',
+    });
   const settings = settingsFor(tcp);
   const opened: { disconnect(): void }[] = [redis];
   const open = async (s: Settings): Promise<RedisClient> => {
@@ -81,17 +89,30 @@ async function singleTarget(bin: string, dir: string): Promise<void> {
     return client;
   };
   const baselineClient = (transport: Result['transport']): Redis => {
-    const client = transport === 'tcp' ? new Redis({ host: '127.0.0.1', port: server.port }) : new Redis({ path: server.socket });
+    const client =
+      transport === 'tcp' ? new Redis({ host: '127.0.0.1', port: server.port }) : new Redis({ path: server.socket });
     opened.push(client);
     return client;
   };
-  const baselineArgs = { stream: settings.streamName, group: GROUP, consumer: settings.consumerName, minIdleMs: settings.minIdleMs, prefix: settings.hashKeyPrefix };
+  const baselineArgs = {
+    stream: settings.streamName,
+    group: GROUP,
+    consumer: settings.consumerName,
+    minIdleMs: settings.minIdleMs,
+    prefix: settings.hashKeyPrefix,
+  };
   const results: Result[] = [];
   try {
-    console.log(`node ${process.version}, redis-server ${(await redis.info('server')).match(/redis_version:(\S+)/)?.[1]}, sizes ${SIZES.join(', ')}`);
+    console.log(
+      `node ${process.version}, redis-server ${(await redis.info('server')).match(/redis_version:(\S+)/)?.[1]}, sizes ${SIZES.join(', ')}`,
+    );
     const client = await open(settings);
     const fast = { variant: 'fast', transport: 'tcp', run: () => runReclaim({ client, settings }) } as const;
-    const general = { variant: 'general', transport: 'tcp', run: () => runReclaim({ client, settings, fastPath: false }) } as const;
+    const general = {
+      variant: 'general',
+      transport: 'tcp',
+      run: () => runReclaim({ client, settings, fastPath: false }),
+    } as const;
     // The product's variants first: the baseline's heap growth would otherwise inflate their RSS.
     for (const v of [fast, general]) await warmUp(redis, settings, { ...v, size: WARM_UP_SIZE, poison: true });
     for (const size of SIZES) {
@@ -101,23 +122,65 @@ async function singleTarget(bin: string, dir: string): Promise<void> {
       }
     }
     const baseline = baselineClient('tcp');
-    await warmUp(redis, settings, { variant: 'baseline', size: WARM_UP_SIZE, poison: false, transport: 'tcp', run: () => baselineRun(baseline, baselineArgs) });
+    await warmUp(redis, settings, {
+      variant: 'baseline',
+      size: WARM_UP_SIZE,
+      poison: false,
+      transport: 'tcp',
+      run: () => baselineRun(baseline, baselineArgs),
+    });
     for (const size of SIZES) {
       const skipped = baselineBound(results, size);
       if (skipped) {
         console.log(`baseline ${String(size).padStart(8)} clean  ${skipped}`);
-        results.push({ variant: 'baseline', size, poison: false, transport: 'tcp', seconds: 0, entriesPerSec: 0, peakRssMB: 0, redisPeakMB: 0, redisCpuUsPerEntry: 0, nodeCpuUsPerEntry: 0, skipped });
+        results.push({
+          variant: 'baseline',
+          size,
+          poison: false,
+          transport: 'tcp',
+          seconds: 0,
+          entriesPerSec: 0,
+          peakRssMB: 0,
+          redisPeakMB: 0,
+          redisCpuUsPerEntry: 0,
+          nodeCpuUsPerEntry: 0,
+          skipped,
+        });
         continue;
       }
-      results.push(await measureMedian(redis, settings, { variant: 'baseline', size, poison: false, transport: 'tcp', run: () => baselineRun(baseline, baselineArgs) }));
+      results.push(
+        await measureMedian(redis, settings, {
+          variant: 'baseline',
+          size,
+          poison: false,
+          transport: 'tcp',
+          run: () => baselineRun(baseline, baselineArgs),
+        }),
+      );
     }
     if (SIZES.includes(TRANSPORT_CHECK_SIZE)) {
       const size = TRANSPORT_CHECK_SIZE;
       const overSocket = settingsFor({ REDIS_HOST: server.socket });
       const socketClient = await open(overSocket);
       const socketBaseline = baselineClient('unix');
-      results.push(await measureMedian(redis, settings, { variant: 'fast', size, poison: false, transport: 'unix', run: () => runReclaim({ client: socketClient, settings: overSocket }) }));
-      results.push(await measureMedian(redis, settings, { variant: 'baseline', size, poison: false, transport: 'unix', run: () => baselineRun(socketBaseline, baselineArgs) }));
+      results.push(
+        await measureMedian(redis, settings, {
+          variant: 'fast',
+          size,
+          poison: false,
+          transport: 'unix',
+          run: () => runReclaim({ client: socketClient, settings: overSocket }),
+        }),
+      );
+      results.push(
+        await measureMedian(redis, settings, {
+          variant: 'baseline',
+          size,
+          poison: false,
+          transport: 'unix',
+          run: () => baselineRun(socketBaseline, baselineArgs),
+        }),
+      );
     }
     await redis.flushall();
     const handler = await measureHandler(tcp, redis);

@@ -43,13 +43,18 @@ async function main(): Promise<void> {
       for (const { mode, warmup } of runs) {
         const settings = testSettings(server, { BATCH_SIZE: '100', MIN_IDLE_TIME_SEC: '60' });
         const n = warmup ? Math.min(ENTRIES, 5_000) : ENTRIES;
-        await addEntries(redis, settings.streamName, Array.from({ length: n }, (_, i) => tweet(i)));
+        await addEntries(
+          redis,
+          settings.streamName,
+          Array.from({ length: n }, (_, i) => tweet(i)),
+        );
         await createGroup(redis, settings.streamName, settings.groupName);
         await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', n, { idleMs: 600_000 });
         const client = await connect(settings);
         // The general path: a custom processor (the hash writer's result, without its fast-path marker).
         const writer = createHashWriter(buildKeys(settings), settings.hashKeyField);
-        const processor: Processor | undefined = path === 'general' ? { process: (e, source) => writer.process(e, source) } : undefined;
+        const processor: Processor | undefined =
+          path === 'general' ? { process: (e, source) => writer.process(e, source) } : undefined;
         setInstrumentationEnabled(mode === 'instrumented');
         const c0 = process.cpuUsage();
         const t0 = performance.now();
@@ -63,7 +68,11 @@ async function main(): Promise<void> {
         if (warmup) continue;
         results[path][mode].push(n / seconds);
         cpu[path][mode].push(cpuUsPerEntry);
-        console.log(`${path.padEnd(7)} ${mode.padEnd(12)} ${Math.round(n / seconds).toString().padStart(8)} entries/s  ${cpuUsPerEntry.toFixed(2)} µs CPU/entry`);
+        console.log(
+          `${path.padEnd(7)} ${mode.padEnd(12)} ${Math.round(n / seconds)
+            .toString()
+            .padStart(8)} entries/s  ${cpuUsPerEntry.toFixed(2)} µs CPU/entry`,
+        );
       }
     }
   } finally {
@@ -91,7 +100,14 @@ function median(xs: readonly number[]): number {
 
 /** The no-op calls alone: one run wrapper plus 100 page wrappers around empty work. */
 async function microMeasure(): Promise<void> {
-  const settings = { streamName: 's', groupName: 'g', deadLetterStream: 's:dlq', dryRun: false, redisPassword: undefined, appInsightsConnectionString: undefined };
+  const settings = {
+    streamName: 's',
+    groupName: 'g',
+    deadLetterStream: 's:dlq',
+    dryRun: false,
+    redisPassword: undefined,
+    appInsightsConnectionString: undefined,
+  };
   const client = undefined as unknown as Parameters<typeof instrumentRun>[0];
   const one = async (): Promise<void> => {
     await instrumentRun(client, settings, async (t) => {

@@ -48,7 +48,12 @@ export async function measureMedian(redis: Redis, settings: Settings, v: Variant
   for (let i = 0; i < repeatsFor(v.size); i++) runs.push(await measure(redis, settings, v));
   const sorted = [...runs].sort((a, b) => a.entriesPerSec - b.entriesPerSec);
   const median = sorted[Math.floor(sorted.length / 2)] as Result;
-  return { ...median, peakRssMB: Math.max(...runs.map((r) => r.peakRssMB)), redisPeakMB: Math.max(...runs.map((r) => r.redisPeakMB)), repeats: runs.length };
+  return {
+    ...median,
+    peakRssMB: Math.max(...runs.map((r) => r.peakRssMB)),
+    redisPeakMB: Math.max(...runs.map((r) => r.redisPeakMB)),
+    repeats: runs.length,
+  };
 }
 
 /**
@@ -72,7 +77,12 @@ async function measure(redis: Redis, settings: Settings, v: Variant, quiet = fal
   const node = process.cpuUsage(nodeCpu);
   const redisSpent = (await redisCpuSeconds(redis)) - redisCpu;
   const peaks = await sampler.stop();
-  await verify(redis, settings, { processed: v.size - seeded.poisoned - seeded.deleted, deadLettered: seeded.poisoned }, `${v.variant} ${v.size}`);
+  await verify(
+    redis,
+    settings,
+    { processed: v.size - seeded.poisoned - seeded.deleted, deadLettered: seeded.poisoned },
+    `${v.variant} ${v.size}`,
+  );
   const result: Result = {
     variant: v.variant,
     size: v.size,
@@ -95,28 +105,58 @@ async function measure(redis: Redis, settings: Settings, v: Variant, quiet = fal
   return result;
 }
 
-async function seed(redis: Redis, stream: string, size: number, poison: boolean): Promise<{ poisoned: number; deleted: number }> {
+async function seed(
+  redis: Redis,
+  stream: string,
+  size: number,
+  poison: boolean,
+): Promise<{ poisoned: number; deleted: number }> {
   await redis.flushall();
   await redis.xgroup('CREATE', stream, GROUP, '0', 'MKSTREAM');
   let poisoned = 0;
   let deleted = 0;
   for (let first = 0; first < size; first += 10_000) {
     const count = Math.min(10_000, size - first);
-    const [, p, d] = (await redis.eval(seedLua, 1, stream, GROUP, count, first, poison ? 10 : 0, poison ? 100 : 0, 5, 600_000)) as number[];
+    const [, p, d] = (await redis.eval(
+      seedLua,
+      1,
+      stream,
+      GROUP,
+      count,
+      first,
+      poison ? 10 : 0,
+      poison ? 100 : 0,
+      5,
+      600_000,
+    )) as number[];
     poisoned += p ?? 0;
     deleted += d ?? 0;
   }
   return { poisoned, deleted };
 }
 
-async function verify(redis: Redis, s: Settings, expected: { processed: number; deadLettered: number }, label: string): Promise<void> {
+async function verify(
+  redis: Redis,
+  s: Settings,
+  expected: { processed: number; deadLettered: number },
+  label: string,
+): Promise<void> {
   const [pending] = (await redis.call('XPENDING', s.streamName, GROUP)) as [number];
   const dlq = await redis.exists(s.deadLetterStream);
   const hashes = (await redis.dbsize()) - 1 - dlq;
   const dead = dlq ? await redis.xlen(s.deadLetterStream) : 0;
-  const sample = await redis.hgetall(`${s.hashKeyPrefix}${(await redis.xrange(s.streamName, '-', '+', 'COUNT', 1))[0]?.[0] ?? ''}`);
-  if (pending !== 0 || hashes !== expected.processed || dead !== expected.deadLettered || (hashes > 0 && Object.keys(sample).length !== 6)) {
-    throw new Error(`${label}: verification failed: pending ${pending}, hashes ${hashes}/${expected.processed}, dead letters ${dead}/${expected.deadLettered}`);
+  const sample = await redis.hgetall(
+    `${s.hashKeyPrefix}${(await redis.xrange(s.streamName, '-', '+', 'COUNT', 1))[0]?.[0] ?? ''}`,
+  );
+  if (
+    pending !== 0 ||
+    hashes !== expected.processed ||
+    dead !== expected.deadLettered ||
+    (hashes > 0 && Object.keys(sample).length !== 6)
+  ) {
+    throw new Error(
+      `${label}: verification failed: pending ${pending}, hashes ${hashes}/${expected.processed}, dead letters ${dead}/${expected.deadLettered}`,
+    );
   }
 }
 

@@ -41,7 +41,13 @@ export async function benchRetry(redis: Redis, connection: Record<string, string
   const clients: RedisClient[] = [];
   try {
     for (const c of CASES) {
-      const settings = loadSettings({ ...connection, STREAM_NAME: 'bench:retry', STREAM_CONSUMER_GROUP_NAME: GROUP, MAX_RUN_SEC: '3600', ...c.env });
+      const settings = loadSettings({
+        ...connection,
+        STREAM_NAME: 'bench:retry',
+        STREAM_CONSUMER_GROUP_NAME: GROUP,
+        MAX_RUN_SEC: '3600',
+        ...c.env,
+      });
       const client = await connect(settings);
       clients.push(client);
       const runs: Figure[] = [];
@@ -83,7 +89,9 @@ async function once(redis: Redis, settings: Settings, client: RedisClient, c: Ca
   const length = await redis.xlen(settings.streamName);
   const done = requeue ? summary.requeued : summary.processed;
   if (pending !== 0 || done !== size || length !== (requeue ? 2 * size : size)) {
-    throw new Error(`${c.label}: verification failed: pending ${pending}, done ${done}/${size}, stream length ${length}`);
+    throw new Error(
+      `${c.label}: verification failed: pending ${pending}, done ${done}/${size}, stream length ${length}`,
+    );
   }
   return { label: c.label, entriesPerSec: size / seconds, redisCpuUsPerEntry: (cpu * 1e6) / size };
 }

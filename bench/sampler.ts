@@ -13,7 +13,10 @@ export function startSampler(redis: Redis, everyMs = 20): { stop(): Promise<Peak
   const timer = setInterval(() => {
     peaks.rssBytes = Math.max(peaks.rssBytes, process.memoryUsage.rss());
     // The server is polled less often: INFO competes with the run for the same connection pool.
-    if (ticks++ % 10 === 0) polling = polling.then(() => redisMemory(redis).then((b) => void (peaks.redisBytes = Math.max(peaks.redisBytes, b))));
+    if (ticks++ % 10 === 0)
+      polling = polling.then(() =>
+        redisMemory(redis).then((b) => void (peaks.redisBytes = Math.max(peaks.redisBytes, b))),
+      );
   }, everyMs);
   return {
     async stop() {

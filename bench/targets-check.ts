@@ -24,7 +24,8 @@ export async function seedStream(client: AnyClient, stream: string, group: strin
 /** CPU seconds (user + sys) the servers have spent so far, summed. */
 export async function serverCpuSeconds(servers: readonly Redis[]): Promise<number> {
   const infos = await Promise.all(servers.map((s) => s.info('cpu')));
-  const field = (info: string, name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  const field = (info: string, name: string): number =>
+    Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
   return infos.reduce((sum, info) => sum + field(info, 'used_cpu_user') + field(info, 'used_cpu_sys'), 0);
 }
 
@@ -37,7 +38,13 @@ export async function keyCount(servers: readonly Redis[]): Promise<number> {
  * A stream's PEL holds exactly `pending` entries, and each sampled entry (oldest and newest) is
  * in exactly one state: still pending with no hash, or acked with a hash equal to its fields.
  */
-export async function verifyStream(client: AnyClient, stream: string, group: string, pending: number, label: string): Promise<void> {
+export async function verifyStream(
+  client: AnyClient,
+  stream: string,
+  group: string,
+  pending: number,
+  label: string,
+): Promise<void> {
   const [count] = (await client.call('XPENDING', stream, group)) as [number];
   if (count !== pending) throw new Error(`${label}: ${stream} has ${count} pending entries, expected ${pending}`);
   const sample = [
@@ -48,20 +55,30 @@ export async function verifyStream(client: AnyClient, stream: string, group: str
     const stillPending = ((await client.call('XPENDING', stream, group, id, id, 1)) as unknown[]).length === 1;
     const hash = await client.hgetall(`${stream}:${id}`);
     const names = fields.filter((_, i) => i % 2 === 0);
-    const written = Object.keys(hash).length === names.length && names.every((name, i) => hash[name] === fields[2 * i + 1]);
+    const written =
+      Object.keys(hash).length === names.length && names.every((name, i) => hash[name] === fields[2 * i + 1]);
     if (stillPending ? Object.keys(hash).length > 0 : !written) {
-      throw new Error(`${label}: entry ${id} of ${stream} is ${stillPending ? 'pending but has a hash' : 'acked but its hash is missing or differs from its fields'}`);
+      throw new Error(
+        `${label}: entry ${id} of ${stream} is ${stillPending ? 'pending but has a hash' : 'acked but its hash is missing or differs from its fields'}`,
+      );
     }
   }
 }
 
 /** Every key beyond the streams is one entry's hash: their number must be what the runs processed. */
-export async function verifyHashCount(servers: readonly Redis[], streams: number, processed: number, label: string): Promise<void> {
+export async function verifyHashCount(
+  servers: readonly Redis[],
+  streams: number,
+  processed: number,
+  label: string,
+): Promise<void> {
   const hashes = (await keyCount(servers)) - streams;
-  if (hashes !== processed) throw new Error(`${label}: ${hashes} hashes on the server(s), expected ${processed} (one per processed entry)`);
+  if (hashes !== processed)
+    throw new Error(`${label}: ${hashes} hashes on the server(s), expected ${processed} (one per processed entry)`);
 }
 
-export const median = <T>(runs: readonly T[], by: (r: T) => number): T => [...runs].sort((a, b) => by(a) - by(b))[Math.floor(runs.length / 2)] as T;
+export const median = <T>(runs: readonly T[], by: (r: T) => number): T =>
+  [...runs].sort((a, b) => by(a) - by(b))[Math.floor(runs.length / 2)] as T;
 
 export const settle = async (): Promise<void> => {
   (globalThis as { gc?: () => void }).gc?.();

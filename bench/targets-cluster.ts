@@ -60,9 +60,18 @@ export async function measureClusterScaling(cluster: BenchCluster): Promise<Clus
       runs.one.push(await measure(cluster, client, settingsFor(one), one, CLUSTER_BACKLOG));
       runs.three.push(await measure(cluster, client, settingsFor(streams), streams, CLUSTER_BACKLOG));
     }
-    const pick = (rows: ScalingRow[]): ScalingRow => ({ ...median(rows, (r) => r.entriesPerSec), repeats: rows.length });
+    const pick = (rows: ScalingRow[]): ScalingRow => ({
+      ...median(rows, (r) => r.entriesPerSec),
+      repeats: rows.length,
+    });
     const [oneRow, threeRow] = [pick(runs.one), pick(runs.three)];
-    return { streams, backlogPerStream: CLUSTER_BACKLOG, one: oneRow, three: threeRow, ratio: threeRow.entriesPerSec / oneRow.entriesPerSec };
+    return {
+      streams,
+      backlogPerStream: CLUSTER_BACKLOG,
+      one: oneRow,
+      three: threeRow,
+      ratio: threeRow.entriesPerSec / oneRow.entriesPerSec,
+    };
   } finally {
     client.disconnect();
   }
@@ -76,11 +85,18 @@ async function onePerMaster(cluster: BenchCluster): Promise<string[]> {
     const master = await cluster.masterOf(stream);
     if (!chosen.has(master)) chosen.set(master, stream);
   }
-  if (chosen.size < cluster.masters.length) throw new Error(`found hash tags on only ${chosen.size} of ${cluster.masters.length} masters`);
+  if (chosen.size < cluster.masters.length)
+    throw new Error(`found hash tags on only ${chosen.size} of ${cluster.masters.length} masters`);
   return [...chosen.values()];
 }
 
-async function measure(cluster: BenchCluster, client: RedisClient, settings: Settings, streams: readonly string[], size: number): Promise<ScalingRow> {
+async function measure(
+  cluster: BenchCluster,
+  client: RedisClient,
+  settings: Settings,
+  streams: readonly string[],
+  size: number,
+): Promise<ScalingRow> {
   const label = `cluster, ${streams.length} target(s)`;
   await Promise.all(cluster.masters.map((m) => m.flushall()));
   for (const stream of streams) await seedStream(client, stream, GROUP, size);

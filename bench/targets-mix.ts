@@ -74,8 +74,14 @@ export async function measureMix(server: DemoRedis, redis: Redis): Promise<Mix> 
       const label = `mixed targets, run ${run}`;
       const perTarget = ranSummaries(summary, names, label);
       for (const [i, t] of perTarget.entries()) done[i] = (done[i] ?? 0) + t.processed;
-      for (const [i, stream] of names.entries()) await verifyStream(client, stream, GROUP, (i === 0 ? BIG : SMALL) - (done[i] ?? 0), label);
-      await verifyHashCount([redis], names.length, done.reduce((a, b) => a + b, 0), label);
+      for (const [i, stream] of names.entries())
+        await verifyStream(client, stream, GROUP, (i === 0 ? BIG : SMALL) - (done[i] ?? 0), label);
+      await verifyHashCount(
+        [redis],
+        names.length,
+        done.reduce((a, b) => a + b, 0),
+        label,
+      );
       const bigSummary = perTarget[0] as Summary;
       runs.push({
         run,
@@ -84,10 +90,25 @@ export async function measureMix(server: DemoRedis, redis: Redis): Promise<Mix> 
         bigProcessed: bigSummary.processed,
         bigRemaining: BIG - (done[0] ?? 0),
         bigStopReason: bigSummary.stopReason,
-        totals: { processed: summary.processed, scanned: summary.scanned, claimed: summary.claimed, durationMs: summary.durationMs, complete: summary.complete, stopReason: summary.stopReason },
+        totals: {
+          processed: summary.processed,
+          scanned: summary.scanned,
+          claimed: summary.claimed,
+          durationMs: summary.durationMs,
+          complete: summary.complete,
+          stopReason: summary.stopReason,
+        },
       });
     }
-    return { big: BIG, smallTargets: SMALL_TARGETS, smallBacklog: SMALL, singleTargetEntriesPerSec: rate, budgetSec, order: 'the huge target first, then the small ones', runs };
+    return {
+      big: BIG,
+      smallTargets: SMALL_TARGETS,
+      smallBacklog: SMALL,
+      singleTargetEntriesPerSec: rate,
+      budgetSec,
+      order: 'the huge target first, then the small ones',
+      runs,
+    };
   } finally {
     client.disconnect();
   }
@@ -101,7 +122,8 @@ async function probeRate(redis: Redis, client: AnyClient, settings: Settings): P
   const started = performance.now();
   const summary = await runTargets({ client, settings });
   const seconds = (performance.now() - started) / 1000;
-  if (!summary.complete || summary.processed !== PROBE) throw new Error(`single-target probe: processed ${summary.processed} of ${PROBE}`);
+  if (!summary.complete || summary.processed !== PROBE)
+    throw new Error(`single-target probe: processed ${summary.processed} of ${PROBE}`);
   await verifyStream(client, settings.streamName, GROUP, 0, 'single-target probe');
   await verifyHashCount([redis], 1, PROBE, 'single-target probe');
   return PROBE / seconds;
@@ -111,7 +133,8 @@ async function probeRate(redis: Redis, client: AnyClient, settings: Settings): P
 function ranSummaries(summary: RunSummary, names: readonly string[], label: string): Summary[] {
   const targets = summary.targets ?? [];
   const failed = targets.filter((t) => 'error' in t);
-  if (failed.length > 0) throw new Error(`${label}: ${failed.length} target(s) failed: ${JSON.stringify(failed.slice(0, 3))}`);
+  if (failed.length > 0)
+    throw new Error(`${label}: ${failed.length} target(s) failed: ${JSON.stringify(failed.slice(0, 3))}`);
   const byStream = new Map((targets as Summary[]).map((t) => [t.stream, t]));
   return names.map((name) => {
     const found = byStream.get(name);

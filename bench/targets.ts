@@ -66,7 +66,9 @@ function load(part: string): number {
 const n = (x: number): string => Math.round(x).toLocaleString('en-US');
 
 function printScaling(s: ClusterScaling): void {
-  console.log(`streams ${s.streams.join(', ')}, ${n(s.backlogPerStream)} idle pending entries each; medians of ${s.one.repeats} runs`);
+  console.log(
+    `streams ${s.streams.join(', ')}, ${n(s.backlogPerStream)} idle pending entries each; medians of ${s.one.repeats} runs`,
+  );
   console.log('targets    entries  seconds  entries/s   Redis CPU (3 masters)   Node CPU               cores busy');
   const row = (r: ScalingRow): string =>
     `${String(r.targets).padStart(7)} ${n(r.entries).padStart(10)} ${r.seconds.toFixed(2).padStart(8)} ${n(r.entriesPerSec).padStart(10)}   ` +
@@ -82,7 +84,9 @@ function printMix(m: Mix): void {
     `single target alone: ${n(m.singleTargetEntriesPerSec)} entries/s, so MAX_RUN_SEC=${m.budgetSec} (about ${n(m.singleTargetEntriesPerSec * m.budgetSec)} of ${n(m.big)} at that rate); ` +
       `${m.order}`,
   );
-  console.log('run  seconds  small done so far  huge: processed  remaining  stop     total: processed  complete  stopReason');
+  console.log(
+    'run  seconds  small done so far  huge: processed  remaining  stop     total: processed  complete  stopReason',
+  );
   for (const r of m.runs) {
     console.log(
       `${String(r.run).padStart(3)} ${r.seconds.toFixed(2).padStart(8)} ${`${r.smallComplete}/${m.smallTargets}`.padStart(18)} ` +

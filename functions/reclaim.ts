@@ -18,7 +18,9 @@ export async function reclaimHandler(timer: Timer, context: InvocationContext): 
     warnUnknownSettings((m) => context.warn(m));
     settings = workerSettings();
     if (timer?.isPastDue) {
-      context.log('reclaim: the timer is past due (an occurrence was missed, e.g. while the app was stopped); running now');
+      context.log(
+        'reclaim: the timer is past due (an occurrence was missed, e.g. while the app was stopped); running now',
+      );
     }
     const { client } = await getWorker();
     // Budget from MAX_RUN_SEC, capped so the run ends within host.json functionTimeout.
@@ -46,7 +48,9 @@ function unfinished(s: RunSummary): string {
   if (failedTargetCount > 0) parts.push(`${failedTargetCount} of ${s.targets?.length} targets failed`);
   if (s.stopReason === 'budget') parts.push('the time budget ran out before the PEL was covered; the next run resumes');
   if (s.stopReason === 'interrupted') {
-    parts.push('the host is shutting down (app terminate): the run stopped before the PEL was covered and settled its pages in flight; the next run resumes');
+    parts.push(
+      'the host is shutting down (app terminate): the run stopped before the PEL was covered and settled its pages in flight; the next run resumes',
+    );
   }
   return parts.join('; ');
 }

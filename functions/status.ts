@@ -28,7 +28,12 @@ export async function statusHandler(
     settings = workerSettings();
     const sample = sampleOf(request.query.get('sample'));
     if (sample === undefined) {
-      return { status: 400, jsonBody: { error: `Expected query parameter \`sample\` to be an integer from 0 to 1000, got \`${request.query.get('sample')}\`` } };
+      return {
+        status: 400,
+        jsonBody: {
+          error: `Expected query parameter \`sample\` to be an integer from 0 to 1000, got \`${request.query.get('sample')}\``,
+        },
+      };
     }
     const { client } = await getWorker();
     // Several targets: `{ targets: [...] }`, one stats object (or `{stream, group, error}`) each,

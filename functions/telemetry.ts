@@ -15,7 +15,9 @@ import { metrics, trace } from '@opentelemetry/api';
 import { telemetrySettings, type TelemetrySettings } from '../src/config/telemetry-settings';
 
 /** The options for `useAzureMonitor`; undefined when telemetry export is off. */
-export function azureMonitorOptions(settings: TelemetrySettings = telemetrySettings()): AzureMonitorOpenTelemetryOptions | undefined {
+export function azureMonitorOptions(
+  settings: TelemetrySettings = telemetrySettings(),
+): AzureMonitorOpenTelemetryOptions | undefined {
   if (!settings.connectionString) return undefined;
   const off = { enabled: false };
   return {
@@ -23,11 +25,25 @@ export function azureMonitorOptions(settings: TelemetrySettings = telemetrySetti
       connectionString: settings.connectionString,
       ...(settings.entraClientId === undefined
         ? {}
-        : { credential: new (identity().ManagedIdentityCredential)(settings.entraClientId ? { clientId: settings.entraClientId } : {}) }),
+        : {
+            credential: new (identity().ManagedIdentityCredential)(
+              settings.entraClientId ? { clientId: settings.entraClientId } : {},
+            ),
+          }),
     },
     // Only the reclaimer's own spans and metrics: the library instrumentations would trace the
     // exporter's and the worker's traffic, and a Redis one would put commands (field values) in spans.
-    instrumentationOptions: { azureSdk: off, http: off, mongoDb: off, mySql: off, postgreSql: off, redis: off, redis4: off, bunyan: off, winston: off },
+    instrumentationOptions: {
+      azureSdk: off,
+      http: off,
+      mongoDb: off,
+      mySql: off,
+      postgreSql: off,
+      redis: off,
+      redis4: off,
+      bunyan: off,
+      winston: off,
+    },
     enableLiveMetrics: false,
     // Every run: one trace per timer tick is far below any volume worth sampling, and the
     // distro's default rate limiter (5 traces/s) can drop the first traces of a fresh instance.
@@ -70,6 +86,8 @@ export async function shutdownTelemetry(): Promise<boolean> {
 
 async function flush(): Promise<void> {
   const tracer = trace.getTracerProvider() as { getDelegate?: () => unknown };
-  const providers = [tracer.getDelegate?.() ?? tracer, metrics.getMeterProvider()] as { forceFlush?: () => Promise<void> }[];
+  const providers = [tracer.getDelegate?.() ?? tracer, metrics.getMeterProvider()] as {
+    forceFlush?: () => Promise<void>;
+  }[];
   await Promise.all(providers.map(async (p) => p.forceFlush?.().catch(() => undefined)));
 }

@@ -78,7 +78,10 @@ export function discardClientAfter(error: unknown): void {
   if (!(error instanceof RedisUnavailableError || error instanceof RedisAuthError)) return;
   const dropped = clientPromise;
   clientPromise = undefined;
-  void dropped?.then((c) => c.disconnect(), () => undefined);
+  void dropped?.then(
+    (c) => c.disconnect(),
+    () => undefined,
+  );
 }
 
 /** Tracks one run so `closeWorker` can ask it to stop and wait for it. */
@@ -126,7 +129,12 @@ export async function closeWorker(): Promise<Closed> {
  */
 export function shutdownLine(closed: Closed | undefined, telemetry: boolean): string {
   const runs = closed?.runsStopped ?? 0;
-  const client = closed === undefined ? 'Redis client not closed (closing failed)' : closed.clientClosed ? 'Redis client closed' : 'no Redis client open';
+  const client =
+    closed === undefined
+      ? 'Redis client not closed (closing failed)'
+      : closed.clientClosed
+        ? 'Redis client closed'
+        : 'no Redis client open';
   return `host shutting down: ${runs} run${runs === 1 ? '' : 's'} stopped, ${client}, ${telemetry ? 'telemetry flushed' : 'telemetry off'}`;
 }
 

@@ -42,14 +42,18 @@ const common = {
   logLevel: 'warning',
 };
 
-const chunkOf = new Map(Object.entries(CHUNKS).map(([name, source]) => [source.startsWith('.') ? path.resolve(source) : source, name]));
+const chunkOf = new Map(
+  Object.entries(CHUNKS).map(([name, source]) => [source.startsWith('.') ? path.resolve(source) : source, name]),
+);
 /** Sends an import of a chunk's package or module to the chunk file instead of bundling it. */
 const lazyChunks = {
   name: 'lazy-chunks',
   setup(b) {
     b.onResolve({ filter: /.*/ }, (args) => {
       if (args.kind === 'entry-point') return undefined;
-      const key = args.path.startsWith('.') ? path.resolve(args.resolveDir, args.path).replace(/(\.ts)?$/, '.ts') : args.path;
+      const key = args.path.startsWith('.')
+        ? path.resolve(args.resolveDir, args.path).replace(/(\.ts)?$/, '.ts')
+        : args.path;
       const name = chunkOf.get(key);
       // dist/cli/index.js and dist/functions/index.js both reach dist/chunks/ as ../chunks/.
       return name ? { path: `../chunks/${name}.js`, external: true } : undefined;
@@ -66,8 +70,15 @@ const lazyChunks = {
 const packageEntries = {
   name: 'package-entries',
   setup(b) {
-    b.onResolve({ filter: /^package-entry:/ }, (args) => ({ path: args.path.slice('package-entry:'.length), namespace: 'package-entry' }));
-    b.onLoad({ filter: /.*/, namespace: 'package-entry' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, resolveDir: process.cwd(), loader: 'js' }));
+    b.onResolve({ filter: /^package-entry:/ }, (args) => ({
+      path: args.path.slice('package-entry:'.length),
+      namespace: 'package-entry',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'package-entry' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      resolveDir: process.cwd(),
+      loader: 'js',
+    }));
   },
 };
 
@@ -77,11 +88,21 @@ const chunks = {
   // Third-party code only: names of ours to keep are not in it, and `keepNames` would add a call
   // per function and class to the largest files (Azure Monitor's load time).
   keepNames: false,
-  entryPoints: Object.entries(CHUNKS).map(([out, source]) => ({ in: source.startsWith('.') ? source : `package-entry:${source}`, out: `chunks/${out}` })),
+  entryPoints: Object.entries(CHUNKS).map(([out, source]) => ({
+    in: source.startsWith('.') ? source : `package-entry:${source}`,
+    out: `chunks/${out}`,
+  })),
   outdir: 'dist',
   plugins: [packageEntries],
 };
-const library = { ...common, minify: false, keepNames: false, entryPoints: { 'lib/index': 'src/index.ts' }, outdir: 'dist', packages: 'external' };
+const library = {
+  ...common,
+  minify: false,
+  keepNames: false,
+  entryPoints: { 'lib/index': 'src/index.ts' },
+  outdir: 'dist',
+  packages: 'external',
+};
 
 // `--watch` (npm run watch): rebuild on every change, for `func start` in another terminal.
 if (process.argv.includes('--watch')) {

@@ -28,7 +28,9 @@ function fail(message) {
 async function bicepCli() {
   if (process.env.BICEP_CLI) return process.env.BICEP_CLI; // another platform's own 0.49.2 build
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    fail(`the pinned Bicep CLI is the linux-x64 build; on ${process.platform}-${process.arch} set BICEP_CLI to a Bicep ${VERSION} executable`);
+    fail(
+      `the pinned Bicep CLI is the linux-x64 build; on ${process.platform}-${process.arch} set BICEP_CLI to a Bicep ${VERSION} executable`,
+    );
   }
   const cacheRoot = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
   const dir = path.join(cacheRoot, 'stream-reclaimer', 'bicep', VERSION);
@@ -57,7 +59,11 @@ async function bicepCli() {
 
 /** Runs the CLI; returns its exit status and everything it printed. */
 function run(exe, args) {
-  const r = spawnSync(exe, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1' } });
+  const r = spawnSync(exe, args, {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1' },
+  });
   if (r.error) fail(`cannot run ${exe}: ${r.error.message}`);
   return { status: r.status ?? 1, output: `${r.stdout}${r.stderr}`.trim() };
 }
@@ -72,18 +78,23 @@ function problems({ status, output }, what) {
 const exe = await bicepCli();
 const version = run(exe, ['--version']);
 console.log(version.output);
-if (!version.output.includes(`Bicep CLI version ${VERSION} `)) fail(`expected Bicep CLI version ${VERSION}, got: ${version.output}`);
+if (!version.output.includes(`Bicep CLI version ${VERSION} `))
+  fail(`expected Bicep CLI version ${VERSION}, got: ${version.output}`);
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'check-infra-'));
 try {
   // The check is only worth something if it sees a warning: an unused parameter must be reported.
   const canary = path.join(scratch, 'canary.bicep');
   writeFileSync(canary, "param unused string = 'x'\n");
-  if (problems(run(exe, ['lint', canary]), 'lint canary').length === 0) fail('bicep lint reported no warning for an unused parameter: the diagnostics format changed');
+  if (problems(run(exe, ['lint', canary]), 'lint canary').length === 0)
+    fail('bicep lint reported no warning for an unused parameter: the diagnostics format changed');
 
   const found = problems(run(exe, ['build', 'infra/main.bicep', '--outdir', scratch]), 'bicep build infra/main.bicep');
-  const files = readdirSync(INFRA, { recursive: true }).filter((f) => f.endsWith('.bicep')).sort();
-  for (const file of files) found.push(...problems(run(exe, ['lint', path.join('infra', file)]), `bicep lint infra/${file}`));
+  const files = readdirSync(INFRA, { recursive: true })
+    .filter((f) => f.endsWith('.bicep'))
+    .sort();
+  for (const file of files)
+    found.push(...problems(run(exe, ['lint', path.join('infra', file)]), `bicep lint infra/${file}`));
   if (!existsSync(path.join(scratch, 'main.json')) && found.length === 0) found.push('bicep build wrote no main.json');
 
   const unique = [...new Set(found)];

@@ -44,7 +44,9 @@ const files = {
   [pkg.main]: read(pkg.main),
 };
 // Sorted, so the zip's order (and bytes) never depend on the file system's listing order.
-for (const chunk of readdirSync(path.join(ROOT, 'dist', 'chunks')).filter((f) => f.endsWith('.js')).sort()) {
+for (const chunk of readdirSync(path.join(ROOT, 'dist', 'chunks'))
+  .filter((f) => f.endsWith('.js'))
+  .sort()) {
   files[`dist/chunks/${chunk}`] = read(`dist/chunks/${chunk}`);
 }
 const zip = zipSync(
@@ -52,4 +54,6 @@ const zip = zipSync(
   { level: 9 },
 );
 writeFileSync(ZIP, zip);
-console.log(`package: ${path.relative(ROOT, ZIP)} (${(zip.length / 1024 / 1024).toFixed(1)} MiB): ${Object.keys(files).join(', ')}`);
+console.log(
+  `package: ${path.relative(ROOT, ZIP)} (${(zip.length / 1024 / 1024).toFixed(1)} MiB): ${Object.keys(files).join(', ')}`,
+);

@@ -27,7 +27,10 @@ export class RedisUnavailableError extends Error {
  */
 export class NodeUnavailableError extends RedisUnavailableError {
   override readonly name: string = 'NodeUnavailableError';
-  constructor(message: string, readonly node: string) {
+  constructor(
+    message: string,
+    readonly node: string,
+  ) {
     super(message);
   }
 }
@@ -129,7 +132,10 @@ export interface ReplyContext {
  * message says exactly that the group is missing; without them (a NOGROUP reply, which does not
  * say which of the two is missing), it names both.
  */
-export function missingGroupError(ctx: Pick<ReplyContext, 'server' | 'stream' | 'group'>, groups?: readonly string[]): MissingGroupError {
+export function missingGroupError(
+  ctx: Pick<ReplyContext, 'server' | 'stream' | 'group'>,
+  groups?: readonly string[],
+): MissingGroupError {
   if (groups === undefined) {
     return new MissingGroupError(
       `Stream \`${ctx.stream}\` or its consumer group \`${ctx.group}\` does not exist on ${ctx.server} ` +
@@ -152,7 +158,10 @@ export function missingStreamError(ctx: Pick<ReplyContext, 'server' | 'stream' |
 }
 
 /** A dead-letter key of another type; `detail` says what was found. Nothing was written. */
-export function deadLetterTypeError(ctx: Pick<ReplyContext, 'server'> & { deadLetter: string }, detail: string): WrongTypeError {
+export function deadLetterTypeError(
+  ctx: Pick<ReplyContext, 'server'> & { deadLetter: string },
+  detail: string,
+): WrongTypeError {
   return new WrongTypeError(
     `Dead-letter key \`${ctx.deadLetter}\` on ${ctx.server} is not a stream (${detail}); ` +
       `nothing was written: remove or rename that key, or set \`DEAD_LETTER_STREAM\` to another key`,
@@ -162,7 +171,15 @@ export function deadLetterTypeError(ctx: Pick<ReplyContext, 'server'> & { deadLe
 /** Map an error from ioredis or a script to one of ours, with a message naming the cause. */
 export function mapRedisError(error: unknown, ctx: ReplyContext): Error {
   // Already ours, with a message naming the cause: kept as they are (types stay end to end).
-  const typed = [SettingsError, MissingGroupError, WrongTypeError, KeySlotError, RedisAuthError, NodeUnavailableError, DiscoveryTimeoutError];
+  const typed = [
+    SettingsError,
+    MissingGroupError,
+    WrongTypeError,
+    KeySlotError,
+    RedisAuthError,
+    NodeUnavailableError,
+    DiscoveryTimeoutError,
+  ];
   if (typed.some((type) => error instanceof type)) return error as Error;
   const raw = redact(error instanceof Error ? error.message : String(error), ctx.secrets);
   const code = (error as { code?: string } | undefined)?.code;
@@ -182,21 +199,32 @@ export function mapRedisError(error: unknown, ctx: ReplyContext): Error {
     );
   }
   if (/^(WRONGPASS|NOAUTH|NOPERM|ERR AUTH|ERR invalid password)/i.test(raw)) {
-    const hint = /^(WRONGPASS|ERR AUTH|ERR invalid password|NOAUTH)/i.test(raw) ? ' (check `REDIS_USERNAME` and `REDIS_PASSWORD`)' : '';
+    const hint = /^(WRONGPASS|ERR AUTH|ERR invalid password|NOAUTH)/i.test(raw)
+      ? ' (check `REDIS_USERNAME` and `REDIS_PASSWORD`)'
+      : '';
     return new RedisAuthError(`Redis at ${ctx.server} refused the credentials or a command: ${raw}${hint}`);
   }
-  if (/certificate|self[- ]signed|CERT_|UNABLE_TO_VERIFY|ERR_TLS/i.test(raw) || (code && /^(CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|ERR_TLS)/.test(code))) {
+  if (
+    /certificate|self[- ]signed|CERT_|UNABLE_TO_VERIFY|ERR_TLS/i.test(raw) ||
+    (code && /^(CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|ERR_TLS)/.test(code))
+  ) {
     return new RedisUnavailableError(
       `TLS to Redis at ${ctx.server} failed: ${raw} (a private CA goes in \`REDIS_TLS_CA_FILE\`; \`REDIS_TLS=false\` turns TLS off)`,
     );
   }
   if (/^Protocol error, got "[<H]"/.test(raw)) {
-    return new RedisUnavailableError(`${ctx.server} answered like an HTTP server, not Redis: check the port in \`REDIS_HOST\``);
+    return new RedisUnavailableError(
+      `${ctx.server} answered like an HTTP server, not Redis: check the port in \`REDIS_HOST\``,
+    );
   }
   if (code && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EPIPE|ENOENT|EHOSTUNREACH)$/.test(code)) {
     return new RedisUnavailableError(`Cannot reach Redis at ${ctx.server}: ${raw}`);
   }
-  if (/Connection is closed|timed out|Reached the max retries|Stream isn't writeable|connect ETIMEDOUT|Failed to refresh slots|None of startup nodes/i.test(raw)) {
+  if (
+    /Connection is closed|timed out|Reached the max retries|Stream isn't writeable|connect ETIMEDOUT|Failed to refresh slots|None of startup nodes/i.test(
+      raw,
+    )
+  ) {
     return new RedisUnavailableError(`Lost or could not open the connection to Redis at ${ctx.server}: ${raw}`);
   }
   const mapped = new Error(`Redis at ${ctx.server} failed: ${raw}`);

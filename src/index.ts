@@ -6,7 +6,13 @@ export { loadSettings, type Settings } from './config/settings';
 export { connect, type RedisClient } from './redis/connection';
 export { runReclaim, type RunOptions, type Summary } from './reclaim/run';
 export { renewLease, type LeaseRequest } from './redis/lease';
-export { runTargets, type FailedTarget, type RunSummary, type RunTargetsOptions, type TargetSummary } from './reclaim/run-targets';
+export {
+  runTargets,
+  type FailedTarget,
+  type RunSummary,
+  type RunTargetsOptions,
+  type TargetSummary,
+} from './reclaim/run-targets';
 export type { RunTarget } from './config/run-target';
 export type { StopReason } from './reclaim/stop';
 export type { Entry, EntrySource, HashWrite, Processor } from './reclaim/process';

@@ -19,7 +19,9 @@ import { showRequeue } from './demo-requeue';
 export function registerDemo(program: Command, io: CliIO, done: (code: number) => void): void {
   program
     .command('demo')
-    .description('start a throwaway local redis-server with crashed consumers\' backlogs (two streams, three groups), run the timer function once over all of them, show what happened')
+    .description(
+      "start a throwaway local redis-server with crashed consumers' backlogs (two streams, three groups), run the timer function once over all of them, show what happened",
+    )
     .action(async () => done(await demoCommand(io)));
 }
 
@@ -58,7 +60,13 @@ async function showDemo(io: CliIO, redis: Redis, server: DemoRedis, main: string
   io.stdout(describeSeed(seeded));
   const streams = Object.keys(DEMO.streams);
   const pels = async (when: string): Promise<string> =>
-    (await Promise.all(DEMO.groups.map(async (g) => formatPel(`PEL ${when}, ${g.stream} / ${g.group}`, await pelByConsumer(redis, g.stream, g.group))))).join('');
+    (
+      await Promise.all(
+        DEMO.groups.map(async (g) =>
+          formatPel(`PEL ${when}, ${g.stream} / ${g.group}`, await pelByConsumer(redis, g.stream, g.group)),
+        ),
+      )
+    ).join('');
   io.stdout((await pels('before')) + '\n');
 
   // The app settings a Functions host would pass to the worker process: both streams, and
@@ -95,10 +103,14 @@ async function showDemo(io: CliIO, redis: Redis, server: DemoRedis, main: string
   for (const stream of streams) {
     const groups = DEMO.groups.filter((g) => g.stream === stream).map((g) => g.group);
     io.stdout(await formatHashes(redis, `${stream}:`));
-    if (groups.length > 1) io.stdout(`    (${groups.join(' and ')} read the same entries of ${stream}: their writes land on the same hashes)\n`);
+    if (groups.length > 1)
+      io.stdout(
+        `    (${groups.join(' and ')} read the same entries of ${stream}: their writes land on the same hashes)\n`,
+      );
   }
   io.stdout('\n');
-  for (const stream of streams) io.stdout(formatDeadLetters(`${stream}:dlq`, await deadLetters(redis, `${stream}:dlq`)));
+  for (const stream of streams)
+    io.stdout(formatDeadLetters(`${stream}:dlq`, await deadLetters(redis, `${stream}:dlq`)));
   io.stdout(`\nSummary (totals, then each target)\n${formatSummary(summary)}`);
   await showRequeue(io, redis, server);
 }
@@ -106,13 +118,15 @@ async function showDemo(io: CliIO, redis: Redis, server: DemoRedis, main: string
 function describeSeed(seeded: readonly SeedReport[]): string {
   const lines = Object.entries(DEMO.streams).flatMap(([stream, n]) => [
     `Seeded stream \`${stream}\` with ${n} entries; its groups:`,
-    ...seeded.filter((s) => s.stream === stream).flatMap((s) => [
-      `  \`${s.group}\`: ${s.crashed} read ${s.crashedCount} entries and crashed (idle ${DEMO.crashedIdleMs / 60_000} min, never acknowledged):`,
-      `    ${s.poison} poison (delivered ${DEMO.maxDeliveries}+ times, MAX_DELIVERIES=${DEMO.maxDeliveries}),`,
-      `    ${s.missingKey} without the \`${DEMO.keyField}\` field (HASH_KEY_FIELD=${DEMO.keyField}),`,
-      `    ${s.deleted} deleted from the stream while still pending;`,
-      `    ${s.live ? `${s.live.name} is alive and holds ${s.live.count} fresh entries; ` : ''}${s.undelivered} are not delivered yet.`,
-    ]),
+    ...seeded
+      .filter((s) => s.stream === stream)
+      .flatMap((s) => [
+        `  \`${s.group}\`: ${s.crashed} read ${s.crashedCount} entries and crashed (idle ${DEMO.crashedIdleMs / 60_000} min, never acknowledged):`,
+        `    ${s.poison} poison (delivered ${DEMO.maxDeliveries}+ times, MAX_DELIVERIES=${DEMO.maxDeliveries}),`,
+        `    ${s.missingKey} without the \`${DEMO.keyField}\` field (HASH_KEY_FIELD=${DEMO.keyField}),`,
+        `    ${s.deleted} deleted from the stream while still pending;`,
+        `    ${s.live ? `${s.live.name} is alive and holds ${s.live.count} fresh entries; ` : ''}${s.undelivered} are not delivered yet.`,
+      ]),
   ]);
   return `${lines.join('\n')}\n\n`;
 }

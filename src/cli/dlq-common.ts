@@ -48,18 +48,29 @@ export async function deadLetterExists(client: RedisClient, scope: DlqScope, io:
   const [dlqType, ...sourceTypes] = await Promise.all([dlq, ...sources].map((key) => client.type(key)));
   if (dlqType === 'stream') return true;
   const where = describeServer(scope.settings);
-  if (dlqType !== 'none') throw new WrongTypeError(`Dead-letter key \`${dlq}\` on ${where} holds a ${dlqType}, not a stream`);
+  if (dlqType !== 'none')
+    throw new WrongTypeError(`Dead-letter key \`${dlq}\` on ${where} holds a ${dlqType}, not a stream`);
   const names = sources.map((s) => `\`${s}\``).join(', ');
   if (sources.length > 0 && sourceTypes.every((t) => t === 'none')) {
-    const what = sources.length === 1 ? `Neither stream ${names} nor its dead-letter stream` : `None of the streams ${names} nor their dead-letter stream`;
-    throw new MissingStreamError(`${what} \`${dlq}\` exists on ${where}: check \`STREAM_NAME\` (or \`--stream\`) and \`DEAD_LETTER_STREAM\``);
+    const what =
+      sources.length === 1
+        ? `Neither stream ${names} nor its dead-letter stream`
+        : `None of the streams ${names} nor their dead-letter stream`;
+    throw new MissingStreamError(
+      `${what} \`${dlq}\` exists on ${where}: check \`STREAM_NAME\` (or \`--stream\`) and \`DEAD_LETTER_STREAM\``,
+    );
   }
-  io.stderr(`no dead-letter stream \`${dlq}\` on ${where} yet: nothing${names ? ` of ${names}` : ''} has been dead-lettered\n`);
+  io.stderr(
+    `no dead-letter stream \`${dlq}\` on ${where} yet: nothing${names ? ` of ${names}` : ''} has been dead-lettered\n`,
+  );
   return false;
 }
 
 export const describeFilter = (f: RecordFilter): string =>
-  [f.groups === undefined ? '' : `${f.groups.length === 1 ? 'group' : 'groups'} ${f.groups.join(', ')}`, f.reason === undefined ? '' : `reason ${f.reason}`]
+  [
+    f.groups === undefined ? '' : `${f.groups.length === 1 ? 'group' : 'groups'} ${f.groups.join(', ')}`,
+    f.reason === undefined ? '' : `reason ${f.reason}`,
+  ]
     .filter(Boolean)
     .join(', ');
 
@@ -71,13 +82,22 @@ export function formatRecords(records: readonly DeadLetterRecord[], now = Date.n
   };
   return table([
     ['ID', 'GROUP', 'SOURCE', 'REASON', 'DELIVERIES', 'DEAD-LETTERED', 'FIELDS'],
-    ...records.map((r) => [r.id, r.group, `${r.sourceStream} ${r.sourceId}`, r.reason, r.deliveriesText, `${formatMs(now - r.at)} ago`, preview(r)]),
+    ...records.map((r) => [
+      r.id,
+      r.group,
+      `${r.sourceStream} ${r.sourceId}`,
+      r.reason,
+      r.deliveriesText,
+      `${formatMs(now - r.at)} ago`,
+      preview(r),
+    ]),
   ]);
 }
 
 /** JSON form of a binary value: a string when its bytes are valid UTF-8, else `{ base64 }`. */
 export type EncodedValue = string | { base64: string };
-export const encodeValue = (b: Buffer): EncodedValue => (isUtf8(b) ? b.toString('utf8') : { base64: b.toString('base64') });
+export const encodeValue = (b: Buffer): EncodedValue =>
+  isUtf8(b) ? b.toString('utf8') : { base64: b.toString('base64') };
 
 /** The `dlq list --json` object of a record (documented in docs/operations.md). */
 export function recordToJson(r: DeadLetterRecord): Record<string, unknown> {

@@ -4,7 +4,13 @@
  * Decided before anything connects: a usage problem touches nothing.
  */
 import { UsageError } from '../errors';
-import { CONNECTION_SETTINGS, loadSettings, type SettingName, type Settings, type TargetSpec } from '../config/settings';
+import {
+  CONNECTION_SETTINGS,
+  loadSettings,
+  type SettingName,
+  type Settings,
+  type TargetSpec,
+} from '../config/settings';
 import type { CliIO } from './io';
 import { settingOverrides } from './run';
 
@@ -26,7 +32,13 @@ export interface ScopeFlags {
   group?: string;
 }
 
-const USE: readonly SettingName[] = [...CONNECTION_SETTINGS, 'STREAM_NAME', 'STREAM_PATTERN', 'DEAD_LETTER_STREAM', 'STREAM_CONSUMER_GROUP_NAME'];
+const USE: readonly SettingName[] = [
+  ...CONNECTION_SETTINGS,
+  'STREAM_NAME',
+  'STREAM_PATTERN',
+  'DEAD_LETTER_STREAM',
+  'STREAM_CONSUMER_GROUP_NAME',
+];
 
 /**
  * One stream (the only one configured, or `--stream`): its dead-letter stream. Several streams
@@ -42,7 +54,11 @@ export function dlqScope(flags: ScopeFlags, io: CliIO): DlqScope {
   // No group set means records of every group, which is what `*` says; read that way, the
   // settings also carry the streams (or the pattern) exactly as a run reads them.
   const group = overrides.STREAM_CONSUMER_GROUP_NAME ?? io.env.STREAM_CONSUMER_GROUP_NAME;
-  const settings = loadSettings(io.env, group?.trim() ? overrides : { ...overrides, STREAM_CONSUMER_GROUP_NAME: '*' }, scope);
+  const settings = loadSettings(
+    io.env,
+    group?.trim() ? overrides : { ...overrides, STREAM_CONSUMER_GROUP_NAME: '*' },
+    scope,
+  );
   const spec = settings.targets;
   if (spec === undefined) throw new Error('settings without targets after validation'); // loadSettings reports what is missing
   const groups = spec.groups === '*' ? undefined : spec.groups;
@@ -51,11 +67,20 @@ export function dlqScope(flags: ScopeFlags, io: CliIO): DlqScope {
     return { settings, deadLetterStream: spec.deadLetterStream ?? `${stream}:dlq`, sources: [stream], groups };
   }
   if (spec.deadLetterStream !== undefined) {
-    return { settings, deadLetterStream: spec.deadLetterStream, sources: 'streams' in spec ? spec.streams : [], groups };
+    return {
+      settings,
+      deadLetterStream: spec.deadLetterStream,
+      sources: 'streams' in spec ? spec.streams : [],
+      groups,
+    };
   }
-  throw new UsageError(`Expected \`--stream <name>\` to pick the stream whose dead letters to use: ${configured(spec)}, each with its own dead-letter stream \`<stream>:dlq\``);
+  throw new UsageError(
+    `Expected \`--stream <name>\` to pick the stream whose dead letters to use: ${configured(spec)}, each with its own dead-letter stream \`<stream>:dlq\``,
+  );
 }
 
 function configured(spec: TargetSpec): string {
-  return 'streams' in spec ? `\`STREAM_NAME\` names ${spec.streams.length} streams (${spec.streams.join(', ')})` : `\`STREAM_PATTERN\` \`${spec.pattern}\` matches any number of streams`;
+  return 'streams' in spec
+    ? `\`STREAM_NAME\` names ${spec.streams.length} streams (${spec.streams.join(', ')})`
+    : `\`STREAM_PATTERN\` \`${spec.pattern}\` matches any number of streams`;
 }

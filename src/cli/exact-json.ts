@@ -7,7 +7,9 @@ export function exactJson(value: unknown): string {
   if (typeof value === 'bigint') return value.toString();
   if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : exactJson(v))).join(',')}]`;
   if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value) && !(value instanceof Date)) {
-    const pairs = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined && typeof v !== 'function');
+    const pairs = Object.entries(value as Record<string, unknown>).filter(
+      ([, v]) => v !== undefined && typeof v !== 'function',
+    );
     return `{${pairs.map(([k, v]) => `${JSON.stringify(k)}:${exactJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';

@@ -21,7 +21,9 @@ const SETTINGS_COMMANDS = new Set(['run', 'stats', 'dlq', 'acl']);
 
 export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   const program = new Command('stream-reclaimer')
-    .description('Reclaim idle pending entries of a Redis Streams consumer group. Settings come from the environment (see below and README).')
+    .description(
+      'Reclaim idle pending entries of a Redis Streams consumer group. Settings come from the environment (see below and README).',
+    )
     .version(version, '-v, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
@@ -48,7 +50,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       return 0;
     }
     // `watch` runs the function app, which warns itself; `demo` makes its own settings.
-    if (SETTINGS_COMMANDS.has(argv[0] ?? '')) for (const w of unknownSettingWarnings(io.env)) io.stderr(`warning: ${w}\n`);
+    if (SETTINGS_COMMANDS.has(argv[0] ?? ''))
+      for (const w of unknownSettingWarnings(io.env)) io.stderr(`warning: ${w}\n`);
     await program.parseAsync([...argv], { from: 'user' });
     return code;
   } catch (error) {

@@ -69,12 +69,18 @@ export function exitCodeFor(error: unknown): 1 | 2 {
 }
 
 /** Connects, runs `work`, and always closes the connection; notes about the connection go to `io`. */
-export async function withClient<T>(settings: Settings, work: (client: RedisClient) => Promise<T>, io?: CliIO): Promise<T> {
+export async function withClient<T>(
+  settings: Settings,
+  work: (client: RedisClient) => Promise<T>,
+  io?: CliIO,
+): Promise<T> {
   const client = await connect(settings, undefined, io && ((message) => io.stderr(`warning: ${message}\n`)));
   try {
     return await work(client);
   } catch (error) {
-    throw error instanceof MissingGroupError && !(error instanceof MissingStreamError) ? await whichIsMissing(client, settings, error) : error;
+    throw error instanceof MissingGroupError && !(error instanceof MissingStreamError)
+      ? await whichIsMissing(client, settings, error)
+      : error;
   } finally {
     client.disconnect();
   }
@@ -86,7 +92,9 @@ async function whichIsMissing(client: RedisClient, settings: Settings, error: Mi
   const where = describeServer(settings);
   try {
     if ((await client.type(stream)) === 'none') {
-      return new MissingStreamError(`Stream \`${stream}\` does not exist on ${where}: check \`STREAM_NAME\` (or \`--stream\`)`);
+      return new MissingStreamError(
+        `Stream \`${stream}\` does not exist on ${where}: check \`STREAM_NAME\` (or \`--stream\`)`,
+      );
     }
     const groups = ((await client.xinfo('GROUPS', stream)) as unknown[][]).map((g) => String(g[1]));
     if (groups.includes(group)) return error;

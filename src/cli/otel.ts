@@ -29,14 +29,28 @@ export function signalUrls(endpoint: string): { traces: string; metrics: string 
 }
 
 /** Runs `work` with an OTLP SDK registered globally; exports everything before returning. */
-export async function withOtlp<T>(endpoint: string, work: () => Promise<T>, warn: (message: string) => void = () => undefined): Promise<T> {
+export async function withOtlp<T>(
+  endpoint: string,
+  work: () => Promise<T>,
+  warn: (message: string) => void = () => undefined,
+): Promise<T> {
   const urls = signalUrls(endpoint);
-  const { AsyncLocalStorageContextManager, BasicTracerProvider, BatchSpanProcessor, MeterProvider, OTLPMetricExporter, OTLPTraceExporter, PeriodicExportingMetricReader, resourceFromAttributes } =
-    await import('./otlp-sdk');
+  const {
+    AsyncLocalStorageContextManager,
+    BasicTracerProvider,
+    BatchSpanProcessor,
+    MeterProvider,
+    OTLPMetricExporter,
+    OTLPTraceExporter,
+    PeriodicExportingMetricReader,
+    resourceFromAttributes,
+  } = await import('./otlp-sdk');
   const resource = resourceFromAttributes({ 'service.name': 'stream-reclaimer' });
   const tracerProvider = new BasicTracerProvider({
     resource,
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: urls.traces, timeoutMillis: EXPORT_TIMEOUT_MS }))],
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: urls.traces, timeoutMillis: EXPORT_TIMEOUT_MS })),
+    ],
   });
   const reader = new PeriodicExportingMetricReader({
     exporter: new OTLPMetricExporter({ url: urls.metrics, timeoutMillis: EXPORT_TIMEOUT_MS }),
@@ -57,7 +71,10 @@ export async function withOtlp<T>(endpoint: string, work: () => Promise<T>, warn
     const outcome = await Promise.race([flushed, late]);
     clearTimeout(timer);
     const failed = outcome === 'late' || outcome.some((r) => r.status === 'rejected');
-    if (failed) warn(`telemetry was not delivered to ${urls.traces.replace(/\/v1\/traces$/, '')} within ${EXPORT_TIMEOUT_MS} ms (is the collector reachable?); the run itself is unaffected`);
+    if (failed)
+      warn(
+        `telemetry was not delivered to ${urls.traces.replace(/\/v1\/traces$/, '')} within ${EXPORT_TIMEOUT_MS} ms (is the collector reachable?); the run itself is unaffected`,
+      );
     trace.disable();
     metrics.disable();
     context.disable();

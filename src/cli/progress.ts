@@ -29,7 +29,13 @@ export function startProgress(
   // Loaded only for a terminal (a chunk of its own in the build): a pipe or cron never reads it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { MultiBar: Bars } = require('cli-progress') as CliProgress;
-  const bars = new Bars({ format, hideCursor: true, stream: terminal.stream, gracefulExit: false, clearOnComplete: false });
+  const bars = new Bars({
+    format,
+    hideCursor: true,
+    stream: terminal.stream,
+    gracefulExit: false,
+    clearOnComplete: false,
+  });
   const bar = bars.create(total, 0, fields);
   const above = (text: string): void => {
     // MultiBar writes buffered log lines above the bar on its next render.

@@ -16,7 +16,9 @@ export interface RunFlags {
   group?: string;
 }
 
-export function settingOverrides(flags: Pick<RunFlags, 'dryRun' | 'stream' | 'group'>): Partial<Record<SettingName, string>> {
+export function settingOverrides(
+  flags: Pick<RunFlags, 'dryRun' | 'stream' | 'group'>,
+): Partial<Record<SettingName, string>> {
   return {
     ...(flags.dryRun ? { DRY_RUN: 'true' } : {}),
     // --stream names the streams: a STREAM_PATTERN in the environment gives way to it.
@@ -33,73 +35,106 @@ export function registerRun(program: Command, io: CliIO, done: (code: number) =>
     .option('--dry-run', 'report what would be done, change nothing')
     .option('-s, --stream <name>', 'override STREAM_NAME')
     .option('-g, --group <name>', 'override STREAM_CONSUMER_GROUP_NAME')
-    .option('--otlp <url>', 'export traces and metrics over OTLP/HTTP to this base URL (default: OTEL_EXPORTER_OTLP_ENDPOINT)')
+    .option(
+      '--otlp <url>',
+      'export traces and metrics over OTLP/HTTP to this base URL (default: OTEL_EXPORTER_OTLP_ENDPOINT)',
+    )
     .action(async (flags: RunFlags) => {
       const endpoint = flags.otlp || io.env.OTEL_EXPORTER_OTLP_ENDPOINT;
       // The SDK is loaded only when export is asked for (src/cli/otel.ts).
       const run = (): Promise<number> => runCommand(flags, io);
-      done(await (endpoint ? (await import('./otel')).withOtlp(endpoint, run, (m) => io.stderr(`warning: ${m}\n`)) : run()));
+      done(
+        await (endpoint
+          ? (await import('./otel')).withOtlp(endpoint, run, (m) => io.stderr(`warning: ${m}\n`))
+          : run()),
+      );
     });
 }
 
 export async function runCommand(flags: RunFlags, io: CliIO): Promise<number> {
   // The schedule is the timer's, not a run's: a bad one must not block `run`.
-  const settings = loadSettings(io.env, settingOverrides(flags), { use: SETTING_NAMES.filter((name) => name !== 'RECLAIM_SCHEDULE') });
-  return withClient(settings, async (client) => {
-    const abort = new AbortController();
-    const logger = stderrLogger(io);
-    let interruptedBy: InterruptSignal | undefined;
-    // The run stops starting pages and settles what is in flight; the first signal names the exit code.
-    const removeInterrupt = io.onInterrupt((signal) => {
-      if (interruptedBy) return;
-      interruptedBy = signal;
-      logger.warn(`interrupted (${signal}): starting no new pages, settling the pages in flight`);
-      abort.abort();
-    });
-    // A missing group is reported by the run itself, with the settings to check.
-    const single = isSingleTarget(settings.targets);
-    const pending = single && io.terminal && !flags.json ? await pendingCount(client, settings.streamName, settings.groupName).catch(() => 0) : 0;
-    let bar = startProgress(io, flags.json, 'reclaiming [{bar}] {value}/{total} scanned | {eta_formatted} left', pending);
-    // Several targets: the bar counts targets done and shows the run's totals; each finished target is printed above it.
-    let done = 0;
-    let totals = totalsText(undefined);
-    const several: Pick<Parameters<typeof runTargets>[0], 'onTargets' | 'onTargetDone' | 'onProgress'> = {
-      onTargets: (count) => (bar = startProgress(io, flags.json, 'targets [{bar}] {value}/{total} done | {totals}', count, { totals })),
-      onTargetDone: (t) => {
-        done++;
-        bar?.log(targetLine(t, undefined));
-        bar?.update(done, { totals });
-      },
-      onProgress: (counts) => {
-        totals = totalsText(counts);
-        bar?.update(done, { totals });
-      },
-    };
-    try {
-      const summary = await runTargets({
-        client,
-        settings,
-        logger,
-        signal: abort.signal,
-        ...(single ? { onProgress: bar ? (counts: Readonly<Counts>) => (bar as Progress).update(counts.scanned) : undefined } : several),
+  const settings = loadSettings(io.env, settingOverrides(flags), {
+    use: SETTING_NAMES.filter((name) => name !== 'RECLAIM_SCHEDULE'),
+  });
+  return withClient(
+    settings,
+    async (client) => {
+      const abort = new AbortController();
+      const logger = stderrLogger(io);
+      let interruptedBy: InterruptSignal | undefined;
+      // The run stops starting pages and settles what is in flight; the first signal names the exit code.
+      const removeInterrupt = io.onInterrupt((signal) => {
+        if (interruptedBy) return;
+        interruptedBy = signal;
+        logger.warn(`interrupted (${signal}): starting no new pages, settling the pages in flight`);
+        abort.abort();
       });
-      bar?.stop();
-      // A signal that came after the run had covered the PEL or spent its budget changed nothing: exit 0.
-      const by = summary.stopReason === 'interrupted' ? interruptedBy : undefined;
-      io.stdout(flags.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary, by));
-      const failed = failedTargets(summary);
-      if (failed.length > 0) io.stderr(`stream-reclaimer: ${failed.length} of ${summary.targets?.length} targets failed (see the summary)\n`);
-      if (!by) return failed.length > 0 ? 1 : 0;
-      io.stderr(`stream-reclaimer: interrupted (${by}): pages in flight were settled, the rest stays pending for the next run\n`);
-      return interruptExitCode(by);
-    } finally {
-      bar?.stop();
-      removeInterrupt();
-    }
-  }, io);
+      // A missing group is reported by the run itself, with the settings to check.
+      const single = isSingleTarget(settings.targets);
+      const pending =
+        single && io.terminal && !flags.json
+          ? await pendingCount(client, settings.streamName, settings.groupName).catch(() => 0)
+          : 0;
+      let bar = startProgress(
+        io,
+        flags.json,
+        'reclaiming [{bar}] {value}/{total} scanned | {eta_formatted} left',
+        pending,
+      );
+      // Several targets: the bar counts targets done and shows the run's totals; each finished target is printed above it.
+      let done = 0;
+      let totals = totalsText(undefined);
+      const several: Pick<Parameters<typeof runTargets>[0], 'onTargets' | 'onTargetDone' | 'onProgress'> = {
+        onTargets: (count) =>
+          (bar = startProgress(io, flags.json, 'targets [{bar}] {value}/{total} done | {totals}', count, { totals })),
+        onTargetDone: (t) => {
+          done++;
+          bar?.log(targetLine(t, undefined));
+          bar?.update(done, { totals });
+        },
+        onProgress: (counts) => {
+          totals = totalsText(counts);
+          bar?.update(done, { totals });
+        },
+      };
+      try {
+        const summary = await runTargets({
+          client,
+          settings,
+          logger,
+          signal: abort.signal,
+          ...(single
+            ? { onProgress: bar ? (counts: Readonly<Counts>) => (bar as Progress).update(counts.scanned) : undefined }
+            : several),
+        });
+        bar?.stop();
+        // A signal that came after the run had covered the PEL or spent its budget changed nothing: exit 0.
+        const by = summary.stopReason === 'interrupted' ? interruptedBy : undefined;
+        io.stdout(flags.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary, by));
+        const failed = failedTargets(summary);
+        if (failed.length > 0)
+          io.stderr(
+            `stream-reclaimer: ${failed.length} of ${summary.targets?.length} targets failed (see the summary)\n`,
+          );
+        if (!by) return failed.length > 0 ? 1 : 0;
+        io.stderr(
+          `stream-reclaimer: interrupted (${by}): pages in flight were settled, the rest stays pending for the next run\n`,
+        );
+        return interruptExitCode(by);
+      } finally {
+        bar?.stop();
+        removeInterrupt();
+      }
+    },
+    io,
+  );
 }
 
-async function pendingCount(client: Parameters<Parameters<typeof withClient>[1]>[0], stream: string, group: string): Promise<number> {
+async function pendingCount(
+  client: Parameters<Parameters<typeof withClient>[1]>[0],
+  stream: string,
+  group: string,
+): Promise<number> {
   const reply = (await client.call('XPENDING', stream, group)) as [number, ...unknown[]];
   return Number(reply[0]) || 0;
 }
@@ -116,7 +151,10 @@ function targetLine(t: TargetSummary, by: InterruptSignal | undefined): string {
   if (!isFailed(t)) {
     return `  ${t.stream} / ${t.group}: ${t.processed} processed, ${t.deadLettered} dead-lettered, ${t.failed} failed, ${t.scanned} scanned, complete ${completeText(t, by)}`;
   }
-  const did = t.scanned === undefined ? '' : ` (before that: ${t.processed} processed, ${t.deadLettered} dead-lettered, ${t.failed} failed, ${t.scanned} scanned)`;
+  const did =
+    t.scanned === undefined
+      ? ''
+      : ` (before that: ${t.processed} processed, ${t.deadLettered} dead-lettered, ${t.failed} failed, ${t.scanned} scanned)`;
   return `  ${t.stream} / ${t.group}: FAILED — ${t.error}${did}`;
 }
 

@@ -28,9 +28,15 @@ export function registerStats(program: Command, io: CliIO, done: (code: number) 
 export async function statsCommand(flags: StatsFlags, io: CliIO): Promise<number> {
   const sample = parseCount(flags.sample, '--sample', DEFAULT_REASON_SAMPLE);
   const use = [
-    ...CONNECTION_SETTINGS, 'STREAM_NAME', 'STREAM_PATTERN', 'STREAM_CONSUMER_GROUP_NAME', 'DEAD_LETTER_STREAM',
+    ...CONNECTION_SETTINGS,
+    'STREAM_NAME',
+    'STREAM_PATTERN',
+    'STREAM_CONSUMER_GROUP_NAME',
+    'DEAD_LETTER_STREAM',
     // What the deferred-by-backoff count needs (src/ops/deferred-stats.ts).
-    'MIN_IDLE_TIME_SEC', 'MAX_DELIVERIES', 'RETRY_BACKOFF_MAX_SEC',
+    'MIN_IDLE_TIME_SEC',
+    'MAX_DELIVERIES',
+    'RETRY_BACKOFF_MAX_SEC',
   ] as const;
   const settings = loadSettings(io.env, settingOverrides(flags), { use });
   if (!isSingleTarget(settings.targets)) return targetsStats(settings, sample, flags, io);
@@ -53,7 +59,8 @@ async function targetsStats(settings: Settings, sample: number, flags: StatsFlag
 /** A non-negative integer option; `fallback` when absent. */
 export function parseCount(text: string | undefined, flag: string, fallback: number): number {
   if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text) || Number(text) > 1_000_000) throw new UsageError(`Expected \`${flag}\` to be an integer from 0 to 1000000, got \`${text}\``);
+  if (!/^\d+$/.test(text) || Number(text) > 1_000_000)
+    throw new UsageError(`Expected \`${flag}\` to be an integer from 0 to 1000000, got \`${text}\``);
   return Number(text);
 }
 
@@ -71,7 +78,15 @@ export function formatMs(ms: number | null): string {
 /** Left-aligned columns; the first row is the header. */
 export function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => `  ${r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`).join('');
+  return rows
+    .map(
+      (r) =>
+        `  ${r
+          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+          .join('  ')
+          .trimEnd()}\n`,
+    )
+    .join('');
 }
 
 export function formatStats(s: GroupStats): string {
@@ -87,7 +102,9 @@ export function formatStats(s: GroupStats): string {
     ['lag', s.lag === null ? 'unknown (server < 7.0, or entries were deleted)' : `${s.lag} not yet delivered`],
     ['dead letters', `${s.deadLetters} in ${s.deadLetterStream}`],
     ['reasons', s.deadLetterSample ? `${reasons} (newest ${s.deadLetterSample})` : '—'],
-    ...(s.deferred === null ? [] : [['deferred by backoff', `${s.deferred} (of the oldest ${s.deferredSample} pending)`]]),
+    ...(s.deferred === null
+      ? []
+      : [['deferred by backoff', `${s.deferred} (of the oldest ${s.deferredSample} pending)`]]),
   ]);
   const consumers = table([
     ['CONSUMER', 'PENDING', 'IDLE', 'INACTIVE'],

@@ -4,11 +4,20 @@
  */
 import { isUtf8 } from 'node:buffer';
 
-const NAMED: Record<number, string> = { 0x5c: '\\\\', 0x22: '\\"', 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t', 0x07: '\\a', 0x08: '\\b' };
+const NAMED: Record<number, string> = {
+  0x5c: '\\\\',
+  0x22: '\\"',
+  0x0a: '\\n',
+  0x0d: '\\r',
+  0x09: '\\t',
+  0x07: '\\a',
+  0x08: '\\b',
+};
 const hex = (byte: number): string => `\\x${byte.toString(16).padStart(2, '0')}`;
 
 /** One byte of ASCII (or of an invalid sequence) as redis-cli prints it. */
-const byteText = (byte: number): string => NAMED[byte] ?? (byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : hex(byte));
+const byteText = (byte: number): string =>
+  NAMED[byte] ?? (byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : hex(byte));
 
 /** The value with control characters and invalid UTF-8 escaped; printable text unchanged. */
 export function printable(value: Buffer): string {

@@ -70,7 +70,8 @@ export async function watchCommand(io: CliIO, options: WatchOptions = {}, flags:
       return;
     }
     stopping = true;
-    if (running) io.stderr(`stopping (${signal}): the run in progress settles what is in flight; Ctrl-C again to stop at once\n`);
+    if (running)
+      io.stderr(`stopping (${signal}): the run in progress settles what is in flight; Ctrl-C again to stop at once\n`);
     wake?.();
     terminating ??= app.terminate();
   });
@@ -99,7 +100,13 @@ export async function watchCommand(io: CliIO, options: WatchOptions = {}, flags:
       running = true;
       const print = (summary: RunSummary): void => {
         const timestamp = now().toISOString();
-        io.stdout(flags.json ? `${JSON.stringify({ timestamp, ...summary })}\n` : runLines(summary).map((line) => `${timestamp} ${line}\n`).join(''));
+        io.stdout(
+          flags.json
+            ? `${JSON.stringify({ timestamp, ...summary })}\n`
+            : runLines(summary)
+                .map((line) => `${timestamp} ${line}\n`)
+                .join(''),
+        );
       };
       try {
         const summary = (await app.invokeTimer('reclaim')) as RunSummary;
@@ -110,7 +117,11 @@ export async function watchCommand(io: CliIO, options: WatchOptions = {}, flags:
         // Some targets failed: each target's result is still told (the failed ones with their error).
         const summary = summaryOf(error);
         if (summary) print(summary);
-        const message = summary ? `${summary.targets?.filter(isFailed).length} of ${summary.targets?.length} targets failed` : error instanceof Error ? error.message : String(error);
+        const message = summary
+          ? `${summary.targets?.filter(isFailed).length} of ${summary.targets?.length} targets failed`
+          : error instanceof Error
+            ? error.message
+            : String(error);
         io.stderr(`${now().toISOString()} run failed: ${message}\n`);
       } finally {
         running = false;
@@ -128,7 +139,10 @@ export async function watchCommand(io: CliIO, options: WatchOptions = {}, flags:
 
 /** The summary a TargetsFailedError carries (the app is its own module instance: matched by name, not class). */
 function summaryOf(error: unknown): RunSummary | undefined {
-  const summary = error instanceof Error && error.name === 'TargetsFailedError' ? (error as { summary?: RunSummary }).summary : undefined;
+  const summary =
+    error instanceof Error && error.name === 'TargetsFailedError'
+      ? (error as { summary?: RunSummary }).summary
+      : undefined;
   return summary?.targets ? summary : undefined;
 }
 
@@ -143,7 +157,10 @@ export function runLines(s: RunSummary): string[] {
 /** One target's line: its counts, or its error (and what it did before failing, if anything). */
 export function targetLine(t: TargetSummary): string {
   if (!isFailed(t)) return `  ${summaryLine(t)}`;
-  const did = t.scanned === undefined ? '' : ` (before: scanned ${t.scanned}, processed ${t.processed}, dead-lettered ${t.deadLettered})`;
+  const did =
+    t.scanned === undefined
+      ? ''
+      : ` (before: scanned ${t.scanned}, processed ${t.processed}, dead-lettered ${t.deadLettered})`;
   return `  ${t.stream}/${t.group}: FAILED: ${t.error}${did}`;
 }
 
@@ -151,6 +168,8 @@ export function targetLine(t: TargetSummary): string {
 function summaryLine(s: Summary, label = ''): string {
   const counts = `scanned ${s.scanned}, claimed ${s.claimed}, processed ${s.processed}, dead-lettered ${s.deadLettered}, failed ${s.failed}`;
   // Not complete yet covered: a target failed (its own line says which).
-  const done = s.complete ? 'complete' : `incomplete (${s.stopReason === 'covered' ? 'a target failed' : s.stopReason})`;
+  const done = s.complete
+    ? 'complete'
+    : `incomplete (${s.stopReason === 'covered' ? 'a target failed' : s.stopReason})`;
   return `${s.dryRun ? 'DRY RUN ' : ''}${label}${s.stream}/${s.group}: ${counts}; ${(s.durationMs / 1000).toFixed(2)} s, ${done}`;
 }

@@ -23,7 +23,7 @@ export function globProblem(glob: string): string | undefined {
 
 function parseGlob(glob: string): { tokens: string[] } | { problem: string } {
   const tokens: string[] = [];
-  for (let i = 0; i < glob.length; ) {
+  for (let i = 0; i < glob.length;) {
     let end = i + 1;
     if (glob[i] === '\\') {
       if (i + 1 >= glob.length) return { problem: 'it ends with a lone `\\` (write `\\\\` for a literal backslash)' };
@@ -34,7 +34,10 @@ function parseGlob(glob: string): { tokens: string[] } | { problem: string } {
         const rest = glob.length - j;
         if (glob[j] === '\\' && rest >= 2) j += 2;
         else if (glob[j] === ']') break;
-        else if (rest <= 0) return { problem: `the \`[\` at position ${i + 1} is never closed by \`]\` (write \`\\[\` for a literal bracket)` };
+        else if (rest <= 0)
+          return {
+            problem: `the \`[\` at position ${i + 1} is never closed by \`]\` (write \`\\[\` for a literal bracket)`,
+          };
         else j += rest >= 3 && glob[j + 1] === '-' ? 3 : 1;
       }
       end = j + 1;

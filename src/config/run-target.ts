@@ -24,24 +24,34 @@ export interface RunTarget {
  */
 export function runTarget(settings: Settings, target?: { readonly stream: string; readonly group: string }): RunTarget {
   if (target === undefined) {
-    return { stream: settings.streamName, group: settings.groupName, deadLetterStream: settings.deadLetterStream, hashKeyPrefix: settings.hashKeyPrefix };
+    return {
+      stream: settings.streamName,
+      group: settings.groupName,
+      deadLetterStream: settings.deadLetterStream,
+      hashKeyPrefix: settings.hashKeyPrefix,
+    };
   }
   return { stream: target.stream, group: target.group, ...streamKeys(target.stream, settings.targets ?? {}) };
 }
 
 /** Values that must never appear in a message, log line, span or summary: every secret setting's. */
-export function secretsOf(settings: Partial<Pick<Settings, 'redisPassword' | 'appInsightsConnectionString'>>): (string | undefined)[] {
+export function secretsOf(
+  settings: Partial<Pick<Settings, 'redisPassword' | 'appInsightsConnectionString'>>,
+): (string | undefined)[] {
   return [settings.redisPassword, settings.appInsightsConnectionString];
 }
 
 /** The same, from the raw environment, for messages written before (or without) valid settings. */
 export function secretValues(env: Env): (string | undefined)[] {
-  return SETTING_NAMES.filter((name) => (CHECKS[name] as Check).secret === true).map((name) => env[name]?.trim() || undefined);
+  return SETTING_NAMES.filter((name) => (CHECKS[name] as Check).secret === true).map(
+    (name) => env[name]?.trim() || undefined,
+  );
 }
 
 /** How a Redis reply of this target's run (or read) is turned into one of our errors. */
 export function replyContext(
-  settings: Pick<Settings, 'redisHost' | 'redisPort' | 'redisPath'> & Partial<Pick<Settings, 'redisPassword' | 'appInsightsConnectionString'>>,
+  settings: Pick<Settings, 'redisHost' | 'redisPort' | 'redisPath'> &
+    Partial<Pick<Settings, 'redisPassword' | 'appInsightsConnectionString'>>,
   target: { readonly stream: string; readonly group: string; readonly deadLetterStream?: string },
 ): ReplyContext {
   return {

@@ -35,7 +35,12 @@ export const DEFAULTS = Object.freeze({
 } as const);
 
 /** `explain` says what exactly is wrong with a value the schema refused, when more can be said. */
-export type Check = { schema: z.ZodType; expected: string; secret?: boolean; explain?: (value: string) => string | undefined };
+export type Check = {
+  schema: z.ZodType;
+  expected: string;
+  secret?: boolean;
+  explain?: (value: string) => string | undefined;
+};
 
 const text = z.string();
 // Operators write booleans every way shells and portals do: TRUE, 1, yes.
@@ -70,7 +75,15 @@ export const CHECKS = {
   REDIS_AUTH: { schema: z.enum(['password', 'entra']), expected: '`password` or `entra`' },
   // `proxy`: one endpoint that shards behind it (Azure Managed Redis, Enterprise clustering policy).
   REDIS_CLUSTER: {
-    schema: z.string().transform((v) => v.toLowerCase()).pipe(z.enum(['proxy']).transform((v) => v as 'proxy').or(bool)),
+    schema: z
+      .string()
+      .transform((v) => v.toLowerCase())
+      .pipe(
+        z
+          .enum(['proxy'])
+          .transform((v) => v as 'proxy')
+          .or(bool),
+      ),
     expected: '`true`, `false` (also 1/0, yes/no, any case) or `proxy`',
   },
   AZURE_CLIENT_ID: { schema: text, expected: 'a managed identity client ID' },

@@ -95,7 +95,6 @@ export interface Settings {
   readonly appInsightsAuthenticationString: string | undefined;
 }
 
-
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** The process environment: the CLI hands it to its commands, the only other reader of it. */
@@ -113,11 +112,22 @@ export interface SettingsScope {
 
 /** What every command that connects reads. */
 export const CONNECTION_SETTINGS: readonly SettingName[] = [
-  'REDIS_HOST', 'REDIS_PASSWORD', 'REDIS_USERNAME', 'REDIS_TLS', 'REDIS_TLS_CA_FILE', 'REDIS_AUTH', 'REDIS_CLUSTER', 'AZURE_CLIENT_ID',
+  'REDIS_HOST',
+  'REDIS_PASSWORD',
+  'REDIS_USERNAME',
+  'REDIS_TLS',
+  'REDIS_TLS_CA_FILE',
+  'REDIS_AUTH',
+  'REDIS_CLUSTER',
+  'AZURE_CLIENT_ID',
 ];
 
 /** Parse and validate settings; throws one SettingsError listing every problem. */
-export function loadSettings(env: Env = process.env, overrides: Partial<Record<SettingName, string>> = {}, scope?: SettingsScope): Settings {
+export function loadSettings(
+  env: Env = process.env,
+  overrides: Partial<Record<SettingName, string>> = {},
+  scope?: SettingsScope,
+): Settings {
   const reported: string[] = [];
   const inScope = (key: SettingName): boolean => scope === undefined || scope.use.includes(key);
   // A problem of a setting out of scope is dropped: the setting keeps its default (or nothing).
@@ -132,7 +142,8 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Record<S
     const given = raw(key);
     const value = given === '' ? (fallback ?? (DEFAULTS as Record<string, string>)[key] ?? '') : given;
     if (value === '') {
-      if (required && REQUIRED.includes(key) && !scope?.optional?.includes(key)) problems.push(`Expected \`${key}\` to be set (${CHECKS[key].expected}), got nothing`);
+      if (required && REQUIRED.includes(key) && !scope?.optional?.includes(key))
+        problems.push(`Expected \`${key}\` to be set (${CHECKS[key].expected}), got nothing`);
       return undefined;
     }
     const check: Check = CHECKS[key];
@@ -151,7 +162,12 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Record<S
   // STREAM_PATTERN counts only for commands that read it: others (stats, dlq) still need STREAM_NAME.
   const pattern = inScope('STREAM_PATTERN') ? read<string>('STREAM_PATTERN') || undefined : undefined;
   // A pattern given but refused is reported as itself, not as a missing STREAM_NAME.
-  const stream = read<string>('STREAM_NAME', undefined, pattern === undefined && !(inScope('STREAM_PATTERN') && raw('STREAM_PATTERN'))) ?? '';
+  const stream =
+    read<string>(
+      'STREAM_NAME',
+      undefined,
+      pattern === undefined && !(inScope('STREAM_PATTERN') && raw('STREAM_PATTERN')),
+    ) ?? '';
   const group = read<string>('STREAM_CONSUMER_GROUP_NAME') ?? '';
   const clustering = read<boolean | 'proxy'>('REDIS_CLUSTER') ?? false;
   const settings: Settings = {
@@ -185,7 +201,11 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Record<S
     reclaimAction: read<ReclaimAction>('RECLAIM_ACTION') ?? 'process',
     appInsightsConnectionString: read<string>('APPLICATIONINSIGHTS_CONNECTION_STRING') || undefined,
     appInsightsAuthenticationString: read<string>('APPLICATIONINSIGHTS_AUTHENTICATION_STRING') || undefined,
-    targets: targetSpec({ stream, pattern, group, deadLetterStream: raw('DEAD_LETTER_STREAM'), hashKeyPrefix: raw('HASH_KEY_PREFIX') }, problems, (key) => (current = key)),
+    targets: targetSpec(
+      { stream, pattern, group, deadLetterStream: raw('DEAD_LETTER_STREAM'), hashKeyPrefix: raw('HASH_KEY_PREFIX') },
+      problems,
+      (key) => (current = key),
+    ),
   };
   current = 'REDIS_PASSWORD';
   if (settings.redisAuth === 'entra' && settings.redisPassword) {
@@ -193,7 +213,9 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Record<S
   }
   current = 'DEAD_LETTER_STREAM';
   if (stream && splitList(stream).includes(settings.deadLetterStream)) {
-    problems.push(`Expected \`DEAD_LETTER_STREAM\` to differ from \`STREAM_NAME\`, got \`${settings.deadLetterStream}\``);
+    problems.push(
+      `Expected \`DEAD_LETTER_STREAM\` to differ from \`STREAM_NAME\`, got \`${settings.deadLetterStream}\``,
+    );
   }
   if (reported.length > 0) throw new SettingsError(reported);
   return Object.freeze(settings);
@@ -201,7 +223,10 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Record<S
 
 const mapDefined = <T, U>(v: T | undefined, f: (v: T) => U): U | undefined => (v === undefined ? undefined : f(v));
 
-function parseHost(value: string | undefined, problems: { push: (p: string) => void }): { host: string; port: number; path?: string } {
+function parseHost(
+  value: string | undefined,
+  problems: { push: (p: string) => void },
+): { host: string; port: number; path?: string } {
   if (value === undefined) return { host: '', port: 6379 };
   if (value.startsWith('/')) return { host: '', port: 0, path: value };
   const match = /^(?:\[([^\]]+)\]|([^:/\s]+))(?::(\d{1,5}))?$/.exec(value);

@@ -21,7 +21,9 @@ export interface TelemetrySettings {
 export function telemetrySettings(env: Env = process.env): TelemetrySettings {
   const value = (key: SettingName): string => env[key]?.trim() ?? '';
   const auth = value('APPLICATIONINSIGHTS_AUTHENTICATION_STRING');
-  const parts = new Map(auth.split(';').map((p) => [p.split('=')[0]?.trim().toLowerCase() ?? '', p.slice(p.indexOf('=') + 1).trim()]));
+  const parts = new Map(
+    auth.split(';').map((p) => [p.split('=')[0]?.trim().toLowerCase() ?? '', p.slice(p.indexOf('=') + 1).trim()]),
+  );
   const entra = parts.get('authorization')?.toUpperCase() === 'AAD';
   return {
     connectionString: value('APPLICATIONINSIGHTS_CONNECTION_STRING') || undefined,

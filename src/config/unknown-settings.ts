@@ -21,7 +21,8 @@ const TOOLING_VARIABLES = new Set(['REDIS_SERVER_BIN']);
 /** Habits from other tools whose closest name would mislead: what to do instead. */
 const HINTS: Readonly<Record<string, string>> = {
   REDIS_PORT: 'put the port in `REDIS_HOST` as host:port',
-  REDIS_URL: 'put the address in `REDIS_HOST` (host:port or a unix-socket path), the password in `REDIS_PASSWORD`, TLS in `REDIS_TLS`',
+  REDIS_URL:
+    'put the address in `REDIS_HOST` (host:port or a unix-socket path), the password in `REDIS_PASSWORD`, TLS in `REDIS_TLS`',
   REDIS_SSL: 'TLS is `REDIS_TLS`',
   REDIS_DB: 'the reclaimer always uses database 0 (a cluster has no other)',
   REDIS_DATABASE: 'the reclaimer always uses database 0 (a cluster has no other)',
@@ -37,9 +38,16 @@ export function unknownSettingWarnings(env: Env): string[] {
   const known = new Set<string>(SETTING_NAMES);
   return Object.keys(env)
     .filter((name) => env[name] !== undefined && !known.has(name) && !TOOLING_VARIABLES.has(name))
-    .filter((name) => OWN_PREFIXES.has(prefixOf(name)) && (name.includes('_') || SETTING_NAMES.some((s) => s.toUpperCase() === name.toUpperCase())))
+    .filter(
+      (name) =>
+        OWN_PREFIXES.has(prefixOf(name)) &&
+        (name.includes('_') || SETTING_NAMES.some((s) => s.toUpperCase() === name.toUpperCase())),
+    )
     .sort()
-    .map((name) => `\`${name}\` is not a setting and is ignored: ${HINTS[name.toUpperCase()] ?? `did you mean \`${closest(name)}\`?`}`);
+    .map(
+      (name) =>
+        `\`${name}\` is not a setting and is ignored: ${HINTS[name.toUpperCase()] ?? `did you mean \`${closest(name)}\`?`}`,
+    );
 }
 
 /** The setting nearest in spelling (edit distance, case ignored); the first in the table on a tie. */
@@ -59,7 +67,11 @@ function distance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (row[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     previous = row;
   }

@@ -15,7 +15,8 @@ export function functionsMainFile(from: string = __dirname): string {
       const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; main?: string };
       if (pkg.name === 'stream-reclaimer' && pkg.main) {
         const main = join(dir, pkg.main);
-        if (!existsSync(main)) throw new UsageError(`the Functions app is not built (${main} is missing); run \`npm run build\` first`);
+        if (!existsSync(main))
+          throw new UsageError(`the Functions app is not built (${main} is missing); run \`npm run build\` first`);
         return main;
       }
     }

@@ -23,10 +23,29 @@ export { findRedisServer, RedisServerMissingError, resolveRedisServer } from './
  * `port` also listens on 127.0.0.1:`port` (the benchmark measures over TCP, as deployed);
  * `args` are passed after the defaults (the benchmark's cluster nodes add `--cluster-enabled`).
  */
-export async function startDemoRedis(binary: string, options: { port?: number; args?: readonly string[] } = {}): Promise<DemoRedis> {
+export async function startDemoRedis(
+  binary: string,
+  options: { port?: number; args?: readonly string[] } = {},
+): Promise<DemoRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'stream-reclaimer-demo-'));
   const socket = join(dir, 'redis.sock');
-  const args = ['--port', String(options.port ?? 0), '--bind', '127.0.0.1', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', dir, ...(options.args ?? [])];
+  const args = [
+    '--port',
+    String(options.port ?? 0),
+    '--bind',
+    '127.0.0.1',
+    '--unixsocket',
+    socket,
+    '--unixsocketperm',
+    '700',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    ...(options.args ?? []),
+  ];
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -59,7 +78,13 @@ export async function waitReady(socket: string, exited: () => boolean): Promise<
   while (Date.now() < deadline) {
     if (exited()) throw new Error('it exited early');
     // No ready check: its INFO fails on a password-protected server, which is up all the same.
-    const probe = new Redis({ path: socket, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const probe = new Redis({
+      path: socket,
+      lazyConnect: true,
+      enableReadyCheck: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     probe.on('error', () => undefined);
     try {
       await probe.connect();
@@ -83,7 +108,9 @@ export async function freePort(): Promise<number> {
     probe.once('error', reject);
     probe.listen(0, '127.0.0.1', () => {
       const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free loopback port'))));
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free loopback port')),
+      );
     });
   });
 }

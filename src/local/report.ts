@@ -23,7 +23,9 @@ export async function pelByConsumer(redis: Redis, stream: string, group: string)
 
 export function formatPel(title: string, rows: readonly ConsumerPel[]): string {
   const total = rows.reduce((n, r) => n + r.pending, 0);
-  const lines = rows.map((r) => `    ${r.name.padEnd(12)} ${String(r.pending).padStart(4)} pending, oldest idle ${r.oldestIdleSec} s`);
+  const lines = rows.map(
+    (r) => `    ${r.name.padEnd(12)} ${String(r.pending).padStart(4)} pending, oldest idle ${r.oldestIdleSec} s`,
+  );
   return `${title}: ${total} pending\n${lines.length ? lines.join('\n') : '    (none)'}\n`;
 }
 
@@ -32,7 +34,10 @@ export async function hashesWritten(redis: Redis, prefix: string): Promise<strin
   const keys: string[] = [];
   let cursor = '0';
   do {
-    const [next, batch] = (await redis.call('SCAN', cursor, 'MATCH', `${prefix}*`, 'TYPE', 'hash', 'COUNT', 1000)) as [string, string[]];
+    const [next, batch] = (await redis.call('SCAN', cursor, 'MATCH', `${prefix}*`, 'TYPE', 'hash', 'COUNT', 1000)) as [
+      string,
+      string[],
+    ];
     keys.push(...batch);
     cursor = next;
   } while (cursor !== '0');
@@ -44,7 +49,9 @@ export async function formatHashes(redis: Redis, prefix: string): Promise<string
   const sample = keys[0];
   if (!sample) return 'Hashes written: none\n';
   const fields = await redis.hgetall(sample);
-  const shown = Object.entries(fields).map(([k, v]) => `${k}=${v}`).join(' ');
+  const shown = Object.entries(fields)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   return `Hashes written: ${keys.length} (${keys[0]} … ${keys[keys.length - 1]})\n    e.g. HGETALL ${sample} → ${shown}\n`;
 }
 
@@ -86,7 +93,9 @@ export function formatDeadLetters(dlq: string, letters: readonly DeadLetter[], e
   for (const [reason, list] of reasons) {
     lines.push(`    ${reason}: ${list.length}`);
     for (const l of list.slice(0, examples)) {
-      lines.push(`      ${l.sourceId} (was ${l.consumer}'s, ${l.deliveries} ${l.deliveries === '1' ? 'delivery' : 'deliveries'})`);
+      lines.push(
+        `      ${l.sourceId} (was ${l.consumer}'s, ${l.deliveries} ${l.deliveries === '1' ? 'delivery' : 'deliveries'})`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;

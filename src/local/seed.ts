@@ -32,7 +32,13 @@ export const DEMO = Object.freeze({
   streams: STREAMS,
   /** Every group of every stream: the run's `STREAM_CONSUMER_GROUP_NAME=*` finds them all. */
   groups: [
-    { stream: 'orders', group: 'fulfilment', crashed: 'worker-1', crashedCount: 260, live: { name: 'worker-2', count: 40 } },
+    {
+      stream: 'orders',
+      group: 'fulfilment',
+      crashed: 'worker-1',
+      crashedCount: 260,
+      live: { name: 'worker-2', count: 40 },
+    },
     { stream: 'orders', group: 'billing', crashed: 'biller-1', crashedCount: 90 },
     { stream: 'payments', group: 'settlement', crashed: 'settler-1', crashedCount: 70 },
   ] as readonly DemoGroup[],
@@ -53,8 +59,9 @@ const isDeleted = (i: number): boolean => i % 29 === 11 && !isPoison(i);
 
 function entry(stream: string, i: number): string[] {
   const key = isMissingKey(i) ? [] : [DEMO.keyField, `order-${1000 + i}`];
-  const amount = ((i * 37) % 500 + 0.99).toFixed(2);
-  if (stream === 'payments') return [...key, 'method', i % 3 === 0 ? 'card' : 'transfer', 'amount', amount, 'status', 'settled'];
+  const amount = (((i * 37) % 500) + 0.99).toFixed(2);
+  if (stream === 'payments')
+    return [...key, 'method', i % 3 === 0 ? 'card' : 'transfer', 'amount', amount, 'status', 'settled'];
   return [...key, 'customer', `c${(i * 7) % 37}`, 'amount', amount, 'status', 'paid'];
 }
 
@@ -63,13 +70,17 @@ export async function seedDemo(redis: Redis): Promise<SeedReport[]> {
   const ids = new Map<string, string[]>();
   for (const [stream, total] of Object.entries(DEMO.streams)) {
     // Groups first, at `$`: each then reads the stream from its first entry.
-    for (const g of DEMO.groups.filter((x) => x.stream === stream)) await redis.call('XGROUP', 'CREATE', stream, g.group, '$', 'MKSTREAM');
+    for (const g of DEMO.groups.filter((x) => x.stream === stream))
+      await redis.call('XGROUP', 'CREATE', stream, g.group, '$', 'MKSTREAM');
     const pipeline = redis.pipeline();
     for (let i = 0; i < total; i++) pipeline.xadd(stream, '*', ...entry(stream, i));
-    ids.set(stream, ((await pipeline.exec()) ?? []).map(([error, id]) => {
-      if (error) throw error;
-      return String(id);
-    }));
+    ids.set(
+      stream,
+      ((await pipeline.exec()) ?? []).map(([error, id]) => {
+        if (error) throw error;
+        return String(id);
+      }),
+    );
   }
   for (const g of DEMO.groups) await crash(redis, g, ids.get(g.stream) ?? []);
   // Trimmed or deleted by someone else while still pending: orphans in the PELs.
@@ -101,6 +112,19 @@ async function crash(redis: Redis, g: DemoGroup, ids: readonly string[]): Promis
     byCount.set(deliveries, [...(byCount.get(deliveries) ?? []), id]);
   });
   for (const [deliveries, sameCount] of byCount) {
-    await redis.call('XCLAIM', g.stream, g.group, g.crashed, 0, ...sameCount, 'IDLE', DEMO.crashedIdleMs, 'RETRYCOUNT', deliveries, 'JUSTID', 'FORCE');
+    await redis.call(
+      'XCLAIM',
+      g.stream,
+      g.group,
+      g.crashed,
+      0,
+      ...sameCount,
+      'IDLE',
+      DEMO.crashedIdleMs,
+      'RETRYCOUNT',
+      deliveries,
+      'JUSTID',
+      'FORCE',
+    );
   }
 }

@@ -15,7 +15,9 @@ import { delimiter, join, resolve } from 'node:path';
 export class RedisServerMissingError extends Error {
   override readonly name = 'RedisServerMissingError';
   constructor(howToInstall: string, detail = '') {
-    super(`a local \`redis-server\` binary is needed and none is on PATH.\n${detail}${howToInstall} and run it again (or set REDIS_SERVER_BIN to one).`);
+    super(
+      `a local \`redis-server\` binary is needed and none is on PATH.\n${detail}${howToInstall} and run it again (or set REDIS_SERVER_BIN to one).`,
+    );
   }
 }
 
@@ -58,7 +60,7 @@ export function howToInstall(platform: NodeJS.Platform, osRelease: string): stri
   if (/\b(fedora|rhel|centos)\b/.test(family)) return 'Install it (`sudo dnf install -y redis` or `valkey`)';
   if (/\balpine\b/.test(family)) return 'Install it (`apk add redis`)';
   if (/\barch\b/.test(family)) return 'Install it (`sudo pacman -S valkey`)';
-  return 'Install Redis (its `redis-server`) with your system\'s package manager';
+  return "Install Redis (its `redis-server`) with your system's package manager";
 }
 
 // Only the system's own tools run the fetch, whatever PATH the caller has.
@@ -94,17 +96,30 @@ export async function resolveRedisServer(lookup: ServerLookup): Promise<string> 
   const os = osReleaseFields(osRelease);
   const script = lookup.script ?? INSTALL_SCRIPT;
   const canFetch =
-    platform === 'linux' && os.ID === 'debian' && !!os.VERSION_CODENAME && existsSync(script) && ['/usr/bin/apt-get', '/usr/bin/dpkg'].every(executable);
+    platform === 'linux' &&
+    os.ID === 'debian' &&
+    !!os.VERSION_CODENAME &&
+    existsSync(script) &&
+    ['/usr/bin/apt-get', '/usr/bin/dpkg'].every(executable);
   if (!canFetch) throw new RedisServerMissingError(howToInstall(platform, osRelease));
 
-  say(`No redis-server on PATH: fetching Debian ${os.VERSION_CODENAME}'s into ${cache} (no root, nothing system-wide changed)…`);
+  say(
+    `No redis-server on PATH: fetching Debian ${os.VERSION_CODENAME}'s into ${cache} (no root, nothing system-wide changed)…`,
+  );
   const failure = await new Promise<string | undefined>((done) => {
-    execFile('/bin/bash', [script, cache, 'release'], { env: { PATH: SYSTEM_PATH, HOME: env.HOME ?? homedir() }, timeout: FETCH_TIMEOUT_MS }, (error, _stdout, stderr) =>
-      done(error ? `${stderr.trim() || error.message}`.split('\n').slice(-3).join('\n') : undefined),
+    execFile(
+      '/bin/bash',
+      [script, cache, 'release'],
+      { env: { PATH: SYSTEM_PATH, HOME: env.HOME ?? homedir() }, timeout: FETCH_TIMEOUT_MS },
+      (error, _stdout, stderr) =>
+        done(error ? `${stderr.trim() || error.message}`.split('\n').slice(-3).join('\n') : undefined),
     );
   });
   if (failure !== undefined || !executable(cached)) {
-    throw new RedisServerMissingError(howToInstall(platform, osRelease), `Fetching it from Debian's archive failed: ${failure ?? 'no server was installed'}\n`);
+    throw new RedisServerMissingError(
+      howToInstall(platform, osRelease),
+      `Fetching it from Debian's archive failed: ${failure ?? 'no server was installed'}\n`,
+    );
   }
   return cached;
 }

@@ -64,7 +64,10 @@ export interface FunctionsApp {
 export const CORE_MODULE = '@azure/functions-core';
 
 /** Loads `mainFile` as a fresh worker would (its own module instance) and runs the appStart hooks. */
-export async function loadFunctionsApp(mainFile: string, options: { onLog?: (log: CapturedLog) => void } = {}): Promise<FunctionsApp> {
+export async function loadFunctionsApp(
+  mainFile: string,
+  options: { onLog?: (log: CapturedLog) => void } = {},
+): Promise<FunctionsApp> {
   const functions = new Map<string, RegisteredFunction>();
   const hooks = new Map<string, Callback[]>();
   const logs: CapturedLog[] = [];
@@ -108,7 +111,8 @@ export async function loadFunctionsApp(mainFile: string, options: { onLog?: (log
       request: { invocationId, functionId: name, inputData, triggerMetadata: {} },
       metadata: fn.metadata,
       state: 'preInvocationHooks' as string,
-      log: (level: string, category: string, message: string) => record({ level, category, message, functionName: name, invocationId }),
+      log: (level: string, category: string, message: string) =>
+        record({ level, category, message, functionName: name, invocationId }),
     };
     const model = programmingModel.getInvocationModel(coreCtx);
     const { context, inputs } = await model.getArguments();
@@ -143,12 +147,18 @@ export async function loadFunctionsApp(mainFile: string, options: { onLog?: (log
     logs,
     invoke,
     async invokeTimer(name, timer = {}) {
-      const trigger = Object.entries(functions.get(name)?.metadata.bindings ?? {}).find(([, b]) => b.type === 'timerTrigger');
+      const trigger = Object.entries(functions.get(name)?.metadata.bindings ?? {}).find(
+        ([, b]) => b.type === 'timerTrigger',
+      );
       if (!trigger) throw new Error(`"${name}" has no timerTrigger binding`);
       const now = new Date();
       const payload: HostTimer = {
         Schedule: { AdjustForDST: true },
-        ScheduleStatus: { Last: now.toISOString(), Next: new Date(now.getTime() + 20_000).toISOString(), LastUpdated: now.toISOString() },
+        ScheduleStatus: {
+          Last: now.toISOString(),
+          Next: new Date(now.getTime() + 20_000).toISOString(),
+          LastUpdated: now.toISOString(),
+        },
         IsPastDue: false,
         ...timer,
       };

@@ -42,15 +42,22 @@ function patternGlob(pattern: string): string {
 /** The globs of each stream: the stream, its dead-letter stream, its hashes (unescaped, no `~`). */
 function keyGlobs(s: AclKeySettings): string[] {
   const spec = s.targets;
-  if (spec === undefined) return [globEscape(s.streamName), globEscape(s.deadLetterStream), `${globEscape(s.hashKeyPrefix)}*`];
-  const deadLetter = (stream: string): string => (spec.deadLetterStream === undefined ? `${stream}:dlq` : globEscape(spec.deadLetterStream));
-  const hashes = (stream: string): string => `${spec.hashKeyPrefix === undefined ? `${stream}:` : globEscape(spec.hashKeyPrefix)}*`;
+  if (spec === undefined)
+    return [globEscape(s.streamName), globEscape(s.deadLetterStream), `${globEscape(s.hashKeyPrefix)}*`];
+  const deadLetter = (stream: string): string =>
+    spec.deadLetterStream === undefined ? `${stream}:dlq` : globEscape(spec.deadLetterStream);
+  const hashes = (stream: string): string =>
+    `${spec.hashKeyPrefix === undefined ? `${stream}:` : globEscape(spec.hashKeyPrefix)}*`;
   if ('pattern' in spec) {
     // `<stream>:dlq` and `<stream>:<key>` of every stream the pattern matches.
     const p = patternGlob(spec.pattern);
     return [p, deadLetter(p), hashes(p)];
   }
-  return spec.streams.flatMap((stream) => [globEscape(stream), deadLetter(globEscape(stream)), hashes(globEscape(stream))]);
+  return spec.streams.flatMap((stream) => [
+    globEscape(stream),
+    deadLetter(globEscape(stream)),
+    hashes(globEscape(stream)),
+  ]);
 }
 
 /**
@@ -92,5 +99,7 @@ export function widenedNames(settings: AclKeySettings): string[] {
     DEAD_LETTER_STREAM: [spec === undefined ? settings.deadLetterStream : (spec.deadLetterStream ?? '')],
     HASH_KEY_PREFIX: [spec === undefined ? settings.hashKeyPrefix : (spec.hashKeyPrefix ?? '')],
   };
-  return Object.entries(names).filter(([, values]) => values.some((v) => /\s/.test(v))).map(([name]) => name);
+  return Object.entries(names)
+    .filter(([, values]) => values.some((v) => /\s/.test(v)))
+    .map(([name]) => name);
 }

@@ -34,7 +34,10 @@ export const PASSWORD_PLACEHOLDER = '><password>';
 
 /** True when the server has what Redis `major.minor` introduced (Valkey 7.2+ has all of 7.2). */
 export function supports(server: AclServer, major: number, minor: number): boolean {
-  const [ma, mi] = server.name === 'valkey' ? [Math.max(server.version[0], 7), server.version[0] >= 8 ? 2 : server.version[1]] : server.version;
+  const [ma, mi] =
+    server.name === 'valkey'
+      ? [Math.max(server.version[0], 7), server.version[0] >= 8 ? 2 : server.version[1]]
+      : server.version;
   return ma > major || (ma === major && mi >= minor);
 }
 
@@ -52,16 +55,32 @@ function clientSetinfo(server: AclServer): string[] {
 export function aclCommands(settings: AclSettings, server: AclServer, operator: boolean): string[] {
   const commands = [
     // On connect: ioredis names the connection, tags it, and checks readiness with INFO; PING proves the login.
-    '+ping', '+info', '+client|setname', ...clientSetinfo(server),
+    '+ping',
+    '+info',
+    '+client|setname',
+    ...clientSetinfo(server),
     // A run: the group exists (XINFO GROUPS), the dead-letter key is a stream before anything is
     // written (TYPE), the PEL (XPENDING), its scripts (EVALSHA, or EVAL once per script after a
     // restart), the health gauges (XLEN), the status function (XINFO CONSUMERS, XREVRANGE).
-    '+xinfo|groups', '+xinfo|consumers', '+type', '+xpending', '+xlen', '+xrevrange', '+evalsha', '+eval',
+    '+xinfo|groups',
+    '+xinfo|consumers',
+    '+type',
+    '+xpending',
+    '+xlen',
+    '+xrevrange',
+    '+evalsha',
+    '+eval',
     // Inside the scripts (and in two steps, for cluster keys without one hash tag).
-    '+xclaim', '+xrange', '+xack', '+xadd', '+hset',
+    '+xclaim',
+    '+xrange',
+    '+xack',
+    '+xadd',
+    '+hset',
     // A record too wide for one Lua call: XADD and a commit script in one MULTI; the commit
     // deletes the record again (XDEL) when the fence fails (src/redis/wide.ts).
-    '+multi', '+exec', '+xdel',
+    '+multi',
+    '+exec',
+    '+xdel',
   ];
   // STREAM_PATTERN: the run finds its streams with SCAN … MATCH … TYPE stream on every master.
   if (settings.targets !== undefined && 'pattern' in settings.targets) commands.push('+scan');
@@ -78,7 +97,15 @@ export function aclRule(settings: AclSettings, server: AclServer, options: AclOp
   // `reset` first: nothing the user had before survives. Channels: pub/sub is never used; the
   // rule exists from 6.2 (and 6.2's `reset` grants every channel by default); 6.0 has none.
   const channels = supports(server, 6, 2) ? ['resetchannels'] : [];
-  return ['reset', 'on', PASSWORD_PLACEHOLDER, ...aclKeys(settings), ...channels, '-@all', ...aclCommands(settings, server, options.operator)];
+  return [
+    'reset',
+    'on',
+    PASSWORD_PLACEHOLDER,
+    ...aclKeys(settings),
+    ...channels,
+    '-@all',
+    ...aclCommands(settings, server, options.operator),
+  ];
 }
 
 /**

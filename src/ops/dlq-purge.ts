@@ -41,7 +41,12 @@ export interface PurgeFilter extends RecordFilter {
 const filtered = (f: PurgeFilter): boolean => f.reason !== undefined || f.groups !== undefined || f.count !== undefined;
 
 /** Counts what a purge would delete, without deleting (pages through IDs up to the end). */
-export async function countPurge(client: RedisClient, dlq: string, plan: PurgePlan, filter: PurgeFilter = {}): Promise<number> {
+export async function countPurge(
+  client: RedisClient,
+  dlq: string,
+  plan: PurgePlan,
+  filter: PurgeFilter = {},
+): Promise<number> {
   if (plan.endId === undefined) return 0;
   if (filtered(filter)) return (await matchingIds(client, dlq, plan, filter)).length;
   let count = 0;

@@ -14,10 +14,15 @@ import type { ReplayStatus } from '../redis/replay-dead-letter';
 type Entry = [Buffer, Buffer[]];
 
 /** Replays one source stream's records one by one: added, then deleted (see the header). */
-export async function replaySplit(client: RedisClient, keys: { deadLetter: string; source: string }, ids: readonly string[]): Promise<ReplayStatus[]> {
+export async function replaySplit(
+  client: RedisClient,
+  keys: { deadLetter: string; source: string },
+  ids: readonly string[],
+): Promise<ReplayStatus[]> {
   // As the script's guard: a source of another type fails before anything is written.
   const type = await client.type(keys.source);
-  if (type !== 'stream' && type !== 'none') throw new WrongTypeError(`Source stream \`${keys.source}\` holds another type, not a stream; nothing was replayed`);
+  if (type !== 'stream' && type !== 'none')
+    throw new WrongTypeError(`Source stream \`${keys.source}\` holds another type, not a stream; nothing was replayed`);
   const statuses: ReplayStatus[] = [];
   for (const id of ids) {
     // Read again: the record may have been replayed or purged since it was listed.

@@ -55,7 +55,9 @@ export interface RecordFilter {
   groups?: readonly string[];
 }
 export const matches = (r: DeadLetterRecord | undefined, f: RecordFilter): r is DeadLetterRecord =>
-  r !== undefined && (f.reason === undefined || r.reason === f.reason) && (f.groups === undefined || f.groups.includes(r.group));
+  r !== undefined &&
+  (f.reason === undefined || r.reason === f.reason) &&
+  (f.groups === undefined || f.groups.includes(r.group));
 
 export interface Selection extends RecordFilter {
   /** Explicit record IDs; otherwise the oldest records first. */
@@ -127,14 +129,19 @@ export async function replayRecords(
       const chunk = group.slice(i, i + 100);
       const keys = { deadLetter: dlq, source };
       const replay = split ? replaySplit : replayDeadLetters;
-      const statuses = await replay(client, keys, chunk.map((r) => r.id)).catch((error: unknown) => {
+      const statuses = await replay(
+        client,
+        keys,
+        chunk.map((r) => r.id),
+      ).catch((error: unknown) => {
         throw sourceTypeError(error, source);
       });
       for (const [k, first] of statuses.entries()) {
         const record = chunk[k] as DeadLetterRecord;
         // Too many fields for one call from Lua: the client writes it (src/redis/wide.ts).
         const status = first === 'too-wide' ? await replayWide(client, keys, record.id, record.fields) : first;
-        if (typeof status === 'object') outcome.replayed.push({ id: record.id, sourceStream: source, newId: status.newId });
+        if (typeof status === 'object')
+          outcome.replayed.push({ id: record.id, sourceStream: source, newId: status.newId });
         else outcome.skipped.push(record.id);
       }
       onProgress?.((done += chunk.length));
@@ -150,7 +157,10 @@ function sourceTypeError(error: unknown, source: string): unknown {
 }
 
 function assertReplayable(client: RedisClient, dlq: string, source: string): void {
-  if (source === dlq) throw new UsageError(`Record names the dead-letter stream \`${dlq}\` itself as its source; expected another stream`);
+  if (source === dlq)
+    throw new UsageError(
+      `Record names the dead-letter stream \`${dlq}\` itself as its source; expected another stream`,
+    );
   if (client instanceof Cluster && !carriesTagOf(dlq, source)) {
     throw new KeySlotError(
       `Cannot replay atomically on a cluster: \`${dlq}\` and source stream \`${source}\` must share a hash tag ` +

@@ -52,7 +52,10 @@ export interface GroupStats extends DeferredStats {
 
 export async function collectStats(
   client: RedisClient,
-  settings: Pick<Settings, 'streamName' | 'groupName' | 'deadLetterStream' | 'redisHost' | 'redisPort' | 'redisPath' | 'redisPassword'> &
+  settings: Pick<
+    Settings,
+    'streamName' | 'groupName' | 'deadLetterStream' | 'redisHost' | 'redisPort' | 'redisPath' | 'redisPassword'
+  > &
     Partial<Pick<Settings, 'minIdleMs' | 'maxDeliveries' | 'retryBackoffMaxMs'>>,
   options: { sample?: number } = {},
 ): Promise<GroupStats> {
@@ -61,7 +64,8 @@ export async function collectStats(
   try {
     const info = await groupInfo(client, stream, group);
     // Named with the groups there are: the stream exists (XINFO GROUPS would have failed), the group does not.
-    if (!info) throw missingGroupError({ server: describeServer(settings), stream, group }, await groupNames(client, stream));
+    if (!info)
+      throw missingGroupError({ server: describeServer(settings), stream, group }, await groupNames(client, stream));
     const backoff = { minIdleMs: 0, maxDeliveries: 1, ...settings };
     const [consumers, oldest, streamLength, deadLetters, newest, deferred] = await Promise.all([
       client.call('XINFO', 'CONSUMERS', stream, group) as Promise<Flat[]>,

@@ -7,7 +7,15 @@ import type { Settings } from '../config/settings';
 import type { RedisClient } from '../redis/client';
 import { runTarget } from '../config/run-target';
 import { failedTarget, type FailedTarget } from '../reclaim/run-targets';
-import { isStopped, resolveTargets, SCAN_COUNT, specOf, targetsOf, type Target, type UnresolvedTarget } from '../reclaim/targets';
+import {
+  isStopped,
+  resolveTargets,
+  SCAN_COUNT,
+  specOf,
+  targetsOf,
+  type Target,
+  type UnresolvedTarget,
+} from '../reclaim/targets';
 import { stopCondition } from '../reclaim/stop';
 import { collectStats, type GroupStats } from './stats';
 
@@ -15,7 +23,11 @@ export type TargetStats = GroupStats | FailedTarget;
 
 export const isFailedStats = (t: TargetStats): t is FailedTarget => 'error' in t;
 
-export async function collectTargetStats(client: RedisClient, settings: Settings, options: { sample: number }): Promise<TargetStats[]> {
+export async function collectTargetStats(
+  client: RedisClient,
+  settings: Settings,
+  options: { sample: number },
+): Promise<TargetStats[]> {
   return statsOf(client, settings, await resolveTargets(client, settings), options);
 }
 
@@ -49,16 +61,29 @@ export async function collectTargetStatus(
     `finding the streams of \`STREAM_PATTERN\` \`${pattern}\` took longer than ${discoveryMs / 1000} s ` +
     `(${found.calls} SCAN calls of ${SCAN_COUNT} keys, ${found.mastersDone} of ${found.masters} masters done): ` +
     `only the ${found.found.length} streams found by then are listed`;
-  return { targets: await statsOf(client, settings, await targetsOf(client, settings, found.found), options), partial: true, reason };
+  return {
+    targets: await statsOf(client, settings, await targetsOf(client, settings, found.found), options),
+    partial: true,
+    reason,
+  };
 }
 
-function statsOf(client: RedisClient, settings: Settings, targets: readonly (Target | UnresolvedTarget)[], options: { sample: number }): Promise<TargetStats[]> {
+function statsOf(
+  client: RedisClient,
+  settings: Settings,
+  targets: readonly (Target | UnresolvedTarget)[],
+  options: { sample: number },
+): Promise<TargetStats[]> {
   return Promise.all(
     targets.map(async (target): Promise<TargetStats> => {
       if ('error' in target) return failedTarget(target);
       try {
         const { stream, group, deadLetterStream } = runTarget(settings, target);
-        return await collectStats(client, { ...settings, streamName: stream, groupName: group, deadLetterStream }, options);
+        return await collectStats(
+          client,
+          { ...settings, streamName: stream, groupName: group, deadLetterStream },
+          options,
+        );
       } catch (error) {
         return failedTarget(target, error);
       }

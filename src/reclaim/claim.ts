@@ -4,7 +4,10 @@ import { claimEntries, emptyClaim } from '../redis/claim-entries';
 import type { Claimer, SettleContext } from './stages';
 import type { RetryPolicy } from './retry-policy';
 
-export function fencedClaimer(ctx: Pick<SettleContext, 'client' | 'keys' | 'group' | 'consumer'>, policy: RetryPolicy): Claimer {
+export function fencedClaimer(
+  ctx: Pick<SettleContext, 'client' | 'keys' | 'group' | 'consumer'>,
+  policy: RetryPolicy,
+): Claimer {
   const args = {
     group: ctx.group,
     consumer: ctx.consumer,
@@ -16,6 +19,8 @@ export function fencedClaimer(ctx: Pick<SettleContext, 'client' | 'keys' | 'grou
   };
   return {
     claim: async (entries: readonly PendingEntry[]) =>
-      entries.length === 0 ? emptyClaim() : claimEntries(ctx.client, ctx.keys.stream, { ...args, ids: entries.map((e) => e.id) }),
+      entries.length === 0
+        ? emptyClaim()
+        : claimEntries(ctx.client, ctx.keys.stream, { ...args, ids: entries.map((e) => e.id) }),
   };
 }

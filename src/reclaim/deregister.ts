@@ -8,7 +8,10 @@ import { deleteIdleConsumer } from '../redis/delete-idle-consumer';
 import type { RedisClient } from '../redis/scripts';
 import type { Settings } from '../config/settings';
 
-export type DeregisterSettings = Pick<Settings, 'streamName' | 'groupName' | 'consumerName' | 'deregisterIdleMs' | 'dryRun'>;
+export type DeregisterSettings = Pick<
+  Settings,
+  'streamName' | 'groupName' | 'consumerName' | 'deregisterIdleMs' | 'dryRun'
+>;
 
 export interface ConsumerState {
   /** Binary-safe name, as the server holds it. */

@@ -16,7 +16,11 @@ import type { SettleContext, Stages } from './stages';
  * does (src/redis/retry.ts is lib/retry.lua's twin): over the limit counting earlier copies,
  * not yet due, or (dead-letter-only) not claimed.
  */
-export async function previewClaim(ctx: Pick<SettleContext, 'client' | 'keys'>, entries: readonly PendingEntry[], policy?: RetryPolicy): Promise<ClaimReply> {
+export async function previewClaim(
+  ctx: Pick<SettleContext, 'client' | 'keys'>,
+  entries: readonly PendingEntry[],
+  policy?: RetryPolicy,
+): Promise<ClaimReply> {
   const reply: ClaimReply = emptyClaim();
   if (entries.length === 0) return reply;
   const pipeline = ctx.client.pipeline();
@@ -51,7 +55,10 @@ export function dryRunStages(ctx: Pick<SettleContext, 'client' | 'keys'>, policy
       // An over-delivered entry still in the stream would be dead-lettered; one gone, cleared as an orphan.
       async deadLetterScanned(entries) {
         const preview = await previewClaim(ctx, entries);
-        return [...preview.claimed.map((): DeadLetterStatus => 'dead-lettered'), ...preview.orphaned.map((): DeadLetterStatus => 'orphaned')];
+        return [
+          ...preview.claimed.map((): DeadLetterStatus => 'dead-lettered'),
+          ...preview.orphaned.map((): DeadLetterStatus => 'orphaned'),
+        ];
       },
       deadLetter: async (requests) => requests.map(() => 'dead-lettered'),
       settle: async (settlements) => settlements.map(() => settled),

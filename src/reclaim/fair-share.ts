@@ -40,7 +40,12 @@ export async function shareBudget<T, R>(items: readonly T[], options: FairShareO
 }
 
 /** Up to `perShard` runners take items off the shard's queue; an unfinished item rejoins at the back. */
-async function drainShard<T, R>(items: readonly T[], queue: number[], results: (R | undefined)[], options: FairShareOptions<T, R>): Promise<void> {
+async function drainShard<T, R>(
+  items: readonly T[],
+  queue: number[],
+  results: (R | undefined)[],
+  options: FairShareOptions<T, R>,
+): Promise<void> {
   const { now, deadline, perShard } = options;
   const runner = async (): Promise<void> => {
     for (let index = queue.shift(); index !== undefined; index = queue.shift()) {

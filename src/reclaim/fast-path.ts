@@ -48,7 +48,10 @@ export interface FastPathOptions {
 }
 
 /** `furthest`: every pending ID up to it was covered (by induction, above): where a later turn resumes. */
-export async function runFastPath(ctx: FastPathContext, options: FastPathOptions): Promise<{ complete: boolean; furthest?: string }> {
+export async function runFastPath(
+  ctx: FastPathContext,
+  options: FastPathOptions,
+): Promise<{ complete: boolean; furthest?: string }> {
   let furthest = options.after;
   let covered = false;
   let failure: unknown;
@@ -123,10 +126,14 @@ export function leavesEntries(ctx: Pick<FastPathContext, 'backoffMaxMs' | 'actio
 }
 
 /** The fence is the scan's view (the script claims nothing): same owner, count and idleness. */
-function settleWide(ctx: FastPathContext, d: WideEntry): ReturnType<typeof deadLetterWide> | ReturnType<typeof requeueWide> {
+function settleWide(
+  ctx: FastPathContext,
+  d: WideEntry,
+): ReturnType<typeof deadLetterWide> | ReturnType<typeof requeueWide> {
   const keys = { stream: ctx.keys.stream, deadLetter: ctx.keys.deadLetter };
   const fence = { expectOwner: d.consumer, expectDeliveries: d.deliveries, minIdleMs: ctx.minIdleMs };
-  if (d.reason === 'requeue') return requeueWide(ctx.client, ctx.keys.stream, ctx.group, { id: d.id, ownDeliveries: d.deliveries, ...fence });
+  if (d.reason === 'requeue')
+    return requeueWide(ctx.client, ctx.keys.stream, ctx.group, { id: d.id, ownDeliveries: d.deliveries, ...fence });
   const request = { ...d, reason: d.reason, deliveries: d.total, ...fence };
   return deadLetterWide(ctx.client, keys, ctx.group, request, ctx.now());
 }

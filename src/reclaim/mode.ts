@@ -37,7 +37,11 @@ export function chooseMode({ dryRun, cluster, sameSlot, fastPathAllowed }: ModeI
 }
 
 /** The general path's stages for a mode (the fast path has none: its script is all of them). */
-export function stagesFor(mode: Exclude<SettlingMode, 'fast'>, ctx: SettleContext, options: { policy: RetryPolicy; processor: Processor }): Stages {
+export function stagesFor(
+  mode: Exclude<SettlingMode, 'fast'>,
+  ctx: SettleContext,
+  options: { policy: RetryPolicy; processor: Processor },
+): Stages {
   const { policy } = options;
   if (mode === 'dry-run') return dryRunStages(ctx, policy);
   const base = mode === 'split' ? splitSettler(ctx, policy.minIdleMs) : atomicSettler(ctx, policy.minIdleMs);

@@ -41,7 +41,7 @@ type Row = [string, string, number, number];
 export async function findOverDelivered(ctx: SweepContext): Promise<PendingEntry[]> {
   const found: PendingEntry[] = [];
   let start = '-';
-  for (let seen = 0; seen < SWEEP_LIMIT && !ctx.stop(); ) {
+  for (let seen = 0; seen < SWEEP_LIMIT && !ctx.stop();) {
     const count = Math.min(ctx.pageSize, SWEEP_LIMIT - seen);
     const rows = (await ctx.client.call('XPENDING', ctx.stream, ctx.group, start, '+', count)) as Row[];
     for (const [id, consumer, idleMs, deliveries] of rows) {
@@ -72,6 +72,8 @@ export async function sweepOverDelivered(ctx: SweepContext, counts: Counts): Pro
     },
   );
   counts.scanned += found.length;
-  const requests = found.map((e) => deadLetterRequest(e, 'max-deliveries', { owner: e.consumer, deliveries: e.deliveries, minIdleMs: 0 }));
+  const requests = found.map((e) =>
+    deadLetterRequest(e, 'max-deliveries', { owner: e.consumer, deliveries: e.deliveries, minIdleMs: 0 }),
+  );
   tally(counts, await ctx.settler.deadLetter(requests));
 }

@@ -45,7 +45,11 @@ export async function handlePage(ctx: PageContext, page: readonly PendingEntry[]
   // At the limit counting earlier copies (reclaim.deliveries): fenced on the claim script's view,
   // the record carrying the total.
   const over = reply.over.map((o) =>
-    deadLetterRequest({ ...o, deliveries: o.total }, 'max-deliveries', { owner: o.consumer, deliveries: o.deliveries, minIdleMs: ctx.minIdleMs }),
+    deadLetterRequest({ ...o, deliveries: o.total }, 'max-deliveries', {
+      owner: o.consumer,
+      deliveries: o.deliveries,
+      minIdleMs: ctx.minIdleMs,
+    }),
   );
   tally(counts, await settler.deadLetter(over));
   const scanned = new Map(rest.map((e) => [e.id, e]));
@@ -53,7 +57,8 @@ export async function handlePage(ctx: PageContext, page: readonly PendingEntry[]
   const workable: ClaimedEntry[] = [];
   const keyField = Buffer.from(ctx.hashKeyField);
   for (const entry of reply.claimed) {
-    if (ctx.hashKeyField !== '' && fieldValue(entry.fields, keyField) === undefined) poison.push({ entry, reason: 'missing-key-field' });
+    if (ctx.hashKeyField !== '' && fieldValue(entry.fields, keyField) === undefined)
+      poison.push({ entry, reason: 'missing-key-field' });
     else workable.push(entry);
   }
 
@@ -102,7 +107,14 @@ export async function handlePage(ctx: PageContext, page: readonly PendingEntry[]
     else {
       const { id, deliveries, hash } = settlements[i] as Settlement;
       const error = `hash key \`${hash?.key.toString() ?? ''}\` cannot be written: ${status.hashError}`;
-      unwritable.push(deadLetterRequest(scanned.get(id) as PendingEntry, 'processing-error', { owner: ctx.consumer, deliveries, minIdleMs: 0 }, error));
+      unwritable.push(
+        deadLetterRequest(
+          scanned.get(id) as PendingEntry,
+          'processing-error',
+          { owner: ctx.consumer, deliveries, minIdleMs: 0 },
+          error,
+        ),
+      );
     }
   }
   tally(counts, await settler.deadLetter(unwritable));

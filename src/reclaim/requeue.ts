@@ -19,12 +19,21 @@ export function requeueSettler(ctx: SettleContext, base: Settler): Settler {
     async settle(settlements) {
       // The claim that brought the entry here is not counted in the copy: see RequeueRequest.
       // A claimed entry's count is below MAX_DELIVERIES (<= 2^53 - 1): a number, exactly.
-      const requests = settlements.map(({ id, deliveries }) => ({ id, expectOwner: ctx.consumer, expectDeliveries: Number(deliveries), minIdleMs: 0, ownDeliveries: Number(deliveries) - 1 }));
+      const requests = settlements.map(({ id, deliveries }) => ({
+        id,
+        expectOwner: ctx.consumer,
+        expectDeliveries: Number(deliveries),
+        minIdleMs: 0,
+        ownDeliveries: Number(deliveries) - 1,
+      }));
       const statuses = await requeueEntries(ctx.client, ctx.keys.stream, ctx.group, requests);
       const out: SettleStatus[] = [];
       for (const [i, status] of statuses.entries()) {
         // Copies too long for one call from Lua: the client writes them (src/redis/wide.ts), one by one.
-        const final = status === 'too-wide' ? await requeueWide(ctx.client, ctx.keys.stream, ctx.group, requests[i] as (typeof requests)[number]) : status;
+        const final =
+          status === 'too-wide'
+            ? await requeueWide(ctx.client, ctx.keys.stream, ctx.group, requests[i] as (typeof requests)[number])
+            : status;
         out.push(final === 'requeued' || final === 'orphaned' || final === 'skipped' ? final : 'failed');
       }
       return out;

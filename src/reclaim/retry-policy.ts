@@ -12,7 +12,9 @@ export interface RetryPolicy {
   readonly action: ReclaimAction;
 }
 
-export function retryPolicy(settings: Pick<Settings, 'minIdleMs' | 'maxDeliveries' | 'retryBackoffMaxMs' | 'reclaimAction'>): RetryPolicy {
+export function retryPolicy(
+  settings: Pick<Settings, 'minIdleMs' | 'maxDeliveries' | 'retryBackoffMaxMs' | 'reclaimAction'>,
+): RetryPolicy {
   return {
     minIdleMs: settings.minIdleMs,
     maxDeliveries: settings.maxDeliveries,

@@ -17,13 +17,24 @@ import { zeroCounts, type Counts } from './counts';
 import { shareBudget } from './fair-share';
 import { runTurn, type RunOptions, type Summary, type TurnCursor } from './run';
 import { stopCondition, type StopReason } from './stop';
-import { failedEntry, isFailed, mergeTurns, totals, type FailedTarget, type RunSummary, type TargetSummary } from './target-totals';
+import {
+  failedEntry,
+  isFailed,
+  mergeTurns,
+  totals,
+  type FailedTarget,
+  type RunSummary,
+  type TargetSummary,
+} from './target-totals';
 import { SCAN_COUNT, resolveTargets, specOf, isStopped, type Target, type UnresolvedTarget } from './targets';
 
 export { failedTargets, isFailed, type FailedTarget, type RunSummary, type TargetSummary } from './target-totals';
 
 /** A target's own failure entry: an unresolvable target's error, or what its run (or read) threw. */
-export function failedTarget(target: Target | UnresolvedTarget, error: unknown = 'error' in target ? target.error : undefined): FailedTarget {
+export function failedTarget(
+  target: Target | UnresolvedTarget,
+  error: unknown = 'error' in target ? target.error : undefined,
+): FailedTarget {
   return failedEntry(target, error);
 }
 
@@ -55,7 +66,8 @@ export async function runTargets(options: RunTargetsOptions): Promise<RunSummary
   });
   if (isStopped(resolved)) {
     // Interrupted: an empty run, reported as such. Out of time: no run can ever find its targets.
-    if (discovery.reason(false) === 'interrupted') return totals(run, [], Math.max(0, Math.round(now() - started)), 'interrupted');
+    if (discovery.reason(false) === 'interrupted')
+      return totals(run, [], Math.max(0, Math.round(now() - started)), 'interrupted');
     throw new DiscoveryTimeoutError(
       `Finding the streams of \`STREAM_PATTERN\` \`${run.stream}\` on ${describeServer(settings)} took all of \`MAX_RUN_SEC\` ` +
         `(${Math.round(deadline - started) / 1000} s: ${resolved.calls} SCAN calls of ${SCAN_COUNT} keys, ${resolved.mastersDone} of ${resolved.masters} masters done); ` +
@@ -76,12 +88,20 @@ export async function runTargets(options: RunTargetsOptions): Promise<RunSummary
   const turn = async (target: Target | UnresolvedTarget, budgetMs: number): Promise<TargetSummary> => {
     if ('error' in target) return failed(target, target.error);
     // Not reached: the run was interrupted, or the budget spent, before this turn. No command is sent.
-    if (options.signal?.aborted || budgetMs <= 0) return notReached(settings, target, options.signal?.aborted ? 'interrupted' : 'budget');
+    if (options.signal?.aborted || budgetMs <= 0)
+      return notReached(settings, target, options.signal?.aborted ? 'interrupted' : 'budget');
     const cursor = cursors.get(target) ?? {};
     cursors.set(target, cursor);
     const own = progress.turn();
     try {
-      const summary = await runTurn({ ...options, now, target: runTarget(settings, target), deadline: now() + budgetMs, cursor, onProgress: own.update });
+      const summary = await runTurn({
+        ...options,
+        now,
+        target: runTarget(settings, target),
+        deadline: now() + budgetMs,
+        cursor,
+        onProgress: own.update,
+      });
       own.end(summary);
       return summary;
     } catch (error) {
@@ -146,7 +166,16 @@ function runProgress(report: RunOptions['onProgress']): { turn: () => TurnProgre
 
 /** A target's summary when its turn came after the run stopped: nothing done, not covered. */
 function notReached(settings: Settings, target: Target, stopReason: Exclude<StopReason, 'covered'>): Summary {
-  return { stream: target.stream, group: target.group, ...zeroCounts(), deregistered: 0, durationMs: 0, complete: false, stopReason, dryRun: settings.dryRun };
+  return {
+    stream: target.stream,
+    group: target.group,
+    ...zeroCounts(),
+    deregistered: 0,
+    durationMs: 0,
+    complete: false,
+    stopReason,
+    dryRun: settings.dryRun,
+  };
 }
 
 /** The master serving a stream's slot on a cluster (slots are known once a command has run); one shard otherwise. */

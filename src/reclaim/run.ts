@@ -7,7 +7,13 @@ import { handlePage } from './page';
 import { zeroCounts } from './counts';
 import { serverVersion } from '../redis/connection';
 import type { RedisClient } from '../redis/client';
-import { ActionProcessorError, deadLetterTypeError, mapRedisError, missingGroupError, type ReplyContext } from '../errors';
+import {
+  ActionProcessorError,
+  deadLetterTypeError,
+  mapRedisError,
+  missingGroupError,
+  type ReplyContext,
+} from '../errors';
 import { rideFailovers } from '../redis/failover';
 import { groupNames } from '../redis/group-health';
 import { buildKeys } from '../redis/keys';
@@ -46,11 +52,18 @@ export function runTurn(options: TurnOptions): Promise<Summary> {
   const action = retryPolicy(settings).action;
   if (options.processor !== undefined && !(HASH_WRITER in options.processor) && action !== 'process') {
     return Promise.reject(
-      new ActionProcessorError(`Expected no processor with \`RECLAIM_ACTION\` = \`${action}\`, which calls none: set \`RECLAIM_ACTION=process\` to use it`),
+      new ActionProcessorError(
+        `Expected no processor with \`RECLAIM_ACTION\` = \`${action}\`, which calls none: set \`RECLAIM_ACTION=process\` to use it`,
+      ),
     );
   }
   // Telemetry names the target's own keys, and redacts every secret of the settings.
-  const view = { ...settings, streamName: target.stream, groupName: target.group, deadLetterStream: target.deadLetterStream };
+  const view = {
+    ...settings,
+    streamName: target.stream,
+    groupName: target.group,
+    deadLetterStream: target.deadLetterStream,
+  };
   // Traces and metrics (src/telemetry/instrumentation.ts); the API's no-op unless an SDK is registered.
   return instrumentRun(options.client, view, (telemetry) => reclaim(options, target, telemetry));
 }
@@ -79,7 +92,11 @@ async function reclaimWith(
 ): Promise<Summary> {
   const { settings } = options;
   const policy = retryPolicy(settings);
-  const keys = buildKeys({ streamName: target.stream, deadLetterStream: target.deadLetterStream, hashKeyPrefix: target.hashKeyPrefix });
+  const keys = buildKeys({
+    streamName: target.stream,
+    deadLetterStream: target.deadLetterStream,
+    hashKeyPrefix: target.hashKeyPrefix,
+  });
   const counts = zeroCounts();
   const errorContext = { ...replyContext(settings, target), deadLetter: target.deadLetterStream };
 
@@ -96,9 +113,20 @@ async function reclaimWith(
   const cluster = await slotBound(options.client, settings, keys, logger).catch((error: unknown) => {
     throw mapRedisError(error, errorContext);
   });
-  const mode = chooseMode({ dryRun: settings.dryRun, cluster, sameSlot: keys.sameSlot, fastPathAllowed: options.fastPath !== false && HASH_WRITER in processor });
+  const mode = chooseMode({
+    dryRun: settings.dryRun,
+    cluster,
+    sameSlot: keys.sameSlot,
+    fastPathAllowed: options.fastPath !== false && HASH_WRITER in processor,
+  });
   const settleContext = { client, keys, group: target.group, consumer: settings.consumerName, now };
-  logger.info('run started', { stream: keys.stream, group: target.group, strategy, path: mode === 'fast' ? 'fast' : 'general', dryRun: settings.dryRun });
+  logger.info('run started', {
+    stream: keys.stream,
+    group: target.group,
+    strategy,
+    path: mode === 'fast' ? 'fast' : 'general',
+    dryRun: settings.dryRun,
+  });
   const { stop, reason } = stopCondition({ now, deadline }, options.signal);
   const cursor = options.cursor ?? {};
   const stages = mode === 'fast' ? undefined : stagesFor(mode, settleContext, { policy, processor });
@@ -108,7 +136,17 @@ async function reclaimWith(
     // the scan rather than before it, so the first page is on its way at once (both are fenced).
     const sweepSettler = stages?.settler ?? atomicSettler(settleContext, settings.minIdleMs);
     const sweep = sweepOverDelivered(
-      { client, stream: keys.stream, group: target.group, maxDeliveries: settings.maxDeliveries, minIdleMs: settings.minIdleMs, pageSize: settings.batchSize, settler: sweepSettler, logger, stop },
+      {
+        client,
+        stream: keys.stream,
+        group: target.group,
+        maxDeliveries: settings.maxDeliveries,
+        minIdleMs: settings.minIdleMs,
+        pageSize: settings.batchSize,
+        settler: sweepSettler,
+        logger,
+        stop,
+      },
       counts,
     );
     let scan: Promise<{ complete: boolean }>;
@@ -144,7 +182,14 @@ async function reclaimWith(
         workers: PAGES_IN_FLIGHT,
         stop,
         start: cursorAfter(strategy, cursor.after),
-        scan: (at) => scanPage(client, strategy, { stream: keys.stream, group: target.group, minIdleMs: settings.minIdleMs, count: settings.batchSize, cursor: at }),
+        scan: (at) =>
+          scanPage(client, strategy, {
+            stream: keys.stream,
+            group: target.group,
+            minIdleMs: settings.minIdleMs,
+            count: settings.batchSize,
+            cursor: at,
+          }),
         handle: async (entries) => {
           await telemetry.page(entries.length, counts, (own) => handlePage(ctx, entries, own));
           options.onProgress?.(counts);
@@ -158,7 +203,11 @@ async function reclaimWith(
   } catch (error) {
     throw mapRedisError(error, errorContext);
   }
-  const deregistered = await deregisterIdleConsumers(client, { ...settings, streamName: target.stream, groupName: target.group }).catch((error: unknown) => {
+  const deregistered = await deregisterIdleConsumers(client, {
+    ...settings,
+    streamName: target.stream,
+    groupName: target.group,
+  }).catch((error: unknown) => {
     throw mapRedisError(error, errorContext);
   });
 
@@ -180,9 +229,14 @@ async function reclaimWith(
  * dead-letter key of another type are checked here. (Each script checks the dead-letter
  * key again before its first write, in case it changes during the run.)
  */
-async function assertGroupExists(client: RedisClient, target: RunTarget, ctx: ReplyContext & { deadLetter: string }): Promise<void> {
+async function assertGroupExists(
+  client: RedisClient,
+  target: RunTarget,
+  ctx: ReplyContext & { deadLetter: string },
+): Promise<void> {
   const names = await groupNames(client, target.stream);
   if (!names.includes(target.group)) throw missingGroupError(ctx, names);
   const dlqType = await client.type(target.deadLetterStream);
-  if (dlqType !== 'stream' && dlqType !== 'none') throw deadLetterTypeError(ctx, `dead-letter key holds another type (${dlqType})`);
+  if (dlqType !== 'stream' && dlqType !== 'none')
+    throw deadLetterTypeError(ctx, `dead-letter key holds another type (${dlqType})`);
 }

@@ -62,13 +62,17 @@ async function deadLetterSplit(ctx: SettleContext, scanned: readonly DeadLetterR
   // digits (src/redis/exact-count.ts). One no longer as the scan saw it is skipped.
   const exact = await Promise.all(
     scanned.map(async (r) =>
-      isExactCount(r.expectDeliveries) && isExactCount(r.deliveries) ? r : exactDeadLetterRequest(ctx.client, ctx.keys.stream, ctx.group, r),
+      isExactCount(r.expectDeliveries) && isExactCount(r.deliveries)
+        ? r
+        : exactDeadLetterRequest(ctx.client, ctx.keys.stream, ctx.group, r),
     ),
   );
   const requests = exact.filter((r): r is DeadLetterRequest => r !== undefined);
   const readsOfRequests = await readForDeadLetter(ctx.client, ctx.keys.stream, { group: ctx.group, requests });
   let next = 0;
-  const reads = exact.map((r): DeadLetterRead => (r === undefined ? 'skipped' : (readsOfRequests[next++] as DeadLetterRead)));
+  const reads = exact.map((r): DeadLetterRead =>
+    r === undefined ? 'skipped' : (readsOfRequests[next++] as DeadLetterRead),
+  );
   const statuses: DeadLetterStatus[] = reads.map((r) => (typeof r === 'string' ? r : 'skipped'));
   const at = ctx.now();
   const recorded: { index: number; request: DeadLetterRequest }[] = [];
@@ -84,7 +88,8 @@ async function deadLetterSplit(ctx: SettleContext, scanned: readonly DeadLetterR
   );
   // The ack's fence names one owner per call: group by the owner each request expects.
   const byOwner = new Map<string, { index: number; request: DeadLetterRequest }[]>();
-  for (const rec of recorded) byOwner.set(rec.request.expectOwner, [...(byOwner.get(rec.request.expectOwner) ?? []), rec]);
+  for (const rec of recorded)
+    byOwner.set(rec.request.expectOwner, [...(byOwner.get(rec.request.expectOwner) ?? []), rec]);
   await Promise.all(
     [...byOwner].map(async ([owner, recs]) => {
       const acked = await settleEntries(ctx.client, ctx.keys.stream, {

@@ -17,10 +17,15 @@ export function atomicSettler(ctx: SettleContext, minIdleMs: number): Settler {
       // Records too long for one call from Lua: the client writes them (src/redis/wide.ts), one by one.
       const out: DeadLetterStatus[] = [];
       for (const [i, status] of statuses.entries()) {
-        out.push(status === 'too-wide' ? await deadLetterWide(ctx.client, keys, ctx.group, requests[i] as DeadLetterRequest, at) : status);
+        out.push(
+          status === 'too-wide'
+            ? await deadLetterWide(ctx.client, keys, ctx.group, requests[i] as DeadLetterRequest, at)
+            : status,
+        );
       }
       return out;
     },
-    settle: (settlements) => settleEntries(ctx.client, ctx.keys.stream, { group: ctx.group, consumer: ctx.consumer, settlements }),
+    settle: (settlements) =>
+      settleEntries(ctx.client, ctx.keys.stream, { group: ctx.group, consumer: ctx.consumer, settlements }),
   });
 }

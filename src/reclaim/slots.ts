@@ -17,17 +17,26 @@ export async function slotBound(client: RedisClient, settings: Settings, keys: K
   if (stated) {
     if (!keys.sameSlot) {
       // Scripts touch one slot only: settling falls back to write-then-ack (src/reclaim/settle-split.ts).
-      logger.warn('stream, dead-letter stream and hash key prefix do not share one hash tag: settling is at-least-once (write, then ack); see docs/servers.md', {
-        stream: keys.stream,
-        deadLetterStream: keys.deadLetter,
-        hashKeyPrefix: keys.hashPrefix,
-      });
+      logger.warn(
+        'stream, dead-letter stream and hash key prefix do not share one hash tag: settling is at-least-once (write, then ack); see docs/servers.md',
+        {
+          stream: keys.stream,
+          deadLetterStream: keys.deadLetter,
+          hashKeyPrefix: keys.hashPrefix,
+        },
+      );
     }
     return true;
   }
   // Tagged keys need no answer: every step stays in one slot anyway. A dry run writes nothing.
   if (keys.sameSlot || settings.dryRun) return false;
-  return splitsSlots(client, runKeys(keys), () => logger.warn(foundMessage(settings, keys), { stream: keys.stream, deadLetterStream: keys.deadLetter, hashKeyPrefix: keys.hashPrefix }));
+  return splitsSlots(client, runKeys(keys), () =>
+    logger.warn(foundMessage(settings, keys), {
+      stream: keys.stream,
+      deadLetterStream: keys.deadLetter,
+      hashKeyPrefix: keys.hashPrefix,
+    }),
+  );
 }
 
 function foundMessage(settings: Settings, keys: Keys): string {

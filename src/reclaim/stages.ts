@@ -79,7 +79,11 @@ export function writingSettler(ctx: SettleContext, minIdleMs: number, writes: Se
     requests.length === 0 ? [] : traceDeadLetter(ctx.keys, ctx.group, requests, () => writes.deadLetter(requests));
   return {
     deadLetterScanned: (entries) =>
-      deadLetter(entries.map((e) => deadLetterRequest(e, 'max-deliveries', { owner: e.consumer, deliveries: e.deliveries, minIdleMs }))),
+      deadLetter(
+        entries.map((e) =>
+          deadLetterRequest(e, 'max-deliveries', { owner: e.consumer, deliveries: e.deliveries, minIdleMs }),
+        ),
+      ),
     deadLetter,
     settle: async (settlements) => (settlements.length === 0 ? [] : writes.settle(settlements)),
   };

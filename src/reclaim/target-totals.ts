@@ -43,8 +43,16 @@ export function added(summaries: readonly Partial<Summed>[]): Summed {
 }
 
 /** A failed target's entry: its error, and the counts of what it did when it did anything. */
-export function failedEntry(target: { stream: string; group: string }, error: unknown, did: readonly Partial<Summed>[] = []): FailedTarget {
-  const entry = { stream: target.stream, group: target.group, error: error instanceof Error ? error.message : String(error) };
+export function failedEntry(
+  target: { stream: string; group: string },
+  error: unknown,
+  did: readonly Partial<Summed>[] = [],
+): FailedTarget {
+  const entry = {
+    stream: target.stream,
+    group: target.group,
+    error: error instanceof Error ? error.message : String(error),
+  };
   return did.some((t) => t.scanned !== undefined) ? { ...entry, ...added(did) } : entry;
 }
 
@@ -65,7 +73,10 @@ export function totals(
   interrupted?: 'interrupted',
 ): RunSummary {
   const ran = targets.filter((t): t is Summary => !isFailed(t));
-  const stopReason = ran.reduce<StopReason>((worst, t) => (SEVERITY.indexOf(t.stopReason) > SEVERITY.indexOf(worst) ? t.stopReason : worst), interrupted ?? 'covered');
+  const stopReason = ran.reduce<StopReason>(
+    (worst, t) => (SEVERITY.indexOf(t.stopReason) > SEVERITY.indexOf(worst) ? t.stopReason : worst),
+    interrupted ?? 'covered',
+  );
   return {
     stream: run.stream,
     group: run.group,

@@ -27,22 +27,43 @@ const MAX_SCAN_CALLS = 1_000_000;
 
 /** The spec a run covers: the settings' own, or today's single stream × group for hand-built settings. */
 export function specOf(settings: Settings): TargetSpec {
-  return settings.targets ?? { streams: [settings.streamName], groups: [settings.groupName], deadLetterStream: undefined, hashKeyPrefix: undefined };
+  return (
+    settings.targets ?? {
+      streams: [settings.streamName],
+      groups: [settings.groupName],
+      deadLetterStream: undefined,
+      hashKeyPrefix: undefined,
+    }
+  );
 }
 
 /** Targets in a stable order (as listed, or discovered streams sorted), each with its groups; or how far discovery got. */
 export async function resolveTargets(client: RedisClient, settings: Settings): Promise<(Target | UnresolvedTarget)[]>;
-export async function resolveTargets(client: RedisClient, settings: Settings, stop: () => boolean): Promise<(Target | UnresolvedTarget)[] | DiscoveryStopped>;
-export async function resolveTargets(client: RedisClient, settings: Settings, stop?: () => boolean): Promise<(Target | UnresolvedTarget)[] | DiscoveryStopped> {
+export async function resolveTargets(
+  client: RedisClient,
+  settings: Settings,
+  stop: () => boolean,
+): Promise<(Target | UnresolvedTarget)[] | DiscoveryStopped>;
+export async function resolveTargets(
+  client: RedisClient,
+  settings: Settings,
+  stop?: () => boolean,
+): Promise<(Target | UnresolvedTarget)[] | DiscoveryStopped> {
   const spec = specOf(settings);
   const listed = 'streams' in spec;
-  const streams = listed ? spec.streams : await discoverStreams(client, spec.pattern, spec.deadLetterStream, stop ?? (() => false));
+  const streams = listed
+    ? spec.streams
+    : await discoverStreams(client, spec.pattern, spec.deadLetterStream, stop ?? (() => false));
   if (isStopped(streams)) return streams;
   return targetsOf(client, settings, streams);
 }
 
 /** The targets of these streams (listed, or discovered), each with the groups the settings name. */
-export async function targetsOf(client: RedisClient, settings: Settings, streams: readonly string[]): Promise<(Target | UnresolvedTarget)[]> {
+export async function targetsOf(
+  client: RedisClient,
+  settings: Settings,
+  streams: readonly string[],
+): Promise<(Target | UnresolvedTarget)[]> {
   const spec = specOf(settings);
   const listed = 'streams' in spec;
   const out: (Target | UnresolvedTarget)[] = [];
@@ -79,15 +100,25 @@ export interface DiscoveryStopped {
   readonly found: readonly string[];
 }
 
-export const isStopped = <T>(found: T | DiscoveryStopped): found is DiscoveryStopped => (found as Partial<DiscoveryStopped>).stopped === true;
+export const isStopped = <T>(found: T | DiscoveryStopped): found is DiscoveryStopped =>
+  (found as Partial<DiscoveryStopped>).stopped === true;
 
 /**
  * Stream keys matching `pattern` on every master, sorted, without the dead-letter streams the
  * product writes: the explicit `DEAD_LETTER_STREAM`, else `<stream>:dlq` of a matched stream.
  * `stop` is asked before each SCAN call: a keyspace of 10^7 keys takes about ten seconds.
  */
-export async function discoverStreams(client: RedisClient, pattern: string, deadLetterStream: string | undefined): Promise<string[]>;
-export async function discoverStreams(client: RedisClient, pattern: string, deadLetterStream: string | undefined, stop: () => boolean): Promise<string[] | DiscoveryStopped>;
+export async function discoverStreams(
+  client: RedisClient,
+  pattern: string,
+  deadLetterStream: string | undefined,
+): Promise<string[]>;
+export async function discoverStreams(
+  client: RedisClient,
+  pattern: string,
+  deadLetterStream: string | undefined,
+  stop: () => boolean,
+): Promise<string[] | DiscoveryStopped>;
 export async function discoverStreams(
   client: RedisClient,
   pattern: string,
@@ -105,8 +136,18 @@ export async function discoverStreams(
     let cursor = '0';
     for (let calls = 0; ; calls++, total++) {
       if (stop()) return { stopped: true, calls: total, mastersDone: done, masters: nodes.length, found: listed() };
-      if (calls >= MAX_SCAN_CALLS) throw new Error(`SCAN MATCH ${pattern} did not finish within ${MAX_SCAN_CALLS} calls`);
-      const [next, keys] = (await node.call('SCAN', cursor, 'MATCH', pattern, 'TYPE', 'stream', 'COUNT', SCAN_COUNT)) as [string, string[]];
+      if (calls >= MAX_SCAN_CALLS)
+        throw new Error(`SCAN MATCH ${pattern} did not finish within ${MAX_SCAN_CALLS} calls`);
+      const [next, keys] = (await node.call(
+        'SCAN',
+        cursor,
+        'MATCH',
+        pattern,
+        'TYPE',
+        'stream',
+        'COUNT',
+        SCAN_COUNT,
+      )) as [string, string[]];
       for (const key of keys) found.add(key);
       cursor = next;
       if (cursor === '0') break;

@@ -39,16 +39,44 @@ export const emptyClaim = (): ClaimReply => ({ claimed: [], orphaned: [], skippe
 export async function claimEntries(
   client: RedisClient,
   stream: string,
-  args: { group: string; consumer: string; minIdleMs: number; maxDeliveries: number; backoffMaxMs: number | undefined; claim: boolean; ids: readonly string[] },
+  args: {
+    group: string;
+    consumer: string;
+    minIdleMs: number;
+    maxDeliveries: number;
+    backoffMaxMs: number | undefined;
+    claim: boolean;
+    ids: readonly string[];
+  },
 ): Promise<ClaimReply> {
-  const argv = [args.group, args.consumer, args.minIdleMs, args.maxDeliveries, args.backoffMaxMs ?? '', args.claim ? 'claim' : 'none', ...args.ids];
+  const argv = [
+    args.group,
+    args.consumer,
+    args.minIdleMs,
+    args.maxDeliveries,
+    args.backoffMaxMs ?? '',
+    args.claim ? 'claim' : 'none',
+    ...args.ids,
+  ];
   type Over = [Buffer, Buffer, number, number, number];
-  const reply = (await callScript(client, 'claimEntries', [stream], argv)) as [[Buffer, number, Buffer[]][], Buffer[], Buffer[], Buffer[], Over[]];
+  const reply = (await callScript(client, 'claimEntries', [stream], argv)) as [
+    [Buffer, number, Buffer[]][],
+    Buffer[],
+    Buffer[],
+    Buffer[],
+    Over[],
+  ];
   return {
     claimed: reply[0].map(([id, deliveries, fields]) => ({ id: id.toString(), deliveries, fields })),
     orphaned: reply[1].map(String),
     skipped: reply[2].map(String),
     deferred: reply[3].map(String),
-    over: reply[4].map(([id, consumer, deliveries, idleMs, total]) => ({ id: id.toString(), consumer: consumer.toString(), deliveries, idleMs, total })),
+    over: reply[4].map(([id, consumer, deliveries, idleMs, total]) => ({
+      id: id.toString(),
+      consumer: consumer.toString(),
+      deliveries,
+      idleMs,
+      total,
+    })),
   };
 }

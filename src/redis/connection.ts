@@ -39,7 +39,16 @@ export const DEFAULT_LIMITS: Readonly<ConnectionLimits> = Object.freeze({
 
 type ConnectionSettings = Pick<
   Settings,
-  'redisHost' | 'redisPort' | 'redisPath' | 'redisPassword' | 'redisUsername' | 'redisTls' | 'redisTlsCaFile' | 'redisAuth' | 'redisCluster' | 'redisProxy'
+  | 'redisHost'
+  | 'redisPort'
+  | 'redisPath'
+  | 'redisPassword'
+  | 'redisUsername'
+  | 'redisTls'
+  | 'redisTlsCaFile'
+  | 'redisAuth'
+  | 'redisCluster'
+  | 'redisProxy'
 >;
 
 export function redisOptions(settings: ConnectionSettings, limits: ConnectionLimits = DEFAULT_LIMITS): RedisOptions {
@@ -124,7 +133,11 @@ export async function connect(
 export type EntraSettings = OpenSettings & Partial<Pick<Settings, 'azureClientId'>>;
 
 /** `REDIS_AUTH=entra` (src/redis/entra.ts): the token as the password, refreshed until the client ends. */
-export async function connectWithEntra(settings: EntraSettings, limits: ConnectionLimits, deps: EntraDeps = {}): Promise<RedisClient> {
+export async function connectWithEntra(
+  settings: EntraSettings,
+  limits: ConnectionLimits,
+  deps: EntraDeps = {},
+): Promise<RedisClient> {
   const { credential, token, username } = await entraLogin(settings.azureClientId, deps);
   // The token goes in as `redisPassword`, so open()'s error mapping redacts it.
   const auth = { ...settings, redisUsername: username, redisPassword: token.token };
@@ -158,7 +171,10 @@ export async function open(
   } catch (error) {
     client.disconnect();
     const generic = error instanceof Error && /Connection is closed|max retries/i.test(error.message);
-    throw mapRedisError(generic && cause ? cause : error, replyContext(settings, { stream: settings.streamName, group: settings.groupName }));
+    throw mapRedisError(
+      generic && cause ? cause : error,
+      replyContext(settings, { stream: settings.streamName, group: settings.groupName }),
+    );
   } finally {
     clearTimeout(timer);
     handshake?.cancel();
@@ -178,7 +194,11 @@ function watchTlsHandshake(client: Redis, limits: ConnectionLimits): { stuck: Pr
     const check = (): void => {
       const tcpUp = client.stream !== undefined && !client.stream.connecting;
       if (client.status === 'connecting' && tcpUp) {
-        reject(Object.assign(new Error(`no TLS handshake within ${ms} ms: the server does not seem to speak TLS`), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' }));
+        reject(
+          Object.assign(new Error(`no TLS handshake within ${ms} ms: the server does not seem to speak TLS`), {
+            code: 'ERR_TLS_HANDSHAKE_TIMEOUT',
+          }),
+        );
       } else if (client.status === 'connecting') timer = setTimeout(check, 100);
     };
     timer = setTimeout(check, ms);

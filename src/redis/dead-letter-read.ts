@@ -10,10 +10,15 @@ export type DeadLetterRead = { fields: Buffer[] } | 'orphaned' | 'skipped';
 export async function readForDeadLetter(
   client: RedisClient,
   stream: string,
-  args: { group: string; requests: readonly Pick<DeadLetterRequest, 'id' | 'expectOwner' | 'expectDeliveries' | 'minIdleMs'>[] },
+  args: {
+    group: string;
+    requests: readonly Pick<DeadLetterRequest, 'id' | 'expectOwner' | 'expectDeliveries' | 'minIdleMs'>[];
+  },
 ): Promise<DeadLetterRead[]> {
   const argv: Arg[] = [args.group];
   for (const r of args.requests) argv.push(r.id, r.expectOwner, r.expectDeliveries, r.minIdleMs);
   const reply = (await callScript(client, 'deadLetterRead', [stream], argv)) as [number, Buffer[]][];
-  return reply.map(([status, fields]) => (status === READ_OK ? { fields } : (READ_STATUS[status as keyof typeof READ_STATUS] ?? 'skipped')));
+  return reply.map(([status, fields]) =>
+    status === READ_OK ? { fields } : (READ_STATUS[status as keyof typeof READ_STATUS] ?? 'skipped'),
+  );
 }

@@ -28,8 +28,23 @@ export async function deadLetter(
 ): Promise<(DeadLetterStatus | 'too-wide')[]> {
   const argv: Arg[] = [args.group, args.at];
   for (const r of args.requests) {
-    argv.push(r.id, r.expectOwner, r.expectDeliveries, r.minIdleMs, r.consumer, r.deliveries, r.idleMs, r.reason, r.error);
+    argv.push(
+      r.id,
+      r.expectOwner,
+      r.expectDeliveries,
+      r.minIdleMs,
+      r.consumer,
+      r.deliveries,
+      r.idleMs,
+      r.reason,
+      r.error,
+    );
   }
-  const reply = (await callScript(client, 'deadLetter', [keys.stream, keys.deadLetter], argv)) as (keyof typeof DEAD_LETTER_STATUS)[];
+  const reply = (await callScript(
+    client,
+    'deadLetter',
+    [keys.stream, keys.deadLetter],
+    argv,
+  )) as (keyof typeof DEAD_LETTER_STATUS)[];
   return reply.map((s) => DEAD_LETTER_STATUS[s]);
 }

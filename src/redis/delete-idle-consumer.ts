@@ -8,5 +8,12 @@ export async function deleteIdleConsumer(
   stream: string,
   args: { group: string; consumer: string | Buffer; idleMs: number; protect: string },
 ): Promise<boolean> {
-  return (await callScript(client, 'deleteIdleConsumer', [stream], [args.group, args.consumer, args.idleMs, args.protect])) === CONSUMER_DELETED;
+  return (
+    (await callScript(
+      client,
+      'deleteIdleConsumer',
+      [stream],
+      [args.group, args.consumer, args.idleMs, args.protect],
+    )) === CONSUMER_DELETED
+  );
 }

@@ -55,14 +55,20 @@ async function defaultCredential(clientId: string | undefined): Promise<TokenCre
   return clientId ? new identity.ManagedIdentityCredential({ clientId }) : new identity.DefaultAzureCredential();
 }
 
-async function fetchToken(credential: Pick<TokenCredential, 'getToken'>, secrets: readonly string[]): Promise<AccessToken> {
+async function fetchToken(
+  credential: Pick<TokenCredential, 'getToken'>,
+  secrets: readonly string[],
+): Promise<AccessToken> {
   let token: AccessToken | null;
   try {
     token = await credential.getToken(REDIS_SCOPE);
   } catch (error) {
-    throw new Error(`Could not get a Microsoft Entra token for Redis (scope ${REDIS_SCOPE}): ${describe(error, secrets)}`);
+    throw new Error(
+      `Could not get a Microsoft Entra token for Redis (scope ${REDIS_SCOPE}): ${describe(error, secrets)}`,
+    );
   }
-  if (!token?.token) throw new Error(`The credential returned no Microsoft Entra token for Redis (scope ${REDIS_SCOPE})`);
+  if (!token?.token)
+    throw new Error(`The credential returned no Microsoft Entra token for Redis (scope ${REDIS_SCOPE})`);
   return token;
 }
 
@@ -109,12 +115,18 @@ export function startTokenRefresh(
       const nodes = await reauthenticate(client, tokenUsername(next.token), next.token);
       current = next.token;
       failures = 0;
-      logger.info('Redis Entra token refreshed', { connections: nodes, expiresInSec: Math.round((next.expiresOnTimestamp - now()) / 1000) });
+      logger.info('Redis Entra token refreshed', {
+        connections: nodes,
+        expiresInSec: Math.round((next.expiresOnTimestamp - now()) / 1000),
+      });
       scheduleFor(next);
     } catch (error) {
       failures += 1;
       const retryInMs = retryDelayMs(failures, random);
-      logger.warn(`Redis Entra token refresh failed, retrying: ${describe(error, [current, next?.token])}`, { attempt: failures, retryInMs });
+      logger.warn(`Redis Entra token refresh failed, retrying: ${describe(error, [current, next?.token])}`, {
+        attempt: failures,
+        retryInMs,
+      });
       schedule(retryInMs);
     }
   };

@@ -62,9 +62,15 @@ export async function readPendingExact(
  * the entry is no longer pending, has another owner, is not idle enough, or its count is now
  * below 2^53 (someone reset it since the scan: it is not the entry the scan decided about).
  */
-export async function exactDeadLetterRequest<R extends ExactFence>(client: RedisClient, stream: string, group: string, request: R): Promise<R | undefined> {
+export async function exactDeadLetterRequest<R extends ExactFence>(
+  client: RedisClient,
+  stream: string,
+  group: string,
+  request: R,
+): Promise<R | undefined> {
   const row = (await readPendingExact(client, stream, group, [request.id])).get(request.id);
-  if (!row || row.consumer !== request.expectOwner || row.idleMs < request.minIdleMs || isExactCount(row.deliveries)) return undefined;
+  if (!row || row.consumer !== request.expectOwner || row.idleMs < request.minIdleMs || isExactCount(row.deliveries))
+    return undefined;
   return { ...request, expectDeliveries: row.deliveries, deliveries: row.deliveries };
 }
 

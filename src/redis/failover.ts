@@ -33,7 +33,9 @@ const WARN_EVERY_MS = 5_000;
 /** Errors a failover causes (a node gone, the cluster down until a replica is promoted). */
 export function isFailoverError(error: unknown): boolean {
   const text = error instanceof Error ? `${error.message} ${(error as { code?: string }).code ?? ''}` : String(error);
-  return /Too many Cluster redirections|Connection is closed|CLUSTERDOWN|max retries per request|ECONNREFUSED|ECONNRESET|EPIPE|Failed to refresh slots cache/i.test(text);
+  return /Too many Cluster redirections|Connection is closed|CLUSTERDOWN|max retries per request|ECONNREFUSED|ECONNRESET|EPIPE|Failed to refresh slots cache/i.test(
+    text,
+  );
 }
 
 /**
@@ -41,7 +43,10 @@ export function isFailoverError(error: unknown): boolean {
  * through a failover; a single server's client is returned as is (its reconnects are bounded in
  * connection.ts). `release()` stops listening to the cluster's node errors.
  */
-export function rideFailovers<C extends object>(client: C, options: FailoverOptions): { client: C; release: () => void } {
+export function rideFailovers<C extends object>(
+  client: C,
+  options: FailoverOptions,
+): { client: C; release: () => void } {
   if (!(client instanceof Cluster)) return { client, release: () => undefined };
   const gone = new Map<string, { error: string; at: number }>();
   const lastWarned = new Map<string, number>();
@@ -64,7 +69,8 @@ export function rideFailovers<C extends object>(client: C, options: FailoverOpti
     if (isMaster(key)) warn(key, error);
   };
   const onNodeError = (error: Error, key: string): void => lost(key, error.message);
-  const onNodeEnd = (redis: { options: { host?: string; port?: number } }): void => lost(`${redis.options.host}:${redis.options.port}`, 'its connection closed');
+  const onNodeEnd = (redis: { options: { host?: string; port?: number } }): void =>
+    lost(`${redis.options.host}:${redis.options.port}`, 'its connection closed');
   client.on('node error', onNodeError);
   client.on('-node', onNodeEnd);
 
@@ -89,16 +95,26 @@ export function rideFailovers<C extends object>(client: C, options: FailoverOpti
       } catch (error) {
         if (!isFailoverError(error)) throw error;
         attempt++;
-        const delay = Math.min(options.maxDelayMs ?? 2_000, (options.minDelayMs ?? 100) * 2 ** Math.min(attempt - 1, 10));
+        const delay = Math.min(
+          options.maxDelayMs ?? 2_000,
+          (options.minDelayMs ?? 100) * 2 ** Math.min(attempt - 1, 10),
+        );
         const node = goneNode();
         const name = node?.node ?? 'a cluster node';
         const reason = node?.error ?? (error as Error).message;
-        const waited = (): string => `Redis node ${name} stayed unreachable for ${Math.round((options.now() - started) / 1000)} s`;
+        const waited = (): string =>
+          `Redis node ${name} stayed unreachable for ${Math.round((options.now() - started) / 1000)} s`;
         if (options.signal?.aborted) {
-          throw new NodeUnavailableError(`${waited()}; the run was interrupted while waiting for a failover. Last error: ${reason}`, name);
+          throw new NodeUnavailableError(
+            `${waited()}; the run was interrupted while waiting for a failover. Last error: ${reason}`,
+            name,
+          );
         }
         if (attempt >= MAX_ATTEMPTS || options.now() + delay > options.deadline) {
-          throw new NodeUnavailableError(`${waited()}, past the run's time budget (MAX_RUN_SEC); no replica took over. Last error: ${reason}`, name);
+          throw new NodeUnavailableError(
+            `${waited()}, past the run's time budget (MAX_RUN_SEC); no replica took over. Last error: ${reason}`,
+            name,
+          );
         }
         warn(name, reason);
         await sleep(delay, options.signal);

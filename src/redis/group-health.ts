@@ -27,10 +27,15 @@ export async function groupRows(client: RedisClient, stream: string): Promise<Ma
 }
 
 /** The names of a stream's groups (fails like groupRows). */
-export const groupNames = async (client: RedisClient, stream: string): Promise<string[]> => (await groupRows(client, stream)).map((g) => String(g.get('name')));
+export const groupNames = async (client: RedisClient, stream: string): Promise<string[]> =>
+  (await groupRows(client, stream)).map((g) => String(g.get('name')));
 
 /** The group's XINFO GROUPS row; undefined when the stream has no such group. */
-export async function groupInfo(client: RedisClient, stream: string, group: string): Promise<Map<string, Flat[number]> | undefined> {
+export async function groupInfo(
+  client: RedisClient,
+  stream: string,
+  group: string,
+): Promise<Map<string, Flat[number]> | undefined> {
   return (await groupRows(client, stream)).find((g) => String(g.get('name')) === group);
 }
 
@@ -46,7 +51,9 @@ export interface OldestPending {
 export async function oldestPending(client: RedisClient, stream: string, group: string): Promise<OldestPending> {
   const summary = (await client.call('XPENDING', stream, group)) as [number, string | null, ...unknown[]];
   const id = summary[1] ?? null;
-  const oldest = id ? ((await client.call('XPENDING', stream, group, id, id, 1)) as [string, string, number, number][])[0] : undefined;
+  const oldest = id
+    ? ((await client.call('XPENDING', stream, group, id, id, 1)) as [string, string, number, number][])[0]
+    : undefined;
   return { pending: Number(summary[0]), id, idleMs: oldest ? Number(oldest[2]) : null };
 }
 
@@ -62,7 +69,10 @@ export interface Health {
 }
 
 /** The four figures behind the health gauges, read together. */
-export async function readHealth(client: RedisClient, keys: { streamName: string; groupName: string; deadLetterStream: string }): Promise<Health> {
+export async function readHealth(
+  client: RedisClient,
+  keys: { streamName: string; groupName: string; deadLetterStream: string },
+): Promise<Health> {
   const [group, oldest, deadLetters] = await Promise.all([
     groupInfo(client, keys.streamName, keys.groupName),
     oldestPending(client, keys.streamName, keys.groupName),

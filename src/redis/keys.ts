@@ -38,7 +38,9 @@ export interface Keys {
 
 export function buildKeys(settings: Pick<Settings, 'streamName' | 'deadLetterStream' | 'hashKeyPrefix'>): Keys {
   const prefix = Buffer.from(settings.hashKeyPrefix);
-  const sameSlot = carriesTagOf(settings.deadLetterStream, settings.streamName) && carriesTagOf(settings.hashKeyPrefix, settings.streamName);
+  const sameSlot =
+    carriesTagOf(settings.deadLetterStream, settings.streamName) &&
+    carriesTagOf(settings.hashKeyPrefix, settings.streamName);
   return Object.freeze({
     stream: settings.streamName,
     deadLetter: settings.deadLetterStream,

@@ -31,7 +31,9 @@ const MAX_PART = 0xffff_ffff_ffff_ffffn;
 const QUOTED = 5;
 
 const nonEmpty = (name: string, value: unknown): string[] =>
-  typeof value === 'string' && value.length > 0 ? [] : [`Expected \`${name}\` to be a non-empty string, got \`${String(value)}\``];
+  typeof value === 'string' && value.length > 0
+    ? []
+    : [`Expected \`${name}\` to be a non-empty string, got \`${String(value)}\``];
 
 /** A full stream ID within Redis's range. Partial IDs (`123`) are refused: XPENDING would read `123` as a range end. */
 function isStreamId(id: unknown): boolean {
@@ -41,7 +43,11 @@ function isStreamId(id: unknown): boolean {
 
 /** Every problem of the request at once; the IDs without duplicates, in order, when there is none. */
 export function checkLeaseRequest(request: LeaseRequest): string[] {
-  const problems = [...nonEmpty('stream', request?.stream), ...nonEmpty('group', request?.group), ...nonEmpty('consumer', request?.consumer)];
+  const problems = [
+    ...nonEmpty('stream', request?.stream),
+    ...nonEmpty('group', request?.group),
+    ...nonEmpty('consumer', request?.consumer),
+  ];
   const ids: unknown = request?.ids;
   if (!Array.isArray(ids)) {
     problems.push(`Expected \`ids\` to be an array of stream IDs, got \`${String(ids)}\``);
@@ -51,7 +57,10 @@ export function checkLeaseRequest(request: LeaseRequest): string[] {
       const more = bad.length > QUOTED ? ` and ${bad.length - QUOTED} more` : '';
       problems.push(
         `Expected every entry of \`ids\` to be a full stream ID \`<ms>-<seq>\` (each part 0..${MAX_PART}), ` +
-          `got ${bad.slice(0, QUOTED).map((id) => `\`${String(id)}\``).join(', ')}${more}`,
+          `got ${bad
+            .slice(0, QUOTED)
+            .map((id) => `\`${String(id)}\``)
+            .join(', ')}${more}`,
       );
     }
   }
@@ -72,7 +81,12 @@ export async function renewLease(client: RedisClient, request: LeaseRequest): Pr
   for (let i = 0; i < ids.length; i += LEASE_SLICE) {
     let reply: Buffer[];
     try {
-      reply = (await callScript(client, 'renewLease', [stream], [group, consumer, ...ids.slice(i, i + LEASE_SLICE)])) as Buffer[];
+      reply = (await callScript(
+        client,
+        'renewLease',
+        [stream],
+        [group, consumer, ...ids.slice(i, i + LEASE_SLICE)],
+      )) as Buffer[];
     } catch (error) {
       throw await leaseError(client, request, error);
     }
@@ -96,13 +110,18 @@ async function leaseError(client: RedisClient, request: LeaseRequest, error: unk
     return new MissingStreamError(`renewLease: stream \`${stream}\` does not exist on ${target}`);
   }
   if (/^WRONGTYPE the key holds/.test(text)) {
-    return new WrongTypeError(`renewLease: key \`${stream}\` on ${target} is not a stream (${text.replace(/^WRONGTYPE the key holds /, 'it holds ')})`);
+    return new WrongTypeError(
+      `renewLease: key \`${stream}\` on ${target} is not a stream (${text.replace(/^WRONGTYPE the key holds /, 'it holds ')})`,
+    );
   }
   if (/NOGROUP/.test(text)) {
     // The script found the stream, so it is the group that is missing; its siblings help spot a typo.
     const names = await groupNames(client, stream).catch(() => undefined);
-    const known = names === undefined ? '' : names.length > 0 ? ` (its groups: ${names.join(', ')})` : ' (it has no groups)';
-    return new MissingGroupError(`renewLease: stream \`${stream}\` on ${target} has no consumer group \`${group}\`${known}`);
+    const known =
+      names === undefined ? '' : names.length > 0 ? ` (its groups: ${names.join(', ')})` : ' (it has no groups)';
+    return new MissingGroupError(
+      `renewLease: stream \`${stream}\` on ${target} has no consumer group \`${group}\`${known}`,
+    );
   }
   const password = client instanceof Cluster ? client.options.redisOptions?.password : client.options.password;
   return mapRedisError(error, { server: target, stream, group, secrets: [password] });

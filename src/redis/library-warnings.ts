@@ -8,7 +8,9 @@ export function replaceLibraryWarnings(warn: ConnectionWarn): () => void {
   const original = console.warn;
   console.warn = (...args: unknown[]) => {
     if (/does not require a password/.test(String(args[0]))) {
-      warn('the server accepts connections without a password, but REDIS_PASSWORD is set: it was not needed (unset it, or check REDIS_HOST)');
+      warn(
+        'the server accepts connections without a password, but REDIS_PASSWORD is set: it was not needed (unset it, or check REDIS_HOST)',
+      );
     } else original(...args);
   };
   return () => {

@@ -18,7 +18,8 @@ export function resolveIncludes(source: string, libs: Readonly<Record<string, st
   const included = new Set<string>();
   const expand = (text: string, chain: readonly string[]): string =>
     text.replace(DIRECTIVE, (_line, name: string) => {
-      if (chain.includes(name)) throw new LuaIncludeError(`Lua include cycle in ${script}: ${[...chain, name].join(' -> ')}`);
+      if (chain.includes(name))
+        throw new LuaIncludeError(`Lua include cycle in ${script}: ${[...chain, name].join(' -> ')}`);
       const lib = libs[name];
       if (lib === undefined) {
         const known = Object.keys(libs).join(', ');

@@ -66,8 +66,21 @@ export async function reclaimPage(
       `Hash key prefix \`${args.hashPrefix}\` does not carry the hash tag of stream \`${keys.stream}\`: the fast path needs every key in one cluster slot`,
     );
   }
-  const argv: (string | number)[] = [args.group, args.minIdleMs, args.maxDeliveries, args.hashPrefix, args.keyField, args.at];
-  argv.push(args.start, args.count, args.serverIdleFilter ? 'idle' : 'filter', args.backoffMaxMs ?? '', args.action ?? 'process');
+  const argv: (string | number)[] = [
+    args.group,
+    args.minIdleMs,
+    args.maxDeliveries,
+    args.hashPrefix,
+    args.keyField,
+    args.at,
+  ];
+  argv.push(
+    args.start,
+    args.count,
+    args.serverIdleFilter ? 'idle' : 'filter',
+    args.backoffMaxMs ?? '',
+    args.action ?? 'process',
+  );
   // Counts are text from 2^53 on (reclaim-page.lua): the client reads them exactly (src/redis/wide.ts).
   type Row = [Buffer, Buffer, number | Buffer, number, Buffer, Buffer, number | Buffer];
   type Reply = [number, number, number, number, number, Buffer, number, Row[], number, number];
@@ -83,5 +96,16 @@ export async function reclaimPage(
     error: error.toString(),
     total: count(total),
   }));
-  return { scanned, claimed, processed, deadLettered, orphaned, last: last.length > 0 ? last.toString() : undefined, failed, wide, deferred, requeued };
+  return {
+    scanned,
+    claimed,
+    processed,
+    deadLettered,
+    orphaned,
+    last: last.length > 0 ? last.toString() : undefined,
+    failed,
+    wide,
+    deferred,
+    requeued,
+  };
 }

@@ -31,7 +31,17 @@ export interface RecordMeta {
 
 /** The nine name/value pairs, flat, ready to follow the original fields in an XADD. */
 export function recordMeta(m: RecordMeta): (string | Buffer)[] {
-  const values = [m.stream, m.id, m.group, m.consumer, String(m.deliveries), String(m.idleMs), m.reason, m.error, String(m.at)];
+  const values = [
+    m.stream,
+    m.id,
+    m.group,
+    m.consumer,
+    String(m.deliveries),
+    String(m.idleMs),
+    m.reason,
+    m.error,
+    String(m.at),
+  ];
   return RECORD_META_FIELDS.flatMap((name, i) => [name, values[i] as string | Buffer]);
 }
 

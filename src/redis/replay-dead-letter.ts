@@ -14,6 +14,10 @@ export async function replayDeadLetters(
   keys: { deadLetter: string; source: string },
   ids: readonly string[],
 ): Promise<ReplayStatus[]> {
-  const reply = (await callScript(client, 'replayDeadLetter', [keys.deadLetter, keys.source], ids)) as (Buffer | number)[];
-  return reply.map((r) => (typeof r === 'number' ? REPLAY_STATUS[r as keyof typeof REPLAY_STATUS] : { newId: r.toString() }));
+  const reply = (await callScript(client, 'replayDeadLetter', [keys.deadLetter, keys.source], ids)) as (
+    Buffer | number
+  )[];
+  return reply.map((r) =>
+    typeof r === 'number' ? REPLAY_STATUS[r as keyof typeof REPLAY_STATUS] : { newId: r.toString() },
+  );
 }

@@ -20,7 +20,12 @@ export interface RequeueRequest {
 
 export type RequeueStatus = (typeof REQUEUE_STATUS)[keyof typeof REQUEUE_STATUS];
 
-export async function requeueEntries(client: RedisClient, stream: string, group: string, requests: readonly RequeueRequest[]): Promise<RequeueStatus[]> {
+export async function requeueEntries(
+  client: RedisClient,
+  stream: string,
+  group: string,
+  requests: readonly RequeueRequest[],
+): Promise<RequeueStatus[]> {
   if (requests.length === 0) return [];
   const argv: (string | number)[] = [group];
   for (const r of requests) argv.push(r.id, r.expectOwner, r.expectDeliveries, r.minIdleMs, r.ownDeliveries);

@@ -8,7 +8,13 @@
 export const SETTLE_STATUS = { 0: 'skipped', 1: 'settled', 4: 'failed' } as const;
 
 /** dead-letter.lua. `too-wide`: left pending for the MULTI of src/redis/wide.ts. */
-export const DEAD_LETTER_STATUS = { 0: 'skipped', 1: 'dead-lettered', 2: 'orphaned', 3: 'too-wide', 4: 'failed' } as const;
+export const DEAD_LETTER_STATUS = {
+  0: 'skipped',
+  1: 'dead-lettered',
+  2: 'orphaned',
+  3: 'too-wide',
+  4: 'failed',
+} as const;
 
 /** requeue-entries.lua and requeue-commit.lua (the commit's -1, COMMIT_WRITE_FAILED, aside). */
 export const REQUEUE_STATUS = { 0: 'skipped', 1: 'requeued', 2: 'orphaned', 3: 'too-wide', 4: 'failed' } as const;

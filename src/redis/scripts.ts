@@ -90,7 +90,12 @@ export function registerScripts(client: RedisClient): void {
 }
 
 /** Runs a registered script (as `<name>Buffer`: replies keep binary values). */
-export function callScript(client: RedisClient, name: ScriptName, keys: readonly (string | Buffer)[], args: readonly Arg[]): Promise<unknown> {
+export function callScript(
+  client: RedisClient,
+  name: ScriptName,
+  keys: readonly (string | Buffer)[],
+  args: readonly Arg[],
+): Promise<unknown> {
   registerScripts(client);
   // defineCommand adds `<name>Buffer` at runtime; ioredis cannot type it.
   const fn = (client as unknown as Record<string, ScriptFn>)[`${name}Buffer`] as ScriptFn;

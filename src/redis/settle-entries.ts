@@ -28,6 +28,11 @@ export async function settleEntries(
     if (s.hash) keys.push(s.hash.key);
     argv.push(s.id, s.deliveries, s.hash ? keys.length + 1 : 0, s.hash?.fields.length ?? 0, ...(s.hash?.fields ?? []));
   }
-  const [statuses, errors] = (await callScript(client, 'settleEntries', [stream, ...keys], argv)) as [number[], Buffer[]];
-  return statuses.map((status, i) => SETTLE_STATUS[status as keyof typeof SETTLE_STATUS] ?? { hashError: String(errors[i]) });
+  const [statuses, errors] = (await callScript(client, 'settleEntries', [stream, ...keys], argv)) as [
+    number[],
+    Buffer[],
+  ];
+  return statuses.map(
+    (status, i) => SETTLE_STATUS[status as keyof typeof SETTLE_STATUS] ?? { hashError: String(errors[i]) },
+  );
 }

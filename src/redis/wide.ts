@@ -22,7 +22,11 @@ import { priorDeliveries, requeueCopy } from './retry';
 type Value = string | Buffer | number;
 
 /** Runs `write` then the commit script in one MULTI; returns the script's reply, or throws the write's error. */
-async function writeThenCommit(client: RedisClient, write: [string, ...Value[]], commit: [string, ...Value[]]): Promise<unknown> {
+async function writeThenCommit(
+  client: RedisClient,
+  write: [string, ...Value[]],
+  commit: [string, ...Value[]],
+): Promise<unknown> {
   const replies = await client
     .multi()
     .call(...write)
@@ -34,7 +38,8 @@ async function writeThenCommit(client: RedisClient, write: [string, ...Value[]],
     });
   const [[writeError], [commitError, reply]] = replies as [[Error | null, unknown], [Error | null, unknown]];
   if (commitError) throw commitError;
-  if (reply === COMMIT_WRITE_FAILED) throw writeError ?? new Error(`${write[0]} to \`${String(write[1])}\` did not append the entry`);
+  if (reply === COMMIT_WRITE_FAILED)
+    throw writeError ?? new Error(`${write[0]} to \`${String(write[1])}\` did not append the entry`);
   return reply;
 }
 
@@ -46,7 +51,8 @@ export async function deadLetterWide(
   request: DeadLetterRequest,
   at: number,
 ): Promise<DeadLetterStatus> {
-  if (!isExactCount(request.expectDeliveries) || !isExactCount(request.deliveries)) return deadLetterExact(client, keys, group, request, at);
+  if (!isExactCount(request.expectDeliveries) || !isExactCount(request.deliveries))
+    return deadLetterExact(client, keys, group, request, at);
   return deadLetterChecked(client, keys, group, request, at);
 }
 
@@ -64,7 +70,11 @@ async function deadLetterExact(
   if (entry !== undefined) return deadLetterChecked(client, keys, group, request, at);
   // Gone: acknowledged as an orphan under the owner-and-count fence (dead-letter.lua defers such counts).
   const settlement = { id: request.id, deliveries: request.expectDeliveries };
-  const [status] = await settleEntries(client, keys.stream, { group, consumer: request.expectOwner, settlements: [settlement] });
+  const [status] = await settleEntries(client, keys.stream, {
+    group,
+    consumer: request.expectOwner,
+    settlements: [settlement],
+  });
   return status === 'settled' ? 'orphaned' : 'skipped';
 }
 
@@ -85,8 +95,19 @@ async function deadLetterChecked(
   const reply = await writeThenCommit(
     client,
     ['XADD', keys.deadLetter, '*', ...record],
-    [COMMIT_SCRIPTS.deadLetterCommit, 2, keys.stream, keys.deadLetter, group, request.id, request.expectOwner,
-      request.expectDeliveries, request.minIdleMs, record.length, String(at)],
+    [
+      COMMIT_SCRIPTS.deadLetterCommit,
+      2,
+      keys.stream,
+      keys.deadLetter,
+      group,
+      request.id,
+      request.expectOwner,
+      request.expectDeliveries,
+      request.minIdleMs,
+      record.length,
+      String(at),
+    ],
   );
   return COMMIT_STATUS[reply as keyof typeof COMMIT_STATUS] ?? 'failed';
 }
@@ -113,8 +134,19 @@ export async function requeueWide(
   const reply = await writeThenCommit(
     client,
     ['XADD', stream, '*', ...copy],
-    [COMMIT_SCRIPTS.requeueCommit, 1, stream, group, request.id, request.expectOwner, request.expectDeliveries, request.minIdleMs,
-      copy.length, copy.at(-3) as Buffer, String(total)],
+    [
+      COMMIT_SCRIPTS.requeueCommit,
+      1,
+      stream,
+      group,
+      request.id,
+      request.expectOwner,
+      request.expectDeliveries,
+      request.minIdleMs,
+      copy.length,
+      copy.at(-3) as Buffer,
+      String(total),
+    ],
   );
   return REQUEUE_STATUS[reply as 0 | 1 | 2] ?? 'failed';
 }

@@ -6,7 +6,15 @@
  * Attributes carry names (stream, group), counts and error class names only: never a field value
  * of a message, an entry ID or a secret. Exception messages are redacted of the run's secrets.
  */
-import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import {
+  context,
+  createContextKey,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+} from '@opentelemetry/api';
 import type { Counts } from '../reclaim/counts';
 import { redact } from '../errors';
 import { instruments, type Instruments } from './metrics';
@@ -37,12 +45,17 @@ export function setInstrumentationEnabled(on: boolean): void {
   enabled = on;
 }
 
-const PASSTHROUGH: RunTelemetry = Object.freeze({ page: (_size: number, shared: Counts, work: (c: Counts) => Promise<void>) => work(shared) });
+const PASSTHROUGH: RunTelemetry = Object.freeze({
+  page: (_size: number, shared: Counts, work: (c: Counts) => Promise<void>) => work(shared),
+});
 
 /** Secrets of the current run, carried in the context so child spans can redact with them. */
 const SECRETS = createContextKey('stream-reclaimer.secrets');
 
-type Target = Pick<Settings, 'streamName' | 'groupName' | 'deadLetterStream' | 'dryRun' | 'redisPassword' | 'appInsightsConnectionString'> &
+type Target = Pick<
+  Settings,
+  'streamName' | 'groupName' | 'deadLetterStream' | 'dryRun' | 'redisPassword' | 'appInsightsConnectionString'
+> &
   Partial<Pick<Settings, 'reclaimAction' | 'retryBackoffMaxMs'>>;
 
 /** OTel messaging attributes naming the stream and group (semconv). */
@@ -78,7 +91,12 @@ export function recordError(span: Span, error: unknown): void {
 }
 
 /** A span around `work`, ended when it settles; errors are recorded and rethrown. */
-async function inSpan<T>(name: string, kind: SpanKind, attributes: Attributes, work: (span: Span) => Promise<T>): Promise<T> {
+async function inSpan<T>(
+  name: string,
+  kind: SpanKind,
+  attributes: Attributes,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
   return trace.getTracer(SCOPE).startActiveSpan(name, { kind, attributes }, async (span) => {
     try {
       return await work(span);
@@ -107,7 +125,8 @@ export async function instrumentRun<R extends RunResult>(
   const started = performance.now();
   const telemetry: RunTelemetry = {
     // The last page of a scan may be empty: no span for a page with nothing in it.
-    page: (size, shared, pageWork) => (size === 0 ? pageWork(shared) : tracePage(base, meters, settings.dryRun, size, [shared, totals], pageWork)),
+    page: (size, shared, pageWork) =>
+      size === 0 ? pageWork(shared) : tracePage(base, meters, settings.dryRun, size, [shared, totals], pageWork),
   };
   const secrets = [settings.redisPassword, settings.appInsightsConnectionString];
   const attributes = {
@@ -117,7 +136,9 @@ export async function instrumentRun<R extends RunResult>(
     'reclaimer.dry_run': settings.dryRun,
     // A word from a fixed set (RECLAIM_ACTION), like stop_reason; the backoff ceiling only when on.
     'reclaimer.action': settings.reclaimAction ?? 'process',
-    ...(settings.retryBackoffMaxMs === undefined ? {} : { 'reclaimer.retry_backoff_max_ms': settings.retryBackoffMaxMs }),
+    ...(settings.retryBackoffMaxMs === undefined
+      ? {}
+      : { 'reclaimer.retry_backoff_max_ms': settings.retryBackoffMaxMs }),
   };
   return context.with(context.active().setValue(SECRETS, secrets), () =>
     inSpan(`reclaim ${settings.streamName}`, SpanKind.INTERNAL, attributes, async (span) => {
@@ -148,7 +169,12 @@ async function tracePage(
   sinks: readonly [Counts, Record<string, number>],
   work: (counts: Counts) => Promise<void>,
 ): Promise<void> {
-  const attributes = { ...base, 'messaging.operation.type': 'process', 'messaging.operation.name': 'process', 'messaging.batch.message_count': size };
+  const attributes = {
+    ...base,
+    'messaging.operation.type': 'process',
+    'messaging.operation.name': 'process',
+    'messaging.batch.message_count': size,
+  };
   // INTERNAL, not the semconv CONSUMER: Azure Monitor turns a CONSUMER span without HTTP
   // attributes into a request with no name; INTERNAL keeps `process <stream>` readable in the tree.
   await inSpan(`process ${String(base['messaging.destination.name'])}`, SpanKind.INTERNAL, attributes, async (span) => {
@@ -158,7 +184,9 @@ async function tracePage(
     try {
       await work(own);
     } finally {
-      for (const sink of sinks) for (const [k, v] of Object.entries(own) as [string, number][]) (sink as Record<string, number>)[k] = ((sink as Record<string, number>)[k] ?? 0) + v;
+      for (const sink of sinks)
+        for (const [k, v] of Object.entries(own) as [string, number][])
+          (sink as Record<string, number>)[k] = ((sink as Record<string, number>)[k] ?? 0) + v;
       span.setAttributes(countAttributes(own));
       // The fast path learns its page's size only from the script's reply.
       span.setAttribute('messaging.batch.message_count', own.scanned);
@@ -168,7 +196,13 @@ async function tracePage(
   });
 }
 
-async function recordHealth(client: RedisClient, settings: Target, meters: Instruments, base: Attributes, span: Span): Promise<void> {
+async function recordHealth(
+  client: RedisClient,
+  settings: Target,
+  meters: Instruments,
+  base: Attributes,
+  span: Span,
+): Promise<void> {
   try {
     meters.recordHealth(await readHealth(client, settings), base);
   } catch (error) {

@@ -3,7 +3,14 @@
  * gauges' figures are read by src/redis/group-health.ts. Names and units are a public contract
  * (docs/observability.md): add, never rename.
  */
-import { createNoopMeter, metrics, type Attributes, type Counter, type Gauge, type Histogram } from '@opentelemetry/api';
+import {
+  createNoopMeter,
+  metrics,
+  type Attributes,
+  type Counter,
+  type Gauge,
+  type Histogram,
+} from '@opentelemetry/api';
 import type { Counts } from '../reclaim/counts';
 import type { Health } from '../redis/group-health';
 
@@ -53,11 +60,28 @@ function create(meter: ReturnType<typeof metrics.getMeter>): Instruments {
     unit: 's',
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
   });
-  const gauge = (name: string, description: string, unit: string): Gauge => meter.createGauge(name, { description, unit });
-  const pending = gauge('reclaimer.group.pending', "Size of the group's pending entries list, read at the end of each run", '{message}');
-  const oldest = gauge('reclaimer.group.oldest_pending_idle', 'Idle time of the oldest pending entry (0 when none), read at the end of each run', 's');
-  const deadLetters = gauge('reclaimer.dead_letter.length', 'Records in the dead-letter stream, read at the end of each run', '{message}');
-  const consumers = gauge('reclaimer.group.consumers', 'Consumers of the group, read at the end of each run', '{consumer}');
+  const gauge = (name: string, description: string, unit: string): Gauge =>
+    meter.createGauge(name, { description, unit });
+  const pending = gauge(
+    'reclaimer.group.pending',
+    "Size of the group's pending entries list, read at the end of each run",
+    '{message}',
+  );
+  const oldest = gauge(
+    'reclaimer.group.oldest_pending_idle',
+    'Idle time of the oldest pending entry (0 when none), read at the end of each run',
+    's',
+  );
+  const deadLetters = gauge(
+    'reclaimer.dead_letter.length',
+    'Records in the dead-letter stream, read at the end of each run',
+    '{message}',
+  );
+  const consumers = gauge(
+    'reclaimer.group.consumers',
+    'Consumers of the group, read at the end of each run',
+    '{consumer}',
+  );
   return {
     duration,
     countOutcomes(counts, base) {

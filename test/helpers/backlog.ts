@@ -13,7 +13,10 @@ export const uniqueName = (label: string): string => `${label}-${randomBytes(4).
  * stream name is a hash tag (`{stream-…}`), so the default DLQ and hash prefix share its slot.
  * `RECLAIM_STRATEGY` in the test environment forces a strategy (CI matrix); `env` wins over it.
  */
-export function testSettings(server: { host: string; port: number | undefined; cluster?: boolean }, env: Record<string, string> = {}): Settings {
+export function testSettings(
+  server: { host: string; port: number | undefined; cluster?: boolean },
+  env: Record<string, string> = {},
+): Settings {
   const forced = process.env.RECLAIM_STRATEGY ? { RECLAIM_STRATEGY: process.env.RECLAIM_STRATEGY } : {};
   return loadSettings({
     REDIS_HOST: server.port ? `${server.host}:${server.port}` : server.host,
@@ -63,9 +66,16 @@ export async function readAsConsumer(
 ): Promise<string[]> {
   const ids: string[] = [];
   while (ids.length < count) {
-    const reply = (await redis.xreadgroup('GROUP', group, consumer, 'COUNT', Math.min(1000, count - ids.length), 'STREAMS', stream, '>')) as
-      | [string, [string, string[]][]][]
-      | null;
+    const reply = (await redis.xreadgroup(
+      'GROUP',
+      group,
+      consumer,
+      'COUNT',
+      Math.min(1000, count - ids.length),
+      'STREAMS',
+      stream,
+      '>',
+    )) as [string, [string, string[]][]][] | null;
     const batch = reply?.[0]?.[1] ?? [];
     if (batch.length === 0) break;
     ids.push(...batch.map(([id]) => id));
@@ -92,7 +102,11 @@ export async function setPending(
 }
 
 /** Pending entries as [id, consumer, idle, deliveries]. */
-export async function pendingOf(redis: Redis, stream: string, group: string): Promise<[string, string, number, number][]> {
+export async function pendingOf(
+  redis: Redis,
+  stream: string,
+  group: string,
+): Promise<[string, string, number, number][]> {
   return (await redis.call('XPENDING', stream, group, '-', '+', 1_000_000)) as [string, string, number, number][];
 }
 

@@ -12,7 +12,11 @@ export interface InProcessCliResult {
 }
 
 /** Runs `stream-reclaimer <args>` in this process; stdout is not a terminal unless `isTTY`. */
-export async function runCliInProcess(args: string[], env: Record<string, string>, isTTY = false): Promise<InProcessCliResult> {
+export async function runCliInProcess(
+  args: string[],
+  env: Record<string, string>,
+  isTTY = false,
+): Promise<InProcessCliResult> {
   let stdout = '';
   let stderr = '';
   const io: CliIO = {

@@ -28,7 +28,9 @@ export interface CliProcess {
 /** Spawns `bin/stream-reclaimer.js` with exactly `env` (plus PATH); output is logged when done. */
 export function spawnCli(args: string[], env: Record<string, string>, log?: OutputSink): CliProcess {
   const started = Date.now();
-  const child = spawn(process.execPath, ['bin/stream-reclaimer.js', ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+  const child = spawn(process.execPath, ['bin/stream-reclaimer.js', ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -49,10 +51,14 @@ export function spawnCli(args: string[], env: Record<string, string>, log?: Outp
       };
       child.stderr?.on('data', check);
       check();
-      void done.then(() => (pattern.test(stderr) ? resolve() : reject(new Error(`the CLI exited before stderr showed ${pattern}:\n${stderr}`))));
+      void done.then(() =>
+        pattern.test(stderr)
+          ? resolve()
+          : reject(new Error(`the CLI exited before stderr showed ${pattern}:\n${stderr}`)),
+      );
     });
   return { child, done, stderrShows };
 }
 
-export const runCli = (args: string[], env: Record<string, string>, log?: OutputSink): Promise<CliResult> => spawnCli(args, env, log).done;
-
+export const runCli = (args: string[], env: Record<string, string>, log?: OutputSink): Promise<CliResult> =>
+  spawnCli(args, env, log).done;

@@ -4,7 +4,17 @@ import type { Cluster, Redis as Single } from 'ioredis';
 /** A plain server's client, or a Cluster client on a cluster target. */
 type Redis = Single | Cluster;
 
-export const DLQ_META = ['dlq.stream', 'dlq.id', 'dlq.group', 'dlq.consumer', 'dlq.deliveries', 'dlq.idle_ms', 'dlq.reason', 'dlq.error', 'dlq.at'];
+export const DLQ_META = [
+  'dlq.stream',
+  'dlq.id',
+  'dlq.group',
+  'dlq.consumer',
+  'dlq.deliveries',
+  'dlq.idle_ms',
+  'dlq.reason',
+  'dlq.error',
+  'dlq.at',
+];
 
 export interface DeadLetterRecord {
   recordId: string;

@@ -24,7 +24,25 @@ export interface Ingestion {
 
 export async function startIngestion(): Promise<Ingestion> {
   const dir = mkdtempSync(join(tmpdir(), 'ingestion-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'k.pem'),
+      '-out',
+      join(dir, 'c.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   const tls = { key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) };
   rmSync(dir, { recursive: true, force: true });
   process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
@@ -37,7 +55,9 @@ export async function startIngestion(): Promise<Ingestion> {
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
       bodies.push((req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString());
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ itemsReceived: 0, itemsAccepted: 0, errors: [] }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ itemsReceived: 0, itemsAccepted: 0, errors: [] }));
     });
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));

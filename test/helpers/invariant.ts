@@ -39,7 +39,8 @@ export interface Backlog {
   requeue?: boolean;
 }
 
-export type EntryState = 'pending' | 'hashed' | 'dead-lettered' | 'requeued' | 'consumer-acked' | 'orphan' | 'undelivered';
+export type EntryState =
+  'pending' | 'hashed' | 'dead-lettered' | 'requeued' | 'consumer-acked' | 'orphan' | 'undelivered';
 
 export interface InvariantReport {
   checked: number;
@@ -55,7 +56,8 @@ const buf = (v: string | Buffer): Buffer => (typeof v === 'string' ? Buffer.from
 /** The hash a written entry must have: last value wins for a repeated name, as HSET does. */
 function expectedHash(fields: Fields): Map<string, Buffer> {
   const m = new Map<string, Buffer>();
-  for (let i = 0; i + 1 < fields.length; i += 2) m.set(buf(fields[i] as string | Buffer).toString('hex'), buf(fields[i + 1] as string | Buffer));
+  for (let i = 0; i + 1 < fields.length; i += 2)
+    m.set(buf(fields[i] as string | Buffer).toString('hex'), buf(fields[i + 1] as string | Buffer));
   return m;
 }
 
@@ -69,7 +71,8 @@ function sameHash(actual: Buffer[], expected: Map<string, Buffer>): boolean {
 }
 
 function keyValue(fields: Fields, name: string): Buffer | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (buf(fields[i] as string | Buffer).equals(Buffer.from(name))) return buf(fields[i + 1] as string | Buffer);
+  for (let i = 0; i + 1 < fields.length; i += 2)
+    if (buf(fields[i] as string | Buffer).equals(Buffer.from(name))) return buf(fields[i + 1] as string | Buffer);
   return undefined;
 }
 
@@ -113,13 +116,26 @@ async function readHashes(redis: Redis, keys: Buffer[]): Promise<Buffer[][]> {
  * Checks every entry. With `final`, nothing may be pending except `live` IDs (a final clean
  * run has just completed).
  */
-export async function checkInvariant(redis: Redis, cfg: Cfg, backlog: Backlog, options: { final?: boolean } = {}): Promise<InvariantReport> {
+export async function checkInvariant(
+  redis: Redis,
+  cfg: Cfg,
+  backlog: Backlog,
+  options: { final?: boolean } = {},
+): Promise<InvariantReport> {
   const violations: string[] = [];
   const note = (text: string): void => {
     if (violations.length < 50) violations.push(text);
     else if (violations.length === 50) violations.push('… more violations');
   };
-  const states: Record<EntryState, number> = { pending: 0, hashed: 0, 'dead-lettered': 0, requeued: 0, 'consumer-acked': 0, orphan: 0, undelivered: 0 };
+  const states: Record<EntryState, number> = {
+    pending: 0,
+    hashed: 0,
+    'dead-lettered': 0,
+    requeued: 0,
+    'consumer-acked': 0,
+    orphan: 0,
+    undelivered: 0,
+  };
   const chains = backlog.requeue ? await requeueChains(redis, cfg, backlog.entries) : undefined;
   if (chains) backlog = { ...backlog, entries: chains.entries };
 
@@ -136,7 +152,9 @@ export async function checkInvariant(redis: Redis, cfg: Cfg, backlog: Backlog, o
     const origin = originOf(r.original, r.meta['dlq.id'] ?? '');
     perChain.set(origin, (perChain.get(origin) ?? 0) + 1);
   }
-  if (chains) for (const [origin, n] of perChain) if (n > 1) note(`chain ${origin}: ${n} dead-letter records over its copies (must be at most one)`);
+  if (chains)
+    for (const [origin, n] of perChain)
+      if (n > 1) note(`chain ${origin}: ${n} dead-letter records over its copies (must be at most one)`);
   for (const [id, rs] of byId) {
     if (rs.length > 1) note(`${id}: ${rs.length} dead-letter records (must be at most one)`);
     if (!backlog.entries.has(id)) note(`${id}: dead-letter record for an entry not in the backlog`);
@@ -156,16 +174,19 @@ export async function checkInvariant(redis: Redis, cfg: Cfg, backlog: Backlog, o
     // A copy names the same hash as its original: once copied, the hash is the copy's business.
     const copied = chains?.copied(id, fields) === true;
     const hashed = !copied && hash.length > 0 && sameHash(hash, expectedHash(fields));
-    if (hash.length > 0 && !hashed && !copied && !chains?.hashedByCopy(key)) note(`${id}: hash ${String(key)} differs from the entry's fields`);
+    if (hash.length > 0 && !hashed && !copied && !chains?.hashedByCopy(key))
+      note(`${id}: hash ${String(key)} differs from the entry's fields`);
     const dl = byId.get(id) ?? [];
     const dead = dl.length > 0;
-    if (dead && !sameFields(dl[0]?.original ?? [], fields)) note(`${id}: dead-letter record does not hold the original fields`);
+    if (dead && !sameFields(dl[0]?.original ?? [], fields))
+      note(`${id}: dead-letter record does not hold the original fields`);
     const deleted = backlog.deleted?.has(id) === true;
 
     if (pending.has(id)) {
       states.pending++;
       if (dead) note(`${id}: dead-lettered but still pending`);
-      if (hashed && !deleted && !siblingWrote(id)) note(`${id}: hash written but still pending (write and ack must be atomic)`);
+      if (hashed && !deleted && !siblingWrote(id))
+        note(`${id}: hash written but still pending (write and ack must be atomic)`);
       if (options.final && !backlog.live?.has(id)) note(`${id}: still pending after the final run`);
     } else if (hashed && dead && !siblingWrote(id)) {
       note(`${id}: both hashed and dead-lettered`);
@@ -189,12 +210,22 @@ export async function checkInvariant(redis: Redis, cfg: Cfg, backlog: Backlog, o
 }
 
 async function pendingIds(redis: Redis, cfg: Cfg, group: string): Promise<Set<string>> {
-  const pel = (await redis.call('XPENDING', cfg.streamName, group, '-', '+', 10_000_000)) as [string, string, number, number][];
+  const pel = (await redis.call('XPENDING', cfg.streamName, group, '-', '+', 10_000_000)) as [
+    string,
+    string,
+    number,
+    number,
+  ][];
   return new Set(pel.map(([id]) => id));
 }
 
 /** Whether some sibling group may have written an entry's hash: delivered to it, acked, no record of its own. */
-async function siblingSettled(redis: Redis, cfg: Cfg, siblings: readonly string[], records: readonly DeadLetterRecord[]): Promise<(id: string) => boolean> {
+async function siblingSettled(
+  redis: Redis,
+  cfg: Cfg,
+  siblings: readonly string[],
+  records: readonly DeadLetterRecord[],
+): Promise<(id: string) => boolean> {
   const views = await Promise.all(
     siblings.map(async (group) => ({
       pending: await pendingIds(redis, cfg, group),
@@ -222,10 +253,15 @@ async function requeueChains(redis: Redis, cfg: Cfg, entries: ReadonlyMap<string
     if (!all.has(id)) all.set(id, fields);
     copiesOf.set(origin.toString(), [...(copiesOf.get(origin.toString()) ?? []), id]);
   }
-  const copyKeys = new Set([...all].filter(([id, fields]) => id !== originOf(fields, id)).map(([id, fields]) => hashKeyOf(cfg, id, fields)?.toString('hex')));
+  const copyKeys = new Set(
+    [...all]
+      .filter(([id, fields]) => id !== originOf(fields, id))
+      .map(([id, fields]) => hashKeyOf(cfg, id, fields)?.toString('hex')),
+  );
   return {
     entries: all as ReadonlyMap<string, Fields>,
-    copied: (id: string, fields: Fields): boolean => (copiesOf.get(originOf(fields, id)) ?? []).some((c) => compareIds(c, id) > 0),
+    copied: (id: string, fields: Fields): boolean =>
+      (copiesOf.get(originOf(fields, id)) ?? []).some((c) => compareIds(c, id) > 0),
     /** A copy (its fields, not the original's, may be in the hash) names this hash. */
     hashedByCopy: (key: Buffer | undefined): boolean => key !== undefined && copyKeys.has(key.toString('hex')),
   };

@@ -49,25 +49,43 @@ export async function killLoop(o: KillLoopOptions): Promise<KillLoopResult> {
   let progressed = 0;
   let pendingBefore = o.total;
   for (let round = 0; round < o.rounds; round++) {
-    if (Date.now() - started > (o.maxMs ?? 220_000)) throw new Error(`[${o.label}] ${round} of ${o.rounds} rounds took over ${o.maxMs ?? 220_000} ms`);
+    if (Date.now() - started > (o.maxMs ?? 220_000))
+      throw new Error(`[${o.label}] ${round} of ${o.rounds} rounds took over ${o.maxMs ?? 220_000} ms`);
     const run = o.start();
     // Capped to leave a tenth of the backlog: the random shares may add up to more than it,
     // and a backlog cleared before the last rounds would leave them nothing to interrupt.
-    const target = Math.min(Math.floor(o.random() * ((o.total * 1.5) / o.rounds)), Math.max(0, pendingBefore - o.total / 10));
-    const delay = await killAfterProgress(o.pending, pendingBefore - target, () => run.child.kill('SIGKILL'), run.done, o.roundMs ?? 5_000);
+    const target = Math.min(
+      Math.floor(o.random() * ((o.total * 1.5) / o.rounds)),
+      Math.max(0, pendingBefore - o.total / 10),
+    );
+    const delay = await killAfterProgress(
+      o.pending,
+      pendingBefore - target,
+      () => run.child.kill('SIGKILL'),
+      run.done,
+      o.roundMs ?? 5_000,
+    );
     const result = await run.done;
     if (result.signal === 'SIGKILL') killed++;
     else expect(result.code, result.stderr).toBe(0);
     const pending = await o.afterRound(round, `round ${round}, killed after ${delay} ms`);
     if (pending < pendingBefore) progressed++;
-    console.log(`[${o.label}] round ${round}: ${result.signal ?? `exit ${result.code}`} after ${delay} ms (target -${target}), pending ${pending}`);
+    console.log(
+      `[${o.label}] round ${round}: ${result.signal ?? `exit ${result.code}`} after ${delay} ms (target -${target}), pending ${pending}`,
+    );
     pendingBefore = pending;
   }
   return { killed, progressed, pending: pendingBefore };
 }
 
 /** Kills the run once `pending()` is `pendingAt` or fewer (polled every 2 ms) or after `roundMs`; returns when it fired, in ms. */
-async function killAfterProgress(pending: () => Promise<number>, pendingAt: number, kill: () => void, done: Promise<unknown>, roundMs: number): Promise<number> {
+async function killAfterProgress(
+  pending: () => Promise<number>,
+  pendingAt: number,
+  kill: () => void,
+  done: Promise<unknown>,
+  roundMs: number,
+): Promise<number> {
   const started = Date.now();
   let finished = false;
   void done.then(() => (finished = true));

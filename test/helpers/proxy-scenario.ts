@@ -39,7 +39,10 @@ export async function seedProxyBacklog(redis: Redis, settings: Settings, n: numb
   const seeded = await seedBacklog(redis, settings, n);
   const wideFields = Array.from({ length: WIDE_PAIRS }, (_, i) => [`f${i}`, `v${i}`]).flat();
   const [wide] = await addEntries(redis, settings.streamName, [wideFields]);
-  await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', 1, { idleMs: IDLE_MS, deliveries: settings.maxDeliveries });
+  await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', 1, {
+    idleMs: IDLE_MS,
+    deliveries: settings.maxDeliveries,
+  });
   seeded.entries.set(wide as string, wideFields);
   const liveFields = Array.from({ length: 5 }, (_, i) => ['k', `live${i}`, 'seq', String(i)]);
   const liveIds = await addEntries(redis, settings.streamName, liveFields);

@@ -51,12 +51,27 @@ export async function startCluster(options: ClusterOptions = {}): Promise<RedisC
     for (const [i, port] of ports.entries()) {
       // Each node keeps its cluster config in its own temp dir (startRedis's --dir). Replicas
       // sync at once (no diskless delay) and may always be promoted (validity factor 0).
-      const args = ['--cluster-enabled', 'yes', '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 5000),
-        '--repl-diskless-sync-delay', '0', '--cluster-replica-validity-factor', '0'];
+      const args = [
+        '--cluster-enabled',
+        'yes',
+        '--cluster-node-timeout',
+        String(options.nodeTimeoutMs ?? 5000),
+        '--repl-diskless-sync-delay',
+        '0',
+        '--cluster-replica-validity-factor',
+        '0',
+      ];
       if (busPorts) args.push('--cluster-port', String(busPorts[i]));
       nodes.push(await startRedis({ tcp: true, port, args }));
     }
-    await cli('--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes');
+    await cli(
+      '--cluster',
+      'create',
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      '--cluster-replicas',
+      String(replicas),
+      '--cluster-yes',
+    );
     await waitClusterOk(ports, replicas);
   } catch (error) {
     await Promise.all(nodes.map((n) => n.stop()));
@@ -68,7 +83,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<RedisC
     port: ports[0] as number,
     nodes,
     client() {
-      const c = new Cluster([{ host: '127.0.0.1', port: ports[0] as number }], { redisOptions: { maxRetriesPerRequest: 1 }, maxRedirections: 64 });
+      const c = new Cluster([{ host: '127.0.0.1', port: ports[0] as number }], {
+        redisOptions: { maxRetriesPerRequest: 1 },
+        maxRedirections: 64,
+      });
       c.on('error', () => undefined);
       clients.push(c);
       return c;
@@ -88,7 +106,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<RedisC
         await src.migrate('127.0.0.1', to, '', 0, 5_000, 'KEYS', ...keys);
       }
       // Target first, as redis-cli does, then the source and the third master.
-      for (const port of [to, from, ...ports.filter((p) => p !== from && p !== to)]) await node(port).cluster('SETSLOT', slot, 'NODE', dstId);
+      for (const port of [to, from, ...ports.filter((p) => p !== from && p !== to)])
+        await node(port).cluster('SETSLOT', slot, 'NODE', dstId);
       return { from, to };
     },
     ownerOf: (slot) => ownerOf(ports, slot),
@@ -142,7 +161,8 @@ async function clusterPorts(count: number): Promise<{ ports: number[]; busPorts:
     return { ports: [...free].slice(0, count), busPorts: [...free].slice(count) };
   }
   for (let attempt = 0; free.size < count; attempt++) {
-    if (attempt > 500) throw new Error(`no ${count} free loopback ports with a free port + 10000 (the cluster bus before 7.0)`);
+    if (attempt > 500)
+      throw new Error(`no ${count} free loopback ports with a free port + 10000 (the cluster bus before 7.0)`);
     const port = await freePort();
     if (port + 10000 <= 65535 && !free.has(port) && (await isFree(port + 10000))) free.add(port);
   }

@@ -25,7 +25,15 @@ export interface ShardedEndpoint {
 export async function startShardedEndpoint(): Promise<ShardedEndpoint> {
   const clusterCommand = `cluster-${randomBytes(8).toString('hex')}`;
   const port = await clusterPort();
-  const args = ['--cluster-enabled', 'yes', '--cluster-node-timeout', '5000', '--rename-command', 'CLUSTER', clusterCommand];
+  const args = [
+    '--cluster-enabled',
+    'yes',
+    '--cluster-node-timeout',
+    '5000',
+    '--rename-command',
+    'CLUSTER',
+    clusterCommand,
+  ];
   // Before 7.0 the cluster bus is always port + 10000 (clusterPort checked it is free); from 7.0 pick one.
   if (serverAtLeast(7)) args.push('--cluster-port', String(await freePort()));
   const server = await startRedis({ tcp: true, port, args: [...args, '--cluster-config-file', 'nodes.conf'] });

@@ -40,13 +40,20 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   const port = options.tcp ? (options.port ?? (await freePort())) : undefined;
   const bin = process.env.REDIS_SERVER_BIN || 'redis-server';
   const args = [
-    '--port', String(port ?? 0),
-    '--bind', '127.0.0.1',
-    '--unixsocket', socket,
-    '--unixsocketperm', '700',
-    '--save', '',
-    '--appendonly', 'no',
-    '--dir', dir,
+    '--port',
+    String(port ?? 0),
+    '--bind',
+    '127.0.0.1',
+    '--unixsocket',
+    socket,
+    '--unixsocketperm',
+    '700',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
     ...(options.args ?? []),
   ];
   const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });

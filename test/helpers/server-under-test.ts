@@ -52,8 +52,10 @@ export async function snapshotKeys(redis: TestClient): Promise<Map<string, strin
 export async function setMaxmemory(redis: TestClient, bytes: number): Promise<void> {
   const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
   // One parameter per CONFIG SET: several in one call need 7.0.
-  await Promise.all(nodes.map(async (n) => {
-    await n.config('SET', 'maxmemory-policy', 'noeviction');
-    await n.config('SET', 'maxmemory', String(bytes));
-  }));
+  await Promise.all(
+    nodes.map(async (n) => {
+      await n.config('SET', 'maxmemory-policy', 'noeviction');
+      await n.config('SET', 'maxmemory', String(bytes));
+    }),
+  );
 }

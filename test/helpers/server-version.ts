@@ -32,6 +32,11 @@ export function serverAtLeast(major: number, minor = 0): boolean {
 }
 
 /** `XGROUP CREATECONSUMER` needs 6.2: an empty history read (ID 0) creates the consumer on every version. */
-export async function createConsumer(redis: Redis | Cluster, stream: string, group: string, consumer: string): Promise<void> {
+export async function createConsumer(
+  redis: Redis | Cluster,
+  stream: string,
+  group: string,
+  consumer: string,
+): Promise<void> {
   await redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', 1, 'STREAMS', stream, '0');
 }

@@ -24,11 +24,24 @@ export interface UsedRedis<S> extends Connections {
   server(): S;
 }
 
-export function useRedis(options?: StartRedisOptions | (() => Promise<StartRedisOptions>), started?: (server: RedisServer) => void): UsedRedis<RedisServer>;
-export function useRedis(options: { serverUnderTest: true }, started?: (server: ServerUnderTest) => void): UsedRedis<ServerUnderTest>;
-export function useRedis(options: { cluster: ClusterOptions }, started?: (cluster: RedisCluster) => void): UsedRedis<RedisCluster>;
 export function useRedis(
-  options: StartRedisOptions | (() => Promise<StartRedisOptions>) | { serverUnderTest: true } | { cluster: ClusterOptions } = {},
+  options?: StartRedisOptions | (() => Promise<StartRedisOptions>),
+  started?: (server: RedisServer) => void,
+): UsedRedis<RedisServer>;
+export function useRedis(
+  options: { serverUnderTest: true },
+  started?: (server: ServerUnderTest) => void,
+): UsedRedis<ServerUnderTest>;
+export function useRedis(
+  options: { cluster: ClusterOptions },
+  started?: (cluster: RedisCluster) => void,
+): UsedRedis<RedisCluster>;
+export function useRedis(
+  options:
+    | StartRedisOptions
+    | (() => Promise<StartRedisOptions>)
+    | { serverUnderTest: true }
+    | { cluster: ClusterOptions } = {},
   started?: (server: never) => void,
 ): UsedRedis<RedisServer | ServerUnderTest | RedisCluster> {
   const start = async (): Promise<RedisServer | ServerUnderTest | RedisCluster> => {

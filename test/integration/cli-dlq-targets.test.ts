@@ -20,20 +20,32 @@ let b: string;
 
 /** A dead-letter record of `source` and `group`, as the scripts write it (original fields, then dlq.*). */
 const record = (source: string, group: string, value = 'v'): Fields => [
-  'k', value,
+  'k',
+  value,
   ...DLQ_META.flatMap((m): Fields => {
-    const meta = { 'dlq.stream': source, 'dlq.group': group, 'dlq.reason': 'max-deliveries', 'dlq.at': String(Date.now()), 'dlq.deliveries': '5' }[m];
+    const meta = {
+      'dlq.stream': source,
+      'dlq.group': group,
+      'dlq.reason': 'max-deliveries',
+      'dlq.at': String(Date.now()),
+      'dlq.deliveries': '5',
+    }[m];
     return [m, meta ?? '0-1'];
   }),
 ];
 const add = async (dlq: string, ...records: Fields[]): Promise<void> => {
   for (const r of records) await redis.xadd(dlq, '*', ...r);
 };
-const env = (stream: string, group: string, extra: Record<string, string> = {}): Record<string, string> => cliEnv(server, stream, group, extra);
+const env = (stream: string, group: string, extra: Record<string, string> = {}): Record<string, string> =>
+  cliEnv(server, stream, group, extra);
 const listed = async (args: string[], e: Record<string, string>): Promise<string[]> => {
   const r = await runCliInProcess(['dlq', 'list', '--json', ...args], e);
   expect(r.code, r.stderr).toBe(0);
-  return r.stdout.trim().split('\n').filter(Boolean).map((l) => `${JSON.parse(l).sourceStream}/${JSON.parse(l).group}/${JSON.parse(l).fields[1]}`);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => `${JSON.parse(l).sourceStream}/${JSON.parse(l).group}/${JSON.parse(l).fields[1]}`);
 };
 
 useRedis({}, (started) => ([server, redis] = [started, started.client()]));
@@ -53,7 +65,12 @@ describe('dlq with several streams and no shared DEAD_LETTER_STREAM', () => {
       expect(r.stderr).toContain(`\`STREAM_NAME\` names 2 streams (${a}, ${b}), each with its own dead-letter stream`);
       expect(r.stderr).toContain('Expected `--stream <name>` to pick the stream');
     }
-    expect([await redis.xlen(`${a}:dlq`), await redis.xlen(`${b}:dlq`), await redis.xlen(a), await redis.xlen(b)]).toEqual([1, 2, 0, 0]);
+    expect([
+      await redis.xlen(`${a}:dlq`),
+      await redis.xlen(`${b}:dlq`),
+      await redis.xlen(a),
+      await redis.xlen(b),
+    ]).toEqual([1, 2, 0, 0]);
   });
 
   it('without --stream under STREAM_PATTERN: exit 2 naming the pattern', async () => {
@@ -65,11 +82,17 @@ describe('dlq with several streams and no shared DEAD_LETTER_STREAM', () => {
   it('--stream picks one: its <stream>:dlq, under a list or a pattern; a list as --stream is exit 2', async () => {
     expect(await listed(['-s', a], env(`${a},${b}`, '*'))).toEqual([`${a}/alpha/a1`]);
     expect(await listed(['--stream', b], env(`${a},${b}`, '*'))).toEqual([`${b}/alpha/b1`, `${b}/beta/b2`]);
-    expect(await listed(['-s', b], env('', '*', { STREAM_PATTERN: `${prefix}:*` }))).toEqual([`${b}/alpha/b1`, `${b}/beta/b2`]);
+    expect(await listed(['-s', b], env('', '*', { STREAM_PATTERN: `${prefix}:*` }))).toEqual([
+      `${b}/alpha/b1`,
+      `${b}/beta/b2`,
+    ]);
     // A stream outside the configured ones is fine too (one removed from the list keeps its dead letters).
     expect(await listed(['-s', b], env(a, 'alpha,beta'))).toEqual([`${b}/alpha/b1`, `${b}/beta/b2`]);
     const both = await runCliInProcess(['dlq', 'list', '-s', `${a},${b}`], env(a, 'alpha'));
-    expect([both.code, both.stderr]).toEqual([2, `stream-reclaimer: Expected \`--stream\` to be one stream name, got \`${a},${b}\`\n`]);
+    expect([both.code, both.stderr]).toEqual([
+      2,
+      `stream-reclaimer: Expected \`--stream\` to be one stream name, got \`${a},${b}\`\n`,
+    ]);
   });
 
   it('replay and purge with --stream act on that stream only', async () => {
@@ -79,7 +102,12 @@ describe('dlq with several streams and no shared DEAD_LETTER_STREAM', () => {
     expect(JSON.parse(replay.stdout).replayed).toHaveLength(1);
     const purge = await runCliInProcess(['dlq', 'purge', '-y', '-s', b, '--json'], e);
     expect(JSON.parse(purge.stdout)).toMatchObject({ deadLetterStream: `${b}:dlq`, deleted: 2 });
-    expect([await redis.xlen(a), await redis.xlen(`${a}:dlq`), await redis.xlen(b), await redis.xlen(`${b}:dlq`)]).toEqual([1, 0, 0, 0]);
+    expect([
+      await redis.xlen(a),
+      await redis.xlen(`${a}:dlq`),
+      await redis.xlen(b),
+      await redis.xlen(`${b}:dlq`),
+    ]).toEqual([1, 0, 0, 0]);
   });
 });
 
@@ -89,7 +117,9 @@ describe('dlq with a shared DEAD_LETTER_STREAM', () => {
     await add(shared, record(a, 'alpha', 'a2'), record(b, 'beta', 'b3'));
     const e = env(`${a},${b}`, '*', { DEAD_LETTER_STREAM: shared });
     expect(await listed([], e)).toEqual([`${a}/alpha/a2`, `${b}/beta/b3`]);
-    expect(await listed([], env('', '*', { STREAM_PATTERN: `${prefix}:[ab]`, DEAD_LETTER_STREAM: shared }))).toHaveLength(2);
+    expect(
+      await listed([], env('', '*', { STREAM_PATTERN: `${prefix}:[ab]`, DEAD_LETTER_STREAM: shared })),
+    ).toHaveLength(2);
     const r = await runCliInProcess(['dlq', 'replay', '--all', '--json'], e);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).replayed.map((x: { sourceStream: string }) => x.sourceStream)).toEqual([a, b]);
@@ -97,10 +127,18 @@ describe('dlq with a shared DEAD_LETTER_STREAM', () => {
   });
 
   it('when neither any listed stream nor the shared dead-letter stream exists: exit 1 naming them', async () => {
-    const r = await runCliInProcess(['dlq', 'list'], env(`${prefix}:x,${prefix}:y`, '*', { DEAD_LETTER_STREAM: `${prefix}:dead` }));
+    const r = await runCliInProcess(
+      ['dlq', 'list'],
+      env(`${prefix}:x,${prefix}:y`, '*', { DEAD_LETTER_STREAM: `${prefix}:dead` }),
+    );
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`None of the streams \`${prefix}:x\`, \`${prefix}:y\` nor their dead-letter stream \`${prefix}:dead\` exists`);
-    const one = await runCliInProcess(['dlq', 'list'], env(`${a},${prefix}:y`, '*', { DEAD_LETTER_STREAM: `${prefix}:dead` }));
+    expect(r.stderr).toContain(
+      `None of the streams \`${prefix}:x\`, \`${prefix}:y\` nor their dead-letter stream \`${prefix}:dead\` exists`,
+    );
+    const one = await runCliInProcess(
+      ['dlq', 'list'],
+      env(`${a},${prefix}:y`, '*', { DEAD_LETTER_STREAM: `${prefix}:dead` }),
+    );
     expect([one.code, one.stdout]).toEqual([0, `no dead-letter records in ${prefix}:dead\n`]);
   });
 });

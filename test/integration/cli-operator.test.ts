@@ -40,14 +40,25 @@ describe('help, version and usage errors', () => {
 
   it('--help lists the environment variables, the exit codes and examples', async () => {
     const help = await runCli(['--help'], {});
-    for (const text of ['REDIS_HOST', 'REDIS_TLS=false', 'RECLAIM_SCHEDULE', 'Exit codes:', '2  usage or settings error', 'Examples:', 'dlq purge --older-than 7d -y']) {
+    for (const text of [
+      'REDIS_HOST',
+      'REDIS_TLS=false',
+      'RECLAIM_SCHEDULE',
+      'Exit codes:',
+      '2  usage or settings error',
+      'Examples:',
+      'dlq purge --older-than 7d -y',
+    ]) {
       expect(help.stdout).toContain(text);
     }
   });
 
   it('a usage error is one line and a pointer at --help, exit 2', async () => {
     const r = await runCli(['run', '--bogus'], {});
-    expect([r.code, r.stderr]).toEqual([2, "error: unknown option '--bogus'\n(run `stream-reclaimer run --help` for usage)\n"]);
+    expect([r.code, r.stderr]).toEqual([
+      2,
+      "error: unknown option '--bogus'\n(run `stream-reclaimer run --help` for usage)\n",
+    ]);
   });
 });
 
@@ -66,7 +77,9 @@ describe('messages for common mistakes', () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('(check `REDIS_USERNAME` and `REDIS_PASSWORD`)');
     const unneeded = await runCli(['stats'], at(open, { REDIS_PASSWORD: PASSWORD }));
-    expect(unneeded.stderr).toContain('warning: the server accepts connections without a password, but REDIS_PASSWORD is set');
+    expect(unneeded.stderr).toContain(
+      'warning: the server accepts connections without a password, but REDIS_PASSWORD is set',
+    );
     expect(unneeded.stderr).not.toContain('[WARN]');
     expect(wrong.stderr + unneeded.stderr).not.toContain(PASSWORD);
   });
@@ -78,7 +91,9 @@ describe('messages for common mistakes', () => {
       const port = (http.address() as { port: number }).port;
       const r = await runCli(['stats'], { ...at(open), REDIS_HOST: `127.0.0.1:${port}` });
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain(`127.0.0.1:${port} answered like an HTTP server, not Redis: check the port in \`REDIS_HOST\``);
+      expect(r.stderr).toContain(
+        `127.0.0.1:${port} answered like an HTTP server, not Redis: check the port in \`REDIS_HOST\``,
+      );
     } finally {
       http.close();
     }
@@ -108,7 +123,10 @@ describe('messages for common mistakes', () => {
     expect(ca.stderr).toContain('Expected `REDIS_TLS_CA_FILE` to be the path of an existing PEM file');
     const stream = uniqueName('s');
     await createGroup(open.client(), stream, 'workers');
-    const stats = await runCli(['stats', '-s', stream], at(open, { REDIS_TLS: 'No', RECLAIM_SCHEDULE: '61 * * * * *' }));
+    const stats = await runCli(
+      ['stats', '-s', stream],
+      at(open, { REDIS_TLS: 'No', RECLAIM_SCHEDULE: '61 * * * * *' }),
+    );
     expect(stats.code).toBe(0);
     const watch = await runCli(['watch'], at(open, { RECLAIM_SCHEDULE: '61 * * * * *' }));
     expect(watch.code).toBe(2);
@@ -118,7 +136,9 @@ describe('messages for common mistakes', () => {
 
 /** Runs a shell command on a pseudo-terminal (util-linux `script`); resolves with everything it printed. */
 function onTerminal(command: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn('script', ['-qfec', command, '/dev/null'], { env: { PATH: process.env.PATH ?? '', TERM: 'xterm', ...env } });
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    env: { PATH: process.env.PATH ?? '', TERM: 'xterm', ...env },
+  });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
@@ -128,7 +148,11 @@ describe.skipIf(!hasScript())('progress on a terminal', () => {
   it('draws the bar on stderr even when stdout is piped (| cat); no bar for an empty PEL', async () => {
     const stream = uniqueName('s');
     const redis = open.client();
-    await addEntries(redis, stream, Array.from({ length: 40 }, (_, i) => tweet(i)));
+    await addEntries(
+      redis,
+      stream,
+      Array.from({ length: 40 }, (_, i) => tweet(i)),
+    );
     await createGroup(redis, stream, 'workers');
     await readAsConsumer(redis, stream, 'workers', 'crashed', 40, { idleMs: 600_000 });
     const cli = `${process.execPath} bin/stream-reclaimer.js`;
@@ -148,8 +172,15 @@ describe.skipIf(!hasScript())('progress on a terminal', () => {
   it('several targets: the bar counts targets done and shows the totals; each finished target is printed above it', async () => {
     const [a, b] = [uniqueName('s'), uniqueName('s')];
     const redis = open.client();
-    for (const [stream, n] of [[a, 30], [b, 20]] as const) {
-      await addEntries(redis, stream, Array.from({ length: n }, (_, i) => tweet(i)));
+    for (const [stream, n] of [
+      [a, 30],
+      [b, 20],
+    ] as const) {
+      await addEntries(
+        redis,
+        stream,
+        Array.from({ length: n }, (_, i) => tweet(i)),
+      );
       await createGroup(redis, stream, 'workers');
       await readAsConsumer(redis, stream, 'workers', 'crashed', n, { idleMs: 600_000 });
     }
@@ -161,7 +192,10 @@ describe.skipIf(!hasScript())('progress on a terminal', () => {
     // What the terminal shows: a new line, or a return to column 1 (then the line is cleared), starts a line.
     // eslint-disable-next-line no-control-regex -- the terminal's escape sequences
     const lines = output.split(/\r?\n|\u001b\[1G/).map((line) => line.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, ''));
-    for (const [stream, n] of [[a, 30], [b, 20]] as const) {
+    for (const [stream, n] of [
+      [a, 30],
+      [b, 20],
+    ] as const) {
       const own = lines.filter((line) => line.startsWith(`  ${stream} / workers: ${n} processed`));
       expect(own.length, output).toBeGreaterThanOrEqual(2);
       expect(own.every((line) => !line.includes('targets ['))).toBe(true);

@@ -34,23 +34,33 @@ afterAll(async () => {
   await new Promise((resolve) => collector?.close(resolve));
 });
 
-
 async function backlog(): Promise<Record<string, string>> {
   const stream = uniqueName('s');
   const group = uniqueName('g');
   const redis = server.client();
-  await addEntries(redis, stream, Array.from({ length: 25 }, (_, i) => tweet(i)));
+  await addEntries(
+    redis,
+    stream,
+    Array.from({ length: 25 }, (_, i) => tweet(i)),
+  );
   await createGroup(redis, stream, group);
   await readAsConsumer(redis, stream, group, 'crashed', 25, { idleMs: 600_000 });
   return { REDIS_HOST: server.host, REDIS_TLS: 'false', STREAM_NAME: stream, STREAM_CONSUMER_GROUP_NAME: group };
 }
 
-const bodiesFor = (stream: string, path: string): string[] => received.filter((r) => r.path === path && r.body.includes(stream)).map((r) => r.body);
+const bodiesFor = (stream: string, path: string): string[] =>
+  received.filter((r) => r.path === path && r.body.includes(stream)).map((r) => r.body);
 
 describe('OTLP export from the CLI', () => {
   it.each([
     ['--otlp', (env: Record<string, string>) => ({ args: ['run', '--json', '--otlp', endpoint], env })],
-    ['OTEL_EXPORTER_OTLP_ENDPOINT', (env: Record<string, string>) => ({ args: ['run', '--json'], env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: `${endpoint}/` } })],
+    [
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      (env: Record<string, string>) => ({
+        args: ['run', '--json'],
+        env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: `${endpoint}/` },
+      }),
+    ],
   ])('with %s: the run span and the metrics reach the collector before exit', async (_label, how) => {
     const base = await backlog();
     const { args, env } = how(base);
@@ -59,10 +69,21 @@ describe('OTLP export from the CLI', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ processed: 25 });
     const stream = base.STREAM_NAME as string;
     const traces = bodiesFor(stream, '/v1/traces').map((b) => JSON.parse(b));
-    const spans = traces.flatMap((t) => t.resourceSpans.flatMap((rs: { scopeSpans: { spans: { name: string }[] }[] }) => rs.scopeSpans.flatMap((s) => s.spans)));
-    expect(spans.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining([`reclaim ${stream}`, `process ${stream}`]));
+    const spans = traces.flatMap((t) =>
+      t.resourceSpans.flatMap((rs: { scopeSpans: { spans: { name: string }[] }[] }) =>
+        rs.scopeSpans.flatMap((s) => s.spans),
+      ),
+    );
+    expect(spans.map((s: { name: string }) => s.name)).toEqual(
+      expect.arrayContaining([`reclaim ${stream}`, `process ${stream}`]),
+    );
     const metricsBody = bodiesFor(stream, '/v1/metrics').join('\n');
-    for (const name of ['reclaimer.messages', 'reclaimer.run.duration', 'reclaimer.group.pending', 'reclaimer.dead_letter.length']) {
+    for (const name of [
+      'reclaimer.messages',
+      'reclaimer.run.duration',
+      'reclaimer.group.pending',
+      'reclaimer.dead_letter.length',
+    ]) {
       expect(metricsBody).toContain(`"${name}"`);
     }
     expect(JSON.stringify(traces)).toContain('"stream-reclaimer"');

@@ -14,7 +14,6 @@ beforeAll(async () => {
   ensureBuilt();
 });
 
-
 const target = (): Record<string, string> => ({
   REDIS_HOST: `127.0.0.1:${server.port}`,
   REDIS_TLS: 'false',
@@ -28,7 +27,11 @@ describe('stream-reclaimer run', () => {
     const stream = uniqueName('s');
     const group = uniqueName('g');
     const redis = server.client(PASSWORD);
-    await addEntries(redis, stream, Array.from({ length: 30 }, (_, i) => tweet(i)));
+    await addEntries(
+      redis,
+      stream,
+      Array.from({ length: 30 }, (_, i) => tweet(i)),
+    );
     await createGroup(redis, stream, group);
     await readAsConsumer(redis, stream, group, 'crashed', 30, { idleMs: 600_000 });
 
@@ -38,16 +41,51 @@ describe('stream-reclaimer run', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const summary = JSON.parse(lines[0] as string);
-    expect(Object.keys(summary)).toEqual(['stream', 'group', 'scanned', 'claimed', 'processed', 'deadLettered', 'orphaned',
-      'failed', 'skipped', 'deferred', 'requeued', 'deregistered', 'durationMs', 'complete', 'stopReason', 'dryRun']);
-    expect(summary).toMatchObject({ stream, group, processed: 30, complete: true, stopReason: 'covered', dryRun: false });
+    expect(Object.keys(summary)).toEqual([
+      'stream',
+      'group',
+      'scanned',
+      'claimed',
+      'processed',
+      'deadLettered',
+      'orphaned',
+      'failed',
+      'skipped',
+      'deferred',
+      'requeued',
+      'deregistered',
+      'durationMs',
+      'complete',
+      'stopReason',
+      'dryRun',
+    ]);
+    expect(summary).toMatchObject({
+      stream,
+      group,
+      processed: 30,
+      complete: true,
+      stopReason: 'covered',
+      dryRun: false,
+    });
     expect(r.stdout + r.stderr).not.toContain(PASSWORD);
   });
 
   it('exits 2 listing every settings problem at once', async () => {
-    const r = await runCli(['run'], { MIN_IDLE_TIME_SEC: '-5', MAX_DELIVERIES: 'ten', REDIS_AUTH: 'ldap', REDIS_PASSWORD: PASSWORD });
+    const r = await runCli(['run'], {
+      MIN_IDLE_TIME_SEC: '-5',
+      MAX_DELIVERIES: 'ten',
+      REDIS_AUTH: 'ldap',
+      REDIS_PASSWORD: PASSWORD,
+    });
     expect(r.code).toBe(2);
-    for (const name of ['REDIS_HOST', 'STREAM_NAME', 'STREAM_CONSUMER_GROUP_NAME', 'MIN_IDLE_TIME_SEC', 'MAX_DELIVERIES', 'REDIS_AUTH']) {
+    for (const name of [
+      'REDIS_HOST',
+      'STREAM_NAME',
+      'STREAM_CONSUMER_GROUP_NAME',
+      'MIN_IDLE_TIME_SEC',
+      'MAX_DELIVERIES',
+      'REDIS_AUTH',
+    ]) {
       expect(r.stderr).toContain(`\`${name}\``);
     }
     expect(r.stderr).toContain('got `-5`');
@@ -55,14 +93,17 @@ describe('stream-reclaimer run', () => {
     expect(r.stderr).not.toContain(PASSWORD);
   });
 
-  it.each([['STREAM_NAME'], ['STREAM_CONSUMER_GROUP_NAME'], ['REDIS_HOST']])('exits 2 when %s is missing', async (name) => {
-    const env: Record<string, string> = { ...target(), STREAM_NAME: 's', STREAM_CONSUMER_GROUP_NAME: 'g' };
-    delete env[name];
-    const r = await runCli(['run', '--json'], env);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`Expected \`${name}\` to be set`);
-    expect(r.stdout).toBe('');
-  });
+  it.each([['STREAM_NAME'], ['STREAM_CONSUMER_GROUP_NAME'], ['REDIS_HOST']])(
+    'exits 2 when %s is missing',
+    async (name) => {
+      const env: Record<string, string> = { ...target(), STREAM_NAME: 's', STREAM_CONSUMER_GROUP_NAME: 'g' };
+      delete env[name];
+      const r = await runCli(['run', '--json'], env);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`Expected \`${name}\` to be set`);
+      expect(r.stdout).toBe('');
+    },
+  );
 
   it('exits 2 on an unknown flag', async () => {
     expect((await runCli(['run', '--frobnicate'], target())).code).toBe(2);
@@ -70,7 +111,12 @@ describe('stream-reclaimer run', () => {
 
   it('exits 1 within seconds on a wrong password, naming the host, never the password', async () => {
     const wrong = 'wr0ng-Secret-value';
-    const r = await runCli(['run'], { ...target(), REDIS_PASSWORD: wrong, STREAM_NAME: 's', STREAM_CONSUMER_GROUP_NAME: 'g' });
+    const r = await runCli(['run'], {
+      ...target(),
+      REDIS_PASSWORD: wrong,
+      STREAM_NAME: 's',
+      STREAM_CONSUMER_GROUP_NAME: 'g',
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`127.0.0.1:${server.port}`);
     expect(r.stderr).toMatch(/WRONGPASS|refused the credentials/);
@@ -80,7 +126,12 @@ describe('stream-reclaimer run', () => {
 
   it('exits 1 within seconds when the host is unreachable', async () => {
     const port = await freePort();
-    const r = await runCli(['run'], { REDIS_HOST: `127.0.0.1:${port}`, REDIS_TLS: 'false', STREAM_NAME: 's', STREAM_CONSUMER_GROUP_NAME: 'g' });
+    const r = await runCli(['run'], {
+      REDIS_HOST: `127.0.0.1:${port}`,
+      REDIS_TLS: 'false',
+      STREAM_NAME: 's',
+      STREAM_CONSUMER_GROUP_NAME: 'g',
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`Cannot reach Redis at 127.0.0.1:${port}`);
     expect(r.ms).toBeLessThan(15_000);

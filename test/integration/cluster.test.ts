@@ -13,7 +13,15 @@ import { runTargets, shardOf } from '../../src/reclaim/run-targets';
 import { checkInvariant } from '../helpers/invariant';
 import type { Settings } from '../../src/config/settings';
 import type { Logger } from '../../src/telemetry/logger';
-import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
+import {
+  addEntries,
+  createGroup,
+  pendingOf,
+  readAsConsumer,
+  testSettings,
+  tweet,
+  uniqueName,
+} from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
 import type { RedisCluster } from '../helpers/redis-cluster';
 import { expectedCounts, seedMixed } from '../helpers/scenario';
@@ -52,7 +60,11 @@ describe('a backlog spread over streams with different hash tags', () => {
     for (const stream of streams) {
       const tag = stream.slice(0, stream.indexOf('}') + 1);
       const { settings, client } = await setup({
-        STREAM_NAME: stream, DEAD_LETTER_STREAM: `${tag}:dlq`, HASH_KEY_PREFIX: `${tag}:h:`, HASH_KEY_FIELD: 'user', BATCH_SIZE: '32',
+        STREAM_NAME: stream,
+        DEAD_LETTER_STREAM: `${tag}:dlq`,
+        HASH_KEY_PREFIX: `${tag}:h:`,
+        HASH_KEY_FIELD: 'user',
+        BATCH_SIZE: '32',
       });
       const seeded = await seedMixed(redis, settings);
       const warnings: string[] = [];
@@ -81,7 +93,11 @@ describe('a slot moved during a run', () => {
   ])('loses nothing: %s', async (_label, fast) => {
     const { settings, client } = await setup({ BATCH_SIZE: '50', CONCURRENCY: '4' });
     const n = 3_000;
-    const ids = await addEntries(redis, settings.streamName, Array.from({ length: n }, (_, i) => tweet(i)));
+    const ids = await addEntries(
+      redis,
+      settings.streamName,
+      Array.from({ length: n }, (_, i) => tweet(i)),
+    );
     await createGroup(redis, settings.streamName, settings.groupName);
     await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', n, { idleMs: 600_000 });
     const slot = await slotOf(settings.streamName);
@@ -121,7 +137,9 @@ describe('keys without a common hash tag', () => {
   it('are settled at-least-once (write, then fenced ack), said once at start, nothing lost', async () => {
     const stream = uniqueName('plain');
     const { settings, client } = await setup({ STREAM_NAME: stream, HASH_KEY_FIELD: 'user', BATCH_SIZE: '16' });
-    expect([await slotOf(settings.deadLetterStream), await slotOf(`${settings.hashKeyPrefix}u1`)]).not.toContain(await slotOf(stream));
+    expect([await slotOf(settings.deadLetterStream), await slotOf(`${settings.hashKeyPrefix}u1`)]).not.toContain(
+      await slotOf(stream),
+    );
     const seeded = await seedMixed(redis, settings, 120);
     const warnings: string[] = [];
 
@@ -166,7 +184,12 @@ describe('targets across cluster shards', () => {
       await readAsConsumer(redis, stream, group, 'crashed', entries.length, { idleMs: 600_000 });
       seeded.set(stream, new Map(ids.map((id, n) => [id, entries[n] as string[]])));
     }
-    const { settings, client } = await setup({ STREAM_NAME: '', STREAM_PATTERN: `*:${suffix}`, STREAM_CONSUMER_GROUP_NAME: group, BATCH_SIZE: '16' });
+    const { settings, client } = await setup({
+      STREAM_NAME: '',
+      STREAM_PATTERN: `*:${suffix}`,
+      STREAM_CONSUMER_GROUP_NAME: group,
+      BATCH_SIZE: '16',
+    });
     const warnings: string[] = [];
 
     const summary = await runTargets({ client, settings, logger: recordingLogger(warnings) });
@@ -175,11 +198,18 @@ describe('targets across cluster shards', () => {
     // Each stream's master is its own shard, so the three are worked at the same time (src/reclaim/fair-share.ts).
     expect(new Set(streams.map((stream) => shardOf(client)({ stream, group }))).size).toBe(3);
     expect(summary).toMatchObject({ processed: 40 + 50 + 60, complete: true, stopReason: 'covered' });
-    for (const t of summary.targets as Summary[]) expect(t).toMatchObject({ processed: seeded.get(t.stream)?.size, complete: true });
+    for (const t of summary.targets as Summary[])
+      expect(t).toMatchObject({ processed: seeded.get(t.stream)?.size, complete: true });
     // Same-slot keys per target: no at-least-once warning.
     expect(warnings).toEqual([]);
     for (const [stream, entries] of seeded) {
-      const cfg = { ...settings, streamName: stream, groupName: group, deadLetterStream: `${stream}:dlq`, hashKeyPrefix: `${stream}:` };
+      const cfg = {
+        ...settings,
+        streamName: stream,
+        groupName: group,
+        deadLetterStream: `${stream}:dlq`,
+        hashKeyPrefix: `${stream}:`,
+      };
       expect((await checkInvariant(redis, cfg, { entries }, { final: true })).violations).toEqual([]);
     }
   });

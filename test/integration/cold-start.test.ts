@@ -57,7 +57,12 @@ afterAll(async () => {
 /** Runs `node <args>` in the project with exactly `env` (plus PATH); the project files it loaded. */
 function loaded(args: string[], env: Record<string, string> = {}): string[] {
   const out = join(dir, `${uniqueName('loaded')}.json`);
-  execFileSync(process.execPath, ['-r', preload, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOADED_OUT: out, ...env }, stdio: 'pipe', timeout: 30_000 });
+  execFileSync(process.execPath, ['-r', preload, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', LOADED_OUT: out, ...env },
+    stdio: 'pipe',
+    timeout: 30_000,
+  });
   const files = JSON.parse(readFileSync(out, 'utf8')) as string[];
   return files.filter((f) => f.startsWith(ROOT)).map((f) => relative(ROOT, f));
 }
@@ -72,16 +77,29 @@ describe('the Functions bundle', () => {
 
   it('with App Insights loads the Azure Monitor chunk, and @azure/identity only for Entra ID ingestion', async () => {
     const connection = `InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:${await freePort()}/`;
-    expect(chunksIn(loaded([loadApp, MAIN], { APPLICATIONINSIGHTS_CONNECTION_STRING: connection }))).toEqual(['dist/chunks/azure-monitor.js']);
-    const entra = { APPLICATIONINSIGHTS_CONNECTION_STRING: connection, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD' };
-    expect(chunksIn(loaded([loadApp, MAIN], entra))).toEqual(['dist/chunks/azure-identity.js', 'dist/chunks/azure-monitor.js']);
+    expect(chunksIn(loaded([loadApp, MAIN], { APPLICATIONINSIGHTS_CONNECTION_STRING: connection }))).toEqual([
+      'dist/chunks/azure-monitor.js',
+    ]);
+    const entra = {
+      APPLICATIONINSIGHTS_CONNECTION_STRING: connection,
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD',
+    };
+    expect(chunksIn(loaded([loadApp, MAIN], entra))).toEqual([
+      'dist/chunks/azure-identity.js',
+      'dist/chunks/azure-monitor.js',
+    ]);
   });
 
   it('with App Insights starts the distro without a complaint (its chunk finds its own files)', async () => {
     // The distro's ES module build reads its directory from `import.meta.url`, which CommonJS
     // output leaves empty: it then logs "Failed to load JSON config file values".
     const connection = `InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:${await freePort()}/`;
-    const child = spawnSync(process.execPath, [loadApp, MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', APPLICATIONINSIGHTS_CONNECTION_STRING: connection }, encoding: 'utf8', timeout: 30_000 });
+    const child = spawnSync(process.execPath, [loadApp, MAIN], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', APPLICATIONINSIGHTS_CONNECTION_STRING: connection },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(child.status).toBe(0);
     expect(`${child.stdout}${child.stderr}`).toBe('');
   });
@@ -93,7 +111,9 @@ describe('the CLI', () => {
       expect(loaded(['bin/stream-reclaimer.js', flag]).sort()).toEqual(['bin/stream-reclaimer.js', 'package.json']);
     }
     const version = JSON.parse(readFileSync('package.json', 'utf8')).version as string;
-    expect(execFileSync(process.execPath, ['bin/stream-reclaimer.js', '--version'], { encoding: 'utf8' })).toBe(`${version}\n`);
+    expect(execFileSync(process.execPath, ['bin/stream-reclaimer.js', '--version'], { encoding: 'utf8' })).toBe(
+      `${version}\n`,
+    );
   });
 
   it('--help reads the bundle and no chunk', () => {
@@ -115,7 +135,9 @@ describe('the CLI', () => {
     expect(chunksIn(loaded(['bin/stream-reclaimer.js', 'run'], env))).toEqual([]);
     // A closed loopback port: the export fails (a warning), the run does not.
     const otlp = `http://127.0.0.1:${await freePort()}`;
-    expect(chunksIn(loaded(['bin/stream-reclaimer.js', 'run', '--otlp', otlp], env))).toEqual(['dist/chunks/otlp-sdk.js']);
+    expect(chunksIn(loaded(['bin/stream-reclaimer.js', 'run', '--otlp', otlp], env))).toEqual([
+      'dist/chunks/otlp-sdk.js',
+    ]);
   });
 
   it('the chunks expose their exports by name, as the code reads them', () => {
@@ -123,12 +145,21 @@ describe('the CLI', () => {
     // file. The package chunks are `require`d (entra.ts, functions/telemetry.ts).
     const names = (chunk: string, how: 'import' | 'require'): string[] => {
       const file = JSON.stringify(resolve(chunk));
-      const code = how === 'import' ? `import(${file}).then((m) => console.log(JSON.stringify(Object.keys(m))))` : `console.log(JSON.stringify(Object.keys(require(${file}))))`;
+      const code =
+        how === 'import'
+          ? `import(${file}).then((m) => console.log(JSON.stringify(Object.keys(m))))`
+          : `console.log(JSON.stringify(Object.keys(require(${file}))))`;
       return JSON.parse(execFileSync(process.execPath, ['-e', code], { encoding: 'utf8' })) as string[];
     };
-    expect(names('dist/chunks/otlp-sdk.js', 'import')).toEqual(expect.arrayContaining(['OTLPTraceExporter', 'MeterProvider', 'AsyncLocalStorageContextManager']));
-    expect(names('dist/chunks/azure-identity.js', 'require')).toEqual(expect.arrayContaining(['ManagedIdentityCredential', 'DefaultAzureCredential']));
-    expect(names('dist/chunks/azure-monitor.js', 'require')).toEqual(expect.arrayContaining(['useAzureMonitor', 'shutdownAzureMonitor']));
+    expect(names('dist/chunks/otlp-sdk.js', 'import')).toEqual(
+      expect.arrayContaining(['OTLPTraceExporter', 'MeterProvider', 'AsyncLocalStorageContextManager']),
+    );
+    expect(names('dist/chunks/azure-identity.js', 'require')).toEqual(
+      expect.arrayContaining(['ManagedIdentityCredential', 'DefaultAzureCredential']),
+    );
+    expect(names('dist/chunks/azure-monitor.js', 'require')).toEqual(
+      expect.arrayContaining(['useAzureMonitor', 'shutdownAzureMonitor']),
+    );
     expect(names('dist/chunks/cli-progress.js', 'require')).toContain('MultiBar');
   });
 

@@ -3,7 +3,15 @@ import type { RedisClient } from '../../src/redis/connection';
 import type { Entry, Processor } from '../../src/reclaim/process';
 import { runReclaim } from '../../src/reclaim/run';
 import type { Settings } from '../../src/config/settings';
-import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, testSettings, tweet } from '../helpers/backlog';
+import {
+  addEntries,
+  createGroup,
+  pendingOf,
+  readAsConsumer,
+  setPending,
+  testSettings,
+  tweet,
+} from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
 import { type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
 import { useRedis } from '../helpers/use-redis';
@@ -28,7 +36,11 @@ describe('a processor that throws', () => {
   it('leaves those entries pending (failed) until MAX_DELIVERIES, then they are dead-lettered; the rest are processed', async () => {
     const settings = testSettings(server, { MAX_DELIVERIES: '3' });
     const c = await client(settings);
-    const ids = await addEntries(redis, settings.streamName, Array.from({ length: 50 }, (_, i) => tweet(i)));
+    const ids = await addEntries(
+      redis,
+      settings.streamName,
+      Array.from({ length: 50 }, (_, i) => tweet(i)),
+    );
     await createGroup(redis, settings.streamName, settings.groupName);
     await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', 50, { idleMs: 600_000 });
     const poison = new Set(ids.filter((_, i) => i % 10 === 0));
@@ -37,18 +49,26 @@ describe('a processor that throws', () => {
     const first = await runReclaim({ client: c, settings, processor: recorder('r', seen, poison) });
     expect(first).toMatchObject({ claimed: 50, processed: 45, failed: 5, deadLettered: 0 });
     const stillPending = await pendingOf(redis, settings.streamName, settings.groupName);
-    expect(stillPending.map(([id, owner, , count]) => [id, owner, count])).toEqual([...poison].map((id) => [id, settings.consumerName, 2]));
+    expect(stillPending.map(([id, owner, , count]) => [id, owner, count])).toEqual(
+      [...poison].map((id) => [id, settings.consumerName, 2]),
+    );
 
     // Each later run sees them idle again (backdated, delivery count kept).
     await setPending(redis, settings.streamName, settings.groupName, settings.consumerName, [...poison], 600_000);
-    expect(await runReclaim({ client: c, settings, processor: recorder('r', seen, poison) })).toMatchObject({ claimed: 5, failed: 5 });
+    expect(await runReclaim({ client: c, settings, processor: recorder('r', seen, poison) })).toMatchObject({
+      claimed: 5,
+      failed: 5,
+    });
     await setPending(redis, settings.streamName, settings.groupName, settings.consumerName, [...poison], 600_000);
-    expect(await runReclaim({ client: c, settings, processor: recorder('r', seen, poison) })).toMatchObject({ claimed: 0, deadLettered: 5 });
+    expect(await runReclaim({ client: c, settings, processor: recorder('r', seen, poison) })).toMatchObject({
+      claimed: 0,
+      deadLettered: 5,
+    });
 
     const records = await readDeadLetters(redis, settings.deadLetterStream);
-    expect(records.map((r) => [r.meta['dlq.id'], r.meta['dlq.reason'], r.meta['dlq.deliveries'], r.meta['dlq.consumer']])).toEqual(
-      [...poison].map((id) => [id, 'max-deliveries', '3', settings.consumerName]),
-    );
+    expect(
+      records.map((r) => [r.meta['dlq.id'], r.meta['dlq.reason'], r.meta['dlq.deliveries'], r.meta['dlq.consumer']]),
+    ).toEqual([...poison].map((id) => [id, 'max-deliveries', '3', settings.consumerName]));
     expect(await pendingOf(redis, settings.streamName, settings.groupName)).toEqual([]);
     // At most MAX_DELIVERIES deliveries: one original, two by the reclaimer.
     for (const id of poison) expect(seen.get(id)).toHaveLength(2);
@@ -60,7 +80,11 @@ describe('two runs started at the same time', () => {
     const settings = testSettings(server, { MAX_DELIVERIES: '4', BATCH_SIZE: '50', CONCURRENCY: '8' });
     const [a, b] = [await client(settings), await client(settings)];
     const n = 2_000;
-    const ids = await addEntries(redis, settings.streamName, Array.from({ length: n }, (_, i) => tweet(i)));
+    const ids = await addEntries(
+      redis,
+      settings.streamName,
+      Array.from({ length: n }, (_, i) => tweet(i)),
+    );
     await createGroup(redis, settings.streamName, settings.groupName);
     await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', n, { idleMs: 600_000 });
     const overMax = ids.filter((_, i) => i % 9 === 0);
@@ -92,7 +116,11 @@ describe('two fast-path runs started at the same time', () => {
     const settings = testSettings(server, { MAX_DELIVERIES: '3', BATCH_SIZE: '40', HASH_KEY_FIELD: 'user' });
     const [a, b] = [await client(settings), await client(settings)];
     const n = 2_000;
-    const ids = await addEntries(redis, settings.streamName, Array.from({ length: n }, (_, i) => ['user', `u${i}`, 'seq', String(i)]));
+    const ids = await addEntries(
+      redis,
+      settings.streamName,
+      Array.from({ length: n }, (_, i) => ['user', `u${i}`, 'seq', String(i)]),
+    );
     await createGroup(redis, settings.streamName, settings.groupName);
     await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', n, { idleMs: 600_000 });
     const overMax = ids.filter((_, i) => i % 7 === 0);
@@ -118,9 +146,16 @@ describe('settling is fenced', () => {
   it('a slow run taken over by a later run skips its entries: none is both hashed and dead-lettered', async () => {
     const settings = testSettings(server, { MAX_DELIVERIES: '3' });
     const [slow, later] = [await client(settings), await client(settings)];
-    const ids = await addEntries(redis, settings.streamName, Array.from({ length: 10 }, (_, i) => tweet(i)));
+    const ids = await addEntries(
+      redis,
+      settings.streamName,
+      Array.from({ length: 10 }, (_, i) => tweet(i)),
+    );
     await createGroup(redis, settings.streamName, settings.groupName);
-    await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', 10, { idleMs: 600_000, deliveries: 1 });
+    await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', 10, {
+      idleMs: 600_000,
+      deliveries: 1,
+    });
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let started!: () => void;
@@ -154,7 +189,11 @@ describe('the time budget', () => {
     const settings = testSettings(server, { BATCH_SIZE: '100', MAX_RUN_SEC: '1' });
     const c = await client(settings);
     const n = 5_000;
-    await addEntries(redis, settings.streamName, Array.from({ length: n }, (_, i) => tweet(i)));
+    await addEntries(
+      redis,
+      settings.streamName,
+      Array.from({ length: n }, (_, i) => tweet(i)),
+    );
     await createGroup(redis, settings.streamName, settings.groupName);
     await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', n, { idleMs: 600_000 });
     // The injected clock jumps past the budget once the first page is settled.

@@ -4,7 +4,15 @@ import type Redis from 'ioredis';
 import { connect, type RedisClient } from '../../src/redis/connection';
 import { deregisterIdleConsumers, listConsumers, type DeregisterSettings } from '../../src/reclaim/deregister';
 import { deleteIdleConsumer } from '../../src/redis/delete-idle-consumer';
-import { addEntries, createGroup, readAsConsumer, setPending, testSettings, tweet, uniqueName } from '../helpers/backlog';
+import {
+  addEntries,
+  createGroup,
+  readAsConsumer,
+  setPending,
+  testSettings,
+  tweet,
+  uniqueName,
+} from '../helpers/backlog';
 import { redisCli } from '../helpers/operator';
 import type { RedisServer } from '../helpers/redis-server';
 import { createConsumer } from '../helpers/server-version';
@@ -34,7 +42,11 @@ interface ConsumerPlan {
 
 /** Builds the group: each consumer reads (and maybe acks); one with nothing read is created explicitly. */
 async function prepare(stream: string, group: string, plans: readonly ConsumerPlan[]): Promise<void> {
-  await addEntries(redis, stream, Array.from({ length: 40 }, (_, i) => tweet(i)));
+  await addEntries(
+    redis,
+    stream,
+    Array.from({ length: 40 }, (_, i) => tweet(i)),
+  );
   await createGroup(redis, stream, group);
   for (const p of plans) {
     if (p.ackedOne) {
@@ -71,10 +83,18 @@ describe('deregisterIdleConsumers', () => {
         await prepare(stream, group, plans);
         const t0 = Date.now();
         const before = await listConsumers(client, stream, group);
-        const settings: DeregisterSettings = { streamName: stream, groupName: group, consumerName: OWN, deregisterIdleMs: threshold, dryRun };
+        const settings: DeregisterSettings = {
+          streamName: stream,
+          groupName: group,
+          consumerName: OWN,
+          deregisterIdleMs: threshold,
+          dryRun,
+        };
         const result = await deregisterIdleConsumers(client, settings);
         const elapsed = Date.now() - t0;
-        const after = (redisCli(server, 'XINFO', 'CONSUMERS', stream, group) as { name: string; pending: number }[]).map((c) => c.name);
+        const after = (
+          redisCli(server, 'XINFO', 'CONSUMERS', stream, group) as { name: string; pending: number }[]
+        ).map((c) => c.name);
 
         const deleted = before.filter((c) => !after.includes(c.name.toString()));
         if (dryRun) expect(deleted).toEqual([]);
@@ -95,7 +115,9 @@ describe('deregisterIdleConsumers', () => {
         if (dryRun) expect(result).toBeGreaterThanOrEqual(sure.length);
         else for (const c of sure) expect(after).not.toContain(c.name.toString());
         // The PEL is untouched either way.
-        expect((redisCli(server, 'XPENDING', stream, group) as [number])[0]).toBe(plans.reduce((n, p) => n + p.pending, 0));
+        expect((redisCli(server, 'XPENDING', stream, group) as [number])[0]).toBe(
+          plans.reduce((n, p) => n + p.pending, 0),
+        );
         await redis.del(stream);
       }),
       { numRuns: 60 },
@@ -110,7 +132,9 @@ describe('deregisterIdleConsumers', () => {
     const [seen] = await listConsumers(client, stream, 'g');
     expect(seen).toMatchObject({ pending: 0 });
     await readAsConsumer(redis, stream, 'g', 'late', 2, { idleMs: 3_600_000 });
-    expect(await deleteIdleConsumer(client, stream, { group: 'g', consumer: 'late', idleMs: -1, protect: OWN })).toBe(false);
+    expect(await deleteIdleConsumer(client, stream, { group: 'g', consumer: 'late', idleMs: -1, protect: OWN })).toBe(
+      false,
+    );
     expect(redisCli(server, 'XINFO', 'CONSUMERS', stream, 'g')).toMatchObject([{ name: 'late', pending: 2 }]);
   });
 
@@ -121,7 +145,9 @@ describe('deregisterIdleConsumers', () => {
     await createConsumer(redis, stream, 'g', 'other');
     const base = { streamName: stream, groupName: 'g', consumerName: OWN, dryRun: false };
     expect(await deregisterIdleConsumers(client, { ...base, deregisterIdleMs: undefined })).toBe(0);
-    expect(await deleteIdleConsumer(client, stream, { group: 'g', consumer: OWN, idleMs: -1, protect: OWN })).toBe(false);
+    expect(await deleteIdleConsumer(client, stream, { group: 'g', consumer: OWN, idleMs: -1, protect: OWN })).toBe(
+      false,
+    );
     // Idle must exceed the threshold: let a few ms pass so `other` is idle > 0 ms.
     await new Promise((r) => setTimeout(r, 5));
     expect(await deregisterIdleConsumers(client, { ...base, deregisterIdleMs: 0 })).toBe(1);

@@ -18,7 +18,17 @@ let group: string;
 let dlq: string;
 let originalIds: string[];
 
-const DLQ_META = ['dlq.stream', 'dlq.id', 'dlq.group', 'dlq.consumer', 'dlq.deliveries', 'dlq.idle_ms', 'dlq.reason', 'dlq.error', 'dlq.at'];
+const DLQ_META = [
+  'dlq.stream',
+  'dlq.id',
+  'dlq.group',
+  'dlq.consumer',
+  'dlq.deliveries',
+  'dlq.idle_ms',
+  'dlq.reason',
+  'dlq.error',
+  'dlq.at',
+];
 
 /** Entries a naive replay would break: binary names and values, duplicate names, `dlq.*` names. */
 const ORIGINALS: Fields[] = [
@@ -29,7 +39,8 @@ const ORIGINALS: Fields[] = [
   ['blob', randomBytes(100_000), 'text', 'héllo ✓'],
 ];
 const asBuffers = (fields: Fields): Buffer[] => fields.map((f) => (typeof f === 'string' ? Buffer.from(f) : f));
-const decode = (v: string | { base64: string }): Buffer => (typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v.base64, 'base64'));
+const decode = (v: string | { base64: string }): Buffer =>
+  typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v.base64, 'base64');
 
 useRedis({}, (started) => ([server, redis] = [started, started.client()]));
 beforeAll(async () => {
@@ -52,11 +63,21 @@ describe('dlq list', () => {
   it('--json prints one object per record, matching redis-cli XRANGE, original fields exact', async () => {
     const r = await runCliInProcess(['dlq', 'list', '--json'], env());
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const reference = redisCli(server, 'XRANGE', dlq, '-', '+') as [string, unknown[]][];
     expect(rows.map((row) => row.id)).toEqual(reference.map(([id]) => id));
     for (const [i, row] of rows.entries()) {
-      expect(row).toMatchObject({ sourceStream: stream, sourceId: originalIds[i], group, consumer: 'crashed', reason: 'max-deliveries', deliveries: 5 });
+      expect(row).toMatchObject({
+        sourceStream: stream,
+        sourceId: originalIds[i],
+        group,
+        consumer: 'crashed',
+        reason: 'max-deliveries',
+        deliveries: 5,
+      });
       expect(row.fields.map(decode)).toEqual(asBuffers(ORIGINALS[i] as Fields));
       expect(row.fields.length).toBe((reference[i]?.[1].length ?? 0) - 18);
     }
@@ -65,7 +86,12 @@ describe('dlq list', () => {
 
   it('--count and --reason select records; the human form is a table', async () => {
     const two = await runCliInProcess(['dlq', 'list', '--json', '--count', '2'], env());
-    expect(two.stdout.trim().split('\n').map((l) => JSON.parse(l).sourceId)).toEqual(originalIds.slice(0, 2));
+    expect(
+      two.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).sourceId),
+    ).toEqual(originalIds.slice(0, 2));
     expect((await runCliInProcess(['dlq', 'list', '--json', '--reason', 'processing-error'], env())).stdout).toBe('');
     const human = await runCliInProcess(['dlq', 'list'], env());
     expect(human.stdout).toMatch(/ID\s+GROUP\s+SOURCE\s+REASON\s+DELIVERIES/);
@@ -104,7 +130,10 @@ describe('dlq replay', () => {
     const replayed = after.filter(([id]) => id.toString() !== last);
     expect(replayed.map(([, fields]) => fields)).toEqual(ORIGINALS.map(asBuffers));
     // New entries: the group delivers them again.
-    const redelivered = (await redis.xreadgroup('GROUP', group, 'after-replay', 'STREAMS', stream, '>')) as [string, [string, string[]][]][];
+    const redelivered = (await redis.xreadgroup('GROUP', group, 'after-replay', 'STREAMS', stream, '>')) as [
+      string,
+      [string, string[]][],
+    ][];
     expect(redelivered[0]?.[1].map(([id]) => id)).toEqual(replayed.map(([id]) => id.toString()));
   });
 
@@ -118,7 +147,11 @@ describe('dlq replay', () => {
 });
 
 describe('dlq purge', () => {
-  const record = (n: number): Fields => ['n', String(n), ...DLQ_META.flatMap((m) => [m, m === 'dlq.at' ? '0' : m === 'dlq.group' ? 'g' : 'x'])];
+  const record = (n: number): Fields => [
+    'n',
+    String(n),
+    ...DLQ_META.flatMap((m) => [m, m === 'dlq.at' ? '0' : m === 'dlq.group' ? 'g' : 'x']),
+  ];
   let purgeStream: string;
   const purgeEnv = (): Record<string, string> => cliEnv(server, purgeStream, 'g');
 

@@ -41,7 +41,10 @@ let serial = 0;
 /** A JWT-shaped token for OID, unique per call, that expires `lifetimeMs` after `clock.time`. */
 function issue(clock: ManualClock, lifetimeMs = 60 * MIN) {
   const expiresOnTimestamp = clock.time + lifetimeMs;
-  return { token: fakeJwt({ oid: OID, sub: 'pairwise-sub', exp: Math.floor(expiresOnTimestamp / 1000), n: (serial += 1) }), expiresOnTimestamp };
+  return {
+    token: fakeJwt({ oid: OID, sub: 'pairwise-sub', exp: Math.floor(expiresOnTimestamp / 1000), n: (serial += 1) }),
+    expiresOnTimestamp,
+  };
 }
 
 const setPassword = (token: string) => admin.call('ACL', 'SETUSER', OID, 'resetpass', `>${token}`);
@@ -58,14 +61,26 @@ async function forceReconnect(client: RedisClient): Promise<void> {
   expect(client.status).toBe('ready');
 }
 
-async function connectWith(credential: ScriptedCredential, clock: ManualClock, logger: RecordingLogger): Promise<RedisClient> {
+async function connectWith(
+  credential: ScriptedCredential,
+  clock: ManualClock,
+  logger: RecordingLogger,
+): Promise<RedisClient> {
   const settings = testSettings(server, { REDIS_AUTH: 'entra' });
-  return connections.keep(await connectWithEntra(settings, LIMITS, { credential, logger, random: () => 0.5, ...clock }));
+  return connections.keep(
+    await connectWithEntra(settings, LIMITS, { credential, logger, random: () => 0.5, ...clock }),
+  );
 }
 
 describe('REDIS_AUTH=entra against an ACL user named after the object ID', () => {
   it('refuses unauthenticated access (the setup is meaningful)', async () => {
-    const anonymous = new Redis({ path: server.host, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const anonymous = new Redis({
+      path: server.host,
+      lazyConnect: true,
+      enableReadyCheck: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     anonymous.on('error', () => undefined);
     await expect(anonymous.connect().then(() => anonymous.ping())).rejects.toThrow(/NOAUTH|WRONGPASS|disabled/);
     anonymous.disconnect();
@@ -119,14 +134,20 @@ describe('REDIS_AUTH=entra against an ACL user named after the object ID', () =>
     const tokenC = issue(clock, 60 * MIN);
     await setPassword(tokenA.token);
     // The failure's message quotes the current token, as a careless library might.
-    const credential = new ScriptedCredential([tokenA, new Error(`ManagedIdentityCredential: endpoint timed out (${tokenA.token})`), tokenC]);
+    const credential = new ScriptedCredential([
+      tokenA,
+      new Error(`ManagedIdentityCredential: endpoint timed out (${tokenA.token})`),
+      tokenC,
+    ]);
     const client = await connectWith(credential, clock, logger);
 
     expect(clock.fire()).toBe(25 * MIN);
     await until(() => logger.lines.length === 1 && clock.pending().length === 1, 'failure logged');
     const [warning] = logger.lines;
     expect(warning).toMatchObject({ level: 'warn', fields: { attempt: 1, retryInMs: 1_000 } });
-    expect(warning!.message).toMatch(/^Redis Entra token refresh failed, retrying: Error: Could not get a Microsoft Entra token .*endpoint timed out \(<redacted>\)/);
+    expect(warning!.message).toMatch(
+      /^Redis Entra token refresh failed, retrying: Error: Could not get a Microsoft Entra token .*endpoint timed out \(<redacted>\)/,
+    );
     expect(logger.text()).not.toContain(tokenA.token);
     expect(await client.call('ACL', 'WHOAMI')).toBe(OID); // still working on tokenA meanwhile
 
@@ -144,7 +165,9 @@ describe('REDIS_AUTH=entra against an ACL user named after the object ID', () =>
   it('maps a token the server rejects to RedisAuthError without the token', async () => {
     const clock = new ManualClock();
     const rejected = issue(clock);
-    const error = await connectWith(new ScriptedCredential([rejected]), clock, new RecordingLogger()).catch((e: unknown) => e);
+    const error = await connectWith(new ScriptedCredential([rejected]), clock, new RecordingLogger()).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(RedisAuthError);
     expect((error as Error).message).toMatch(/WRONGPASS/);
     expect((error as Error).message).not.toContain(rejected.token);

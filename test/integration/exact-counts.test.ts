@@ -9,7 +9,15 @@ import { Cluster } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { runReclaim } from '../../src/reclaim/run';
 import { compareIds } from '../../src/reclaim/scan';
-import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, tweet, uniqueName } from '../helpers/backlog';
+import {
+  addEntries,
+  createGroup,
+  pendingOf,
+  readAsConsumer,
+  testSettings,
+  tweet,
+  uniqueName,
+} from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
 import { clusterUnderTest, type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
 import { useRedis } from '../helpers/use-redis';
@@ -21,8 +29,28 @@ const connections = useRedis({ serverUnderTest: true }, (started) => ([server, r
 const BIG = ['9007199254740991', '9007199254740993', '9223372036854775807'];
 
 /** Sets an entry's count exactly (text RETRYCOUNT) and backdates it, keeping its owner. */
-async function setCount(stream: string, group: string, consumer: string, id: string, count: string, idleMs = 120_000): Promise<void> {
-  await redis.call('XCLAIM', stream, group, consumer, '0', id, 'IDLE', String(idleMs), 'RETRYCOUNT', count, 'JUSTID', 'FORCE');
+async function setCount(
+  stream: string,
+  group: string,
+  consumer: string,
+  id: string,
+  count: string,
+  idleMs = 120_000,
+): Promise<void> {
+  await redis.call(
+    'XCLAIM',
+    stream,
+    group,
+    consumer,
+    '0',
+    id,
+    'IDLE',
+    String(idleMs),
+    'RETRYCOUNT',
+    count,
+    'JUSTID',
+    'FORCE',
+  );
 }
 
 /** The counts Redis holds, as text (a second connection that keeps integer replies as strings). */
@@ -32,7 +60,12 @@ async function exactPending(settings: { streamName: string; groupName: string })
       ? redis.duplicate(undefined, { redisOptions: { ...redis.options.redisOptions, stringNumbers: true } })
       : redis.duplicate({ stringNumbers: true });
   try {
-    const rows = (await twin.call('XPENDING', settings.streamName, settings.groupName, '-', '+', 100)) as [string, string, string, string][];
+    const rows = (await twin.call('XPENDING', settings.streamName, settings.groupName, '-', '+', 100)) as [
+      string,
+      string,
+      string,
+      string,
+    ][];
     return rows.map(([id, , , count]) => [id, count]);
   } finally {
     twin.disconnect();
@@ -48,7 +81,11 @@ describe.each([
   it('records 2^53 - 1, 2^53 + 1 and 2^63 - 1 exactly, each once; the entry under the limit is processed', async () => {
     const settings = testSettings(server, { MAX_DELIVERIES: '5', RECLAIM_STRATEGY: strategy });
     const { streamName: stream, groupName: group } = settings;
-    const ids = await addEntries(redis, stream, Array.from({ length: 4 }, (_, i) => tweet(i)));
+    const ids = await addEntries(
+      redis,
+      stream,
+      Array.from({ length: 4 }, (_, i) => tweet(i)),
+    );
     await createGroup(redis, stream, group);
     await readAsConsumer(redis, stream, group, 'crashed', 4, { idleMs: 120_000 });
     for (const [i, count] of BIG.entries()) await setCount(stream, group, 'crashed', ids[i] as string, count);
@@ -62,9 +99,9 @@ describe.each([
     const records = await readDeadLetters(redis, settings.deadLetterStream);
     // In any order: fast-path scripts in flight hand deferred entries to the client concurrently.
     const byId = records.sort((a, b) => compareIds(a.meta['dlq.id'] as string, b.meta['dlq.id'] as string));
-    expect(byId.map((r) => [r.meta['dlq.id'], r.meta['dlq.deliveries'], r.meta['dlq.reason'], r.meta['dlq.consumer']])).toEqual(
-      BIG.map((count, i) => [ids[i], count, 'max-deliveries', 'crashed']),
-    );
+    expect(
+      byId.map((r) => [r.meta['dlq.id'], r.meta['dlq.deliveries'], r.meta['dlq.reason'], r.meta['dlq.consumer']]),
+    ).toEqual(BIG.map((count, i) => [ids[i], count, 'max-deliveries', 'crashed']));
     expect(byId.map((r) => r.original.map(String))).toEqual(BIG.map((_, i) => tweet(i)));
     expect(await redis.exists(`${stream}:${ids[3]}`)).toBe(1);
 
@@ -76,7 +113,11 @@ describe.each([
   it('compares with MAX_DELIVERIES = 2^53 - 1 exactly: 2^53 - 2 is claimed, 2^53 - 1 and more are dead-lettered', async () => {
     const settings = testSettings(server, { MAX_DELIVERIES: '9007199254740991', RECLAIM_STRATEGY: strategy });
     const { streamName: stream, groupName: group } = settings;
-    const ids = await addEntries(redis, stream, Array.from({ length: 3 }, (_, i) => tweet(i)));
+    const ids = await addEntries(
+      redis,
+      stream,
+      Array.from({ length: 3 }, (_, i) => tweet(i)),
+    );
     await createGroup(redis, stream, group);
     await readAsConsumer(redis, stream, group, 'crashed', 3, { idleMs: 120_000 });
     const counts = ['9007199254740990', '9007199254740991', '9007199254740993'];
@@ -115,7 +156,17 @@ describe.each([
       (twin as unknown as { call: unknown }).call = async (...a: unknown[]): Promise<unknown> => {
         if (!raced) {
           raced = true;
-          await redis.call('XCLAIM', stream, group, 'crashed', '0', id as string, 'RETRYCOUNT', '9223372036854775807', 'JUSTID');
+          await redis.call(
+            'XCLAIM',
+            stream,
+            group,
+            'crashed',
+            '0',
+            id as string,
+            'RETRYCOUNT',
+            '9223372036854775807',
+            'JUSTID',
+          );
         }
         return call(...a);
       };
@@ -143,7 +194,11 @@ describe.skipIf(!clusterUnderTest())('split path (a cluster, keys without one ha
   it('records 2^53 - 1, 2^53 + 1 and 2^63 - 1 exactly, each once', async () => {
     const settings = testSettings(server, { STREAM_NAME: uniqueName('plain'), MAX_DELIVERIES: '5' });
     const { streamName: stream, groupName: group } = settings;
-    const ids = await addEntries(redis, stream, Array.from({ length: 4 }, (_, i) => tweet(i)));
+    const ids = await addEntries(
+      redis,
+      stream,
+      Array.from({ length: 4 }, (_, i) => tweet(i)),
+    );
     await createGroup(redis, stream, group);
     await readAsConsumer(redis, stream, group, 'crashed', 4, { idleMs: 120_000 });
     for (const [i, count] of BIG.entries()) await setCount(stream, group, 'crashed', ids[i] as string, count);
@@ -153,8 +208,12 @@ describe.skipIf(!clusterUnderTest())('split path (a cluster, keys without one ha
 
     expect(summary).toMatchObject({ scanned: 4, processed: 1, deadLettered: 3, failed: 0, skipped: 0 });
     expect(await pendingOf(redis, stream, group)).toEqual([]);
-    const records = (await readDeadLetters(redis, settings.deadLetterStream)).sort((a, b) => compareIds(a.meta['dlq.id'] as string, b.meta['dlq.id'] as string));
-    expect(records.map((r) => [r.meta['dlq.id'], r.meta['dlq.deliveries']])).toEqual(BIG.map((count, i) => [ids[i], count]));
+    const records = (await readDeadLetters(redis, settings.deadLetterStream)).sort((a, b) =>
+      compareIds(a.meta['dlq.id'] as string, b.meta['dlq.id'] as string),
+    );
+    expect(records.map((r) => [r.meta['dlq.id'], r.meta['dlq.deliveries']])).toEqual(
+      BIG.map((count, i) => [ids[i], count]),
+    );
     expect(await runReclaim({ client, settings })).toMatchObject({ scanned: 0, deadLettered: 0 });
   });
 });

@@ -33,7 +33,10 @@ async function cluster(nodeTimeoutMs: number): Promise<{ c: RedisCluster; admin:
 /** Settings for a tagged stream whose master is not the seed node (REDIS_HOST). */
 async function settingsOffSeed(c: RedisCluster, admin: Cluster, env: Record<string, string> = {}): Promise<Settings> {
   for (let i = 0; i < 100; i++) {
-    const s = testSettings({ host: c.host, port: c.port, cluster: true }, { STREAM_NAME: `{${uniqueName('failover')}}`, HASH_KEY_FIELD: 'k', BATCH_SIZE: '20', ...env });
+    const s = testSettings(
+      { host: c.host, port: c.port, cluster: true },
+      { STREAM_NAME: `{${uniqueName('failover')}}`, HASH_KEY_FIELD: 'k', BATCH_SIZE: '20', ...env },
+    );
     if ((await c.ownerOf(Number(await admin.cluster('KEYSLOT', s.streamName)))) !== c.port) return s;
   }
   throw new Error('no stream name off the seed node in 100 tries');
@@ -43,7 +46,12 @@ async function settingsOffSeed(c: RedisCluster, admin: Cluster, env: Record<stri
  * Seeds a backlog and waits until the stream's replica has it (a SIGKILL loses what it has not).
  * WAIT counts the writes of its own connection: it is sent on the connection that seeded.
  */
-async function seed(c: RedisCluster, admin: Cluster, s: Settings, n: number): Promise<{ master: number; backlog: Awaited<ReturnType<typeof seedBacklog>> }> {
+async function seed(
+  c: RedisCluster,
+  admin: Cluster,
+  s: Settings,
+  n: number,
+): Promise<{ master: number; backlog: Awaited<ReturnType<typeof seedBacklog>> }> {
   const backlog = await seedBacklog(admin as unknown as Redis, s, n);
   const master = await c.ownerOf(Number(await admin.cluster('KEYSLOT', s.streamName)));
   const seeder = admin.nodes('master').find((node) => node.options.port === master);
@@ -57,7 +65,10 @@ async function runThroughKill(c: RedisCluster, s: Settings, master: number, kill
   const client = await connections.open(s);
   const log = new OutputLog();
   const warnings: string[] = [];
-  const logger = { ...log.logger('run'), warn: (m: string, f?: Record<string, unknown>) => warnings.push(`${m} ${JSON.stringify(f)}`) };
+  const logger = {
+    ...log.logger('run'),
+    warn: (m: string, f?: Record<string, unknown>) => warnings.push(`${m} ${JSON.stringify(f)}`),
+  };
   let killedAt = 0;
   let promotedMs: Promise<number> | undefined;
   const summary = await runReclaim({
@@ -91,11 +102,17 @@ describe.each([
     const { master, backlog } = await seed(c, admin, s, 20_000);
 
     const r = await runThroughKill(c, s, master, 2_000);
-    console.log(`[failover ${speed}] killed 127.0.0.1:${master}; replica promoted after ${r.promotedMs} ms; run done ${r.rideMs} ms after the kill: ${JSON.stringify(r.summary)}`);
+    console.log(
+      `[failover ${speed}] killed 127.0.0.1:${master}; replica promoted after ${r.promotedMs} ms; run done ${r.rideMs} ms after the kill: ${JSON.stringify(r.summary)}`,
+    );
 
     expect(r.killedAt).toBeGreaterThan(0);
     expect(r.summary).toMatchObject({ complete: true, failed: 0 });
-    expect(r.warnings.some((w) => w.includes(`Redis node 127.0.0.1:${master} is unreachable; waiting for the cluster to fail over`))).toBe(true);
+    expect(
+      r.warnings.some((w) =>
+        w.includes(`Redis node 127.0.0.1:${master} is unreachable; waiting for the cluster to fail over`),
+      ),
+    ).toBe(true);
     // Writes the dead master had not yet replicated are gone with it (their entries are pending
     // again): a second run settles them, and then every entry is accounted for exactly.
     const again = await runReclaim({ client: r.client, settings: s });
@@ -111,7 +128,10 @@ describe.each([
  * A run on a cluster whose stream's master has lost its replica; the master is SIGKILLed at the
  * run's first progress, so no failover can come. `onWarn` sees each warning (with `abort`).
  */
-async function runWithMasterLost(budgetSec: number, onWarn: (message: string, master: number, abort: AbortController) => void) {
+async function runWithMasterLost(
+  budgetSec: number,
+  onWarn: (message: string, master: number, abort: AbortController) => void,
+) {
   const { c, admin } = await cluster(1_000);
   const s = await settingsOffSeed(c, admin, { MAX_RUN_SEC: String(budgetSec) });
   const { master } = await seed(c, admin, s, 5_000);
@@ -126,7 +146,10 @@ async function runWithMasterLost(budgetSec: number, onWarn: (message: string, ma
     signal: abort.signal,
     logger: { info: () => undefined, error: () => undefined, warn: (m) => onWarn(m, master, abort) },
     onProgress: () => void c.node(master).kill(),
-  }).then(() => undefined, (e: unknown) => e as Error);
+  }).then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
   return { c, master, slot, failure, tookMs: Date.now() - started };
 }
 
@@ -148,7 +171,10 @@ describe('a master with no replica left', () => {
 
   it('an interrupted run stops waiting at once (a budget of 300 s is not waited out), naming the node', async () => {
     // Interrupted (SIGINT, app terminate) as soon as the run says it is waiting for that node.
-    const { master, failure, tookMs } = await runWithMasterLost(300, (m, port, abort) => m.includes(`:${port}`) && abort.abort());
+    const { master, failure, tookMs } = await runWithMasterLost(
+      300,
+      (m, port, abort) => m.includes(`:${port}`) && abort.abort(),
+    );
 
     expect(failure).toBeInstanceOf(NodeUnavailableError);
     expect(failure?.message).toContain(`Redis node 127.0.0.1:${master} stayed unreachable`);

@@ -50,13 +50,24 @@ afterAll(async () => {
 /** An idle backlog of `n` entries of a crashed consumer in the app's stream. */
 async function backlog(n: number): Promise<void> {
   const redis = server.client();
-  await addEntries(redis, stream, Array.from({ length: n }, (_, i) => tweet(i)));
+  await addEntries(
+    redis,
+    stream,
+    Array.from({ length: n }, (_, i) => tweet(i)),
+  );
   await readAsConsumer(redis, stream, group, 'crashed', n, { idleMs: 600_000 });
 }
 
 /** The properties of every exported `reclaim <stream>` span (the distro sends them as dependencies). */
 function runSpans(): Record<string, string>[] {
-  const envelopes = ingestion.bodies.flatMap((b) => (b.trimStart().startsWith('[') ? (JSON.parse(b) as unknown[]) : b.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown)));
+  const envelopes = ingestion.bodies.flatMap((b) =>
+    b.trimStart().startsWith('[')
+      ? (JSON.parse(b) as unknown[])
+      : b
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as unknown),
+  );
   return envelopes
     .map((e) => (e as { data?: { baseData?: { name?: string; properties?: Record<string, string> } } }).data?.baseData)
     .filter((d) => d?.name === `reclaim ${stream}`)
@@ -79,7 +90,9 @@ describe('Azure Monitor in the Functions app', () => {
 
     // Flushed when the invocation ended (postInvocation), before any shutdown.
     await received(() => runSpans().length > 0 && ingestion.bodies.join('\n').includes('reclaimer.group.pending'));
-    expect(runSpans()).toEqual([expect.objectContaining({ 'reclaimer.processed': '30', 'reclaimer.stop_reason': 'covered' })]);
+    expect(runSpans()).toEqual([
+      expect.objectContaining({ 'reclaimer.processed': '30', 'reclaimer.stop_reason': 'covered' }),
+    ]);
     const all = ingestion.bodies.join('\n');
     expect(all).toContain(`process ${stream}`);
     expect(all).toContain('reclaimer.messages');
@@ -101,7 +114,8 @@ describe('Azure Monitor in the Functions app', () => {
 
     expect(summary).toMatchObject({ complete: false, stopReason: 'interrupted' });
     // Exported only if the run ended while the exporter still took spans: telemetry shut down after.
-    const interrupted = (): Record<string, string>[] => runSpans().filter((p) => p['reclaimer.stop_reason'] === 'interrupted');
+    const interrupted = (): Record<string, string>[] =>
+      runSpans().filter((p) => p['reclaimer.stop_reason'] === 'interrupted');
     await received(() => interrupted().length > 0);
     expect(interrupted()).toEqual([expect.objectContaining({ 'reclaimer.processed': String(summary.processed) })]);
   });
@@ -109,15 +123,23 @@ describe('Azure Monitor in the Functions app', () => {
 
 describe('Entra ID ingestion (APPLICATIONINSIGHTS_AUTHENTICATION_STRING)', () => {
   it('uses the managed identity named by the authentication string', () => {
-    const options = azureMonitorOptions({ connectionString: 'InstrumentationKey=x', entraClientId: '11111111-2222-3333-4444-555555555555' });
+    const options = azureMonitorOptions({
+      connectionString: 'InstrumentationKey=x',
+      entraClientId: '11111111-2222-3333-4444-555555555555',
+    });
     // The app `require`s @azure/identity only when it is needed: the same (CommonJS) instance here.
-    const { ManagedIdentityCredential } = createRequire(resolve('package.json'))('@azure/identity') as typeof import('@azure/identity');
+    const { ManagedIdentityCredential } = createRequire(resolve('package.json'))(
+      '@azure/identity',
+    ) as typeof import('@azure/identity');
     expect(options?.azureMonitorExporterOptions?.credential).toBeInstanceOf(ManagedIdentityCredential);
     expect(options?.instrumentationOptions?.redis).toEqual({ enabled: false });
   });
 
   it('uses the connection string alone without it, and nothing without a connection string', () => {
-    expect(azureMonitorOptions({ connectionString: 'InstrumentationKey=x', entraClientId: undefined })?.azureMonitorExporterOptions).toEqual({
+    expect(
+      azureMonitorOptions({ connectionString: 'InstrumentationKey=x', entraClientId: undefined })
+        ?.azureMonitorExporterOptions,
+    ).toEqual({
       connectionString: 'InstrumentationKey=x',
     });
     expect(azureMonitorOptions({ connectionString: undefined, entraClientId: 'id' })).toBeUndefined();

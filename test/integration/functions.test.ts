@@ -43,11 +43,17 @@ async function worker(env: Record<string, string>, onLog?: (log: CapturedLog) =>
   apps.push(app);
   return app;
 }
-const names = (): { STREAM_NAME: string; STREAM_CONSUMER_GROUP_NAME: string } => ({ STREAM_NAME: uniqueName('stream'), STREAM_CONSUMER_GROUP_NAME: uniqueName('group') });
+const names = (): { STREAM_NAME: string; STREAM_CONSUMER_GROUP_NAME: string } => ({
+  STREAM_NAME: uniqueName('stream'),
+  STREAM_CONSUMER_GROUP_NAME: uniqueName('group'),
+});
 const allLogs = (app: FunctionsApp): string => app.logs.map((l) => l.message).join('\n');
-const connectionsReceived = async (): Promise<number> => Number(/total_connections_received:(\d+)/.exec(await redis.info('stats'))?.[1]);
+const connectionsReceived = async (): Promise<number> =>
+  Number(/total_connections_received:(\d+)/.exec(await redis.info('stats'))?.[1]);
 const reclaimerConnections = async (): Promise<number> =>
-  String(await redis.client('LIST')).split('\n').filter((line) => / name=stream-reclaimer /.test(line)).length;
+  String(await redis.client('LIST'))
+    .split('\n')
+    .filter((line) => / name=stream-reclaimer /.test(line)).length;
 
 describe('registration', () => {
   it('registers exactly the expected functions; reclaim is a timerTrigger on %RECLAIM_SCHEDULE%', async () => {
@@ -68,7 +74,11 @@ describe('invoking the timer function', () => {
   it('reclaims a crashed consumer backlog and logs the summary as one JSON line', async () => {
     const env = { ...names(), MAX_DELIVERIES: '3', BATCH_SIZE: '40' };
     const { STREAM_NAME: stream, STREAM_CONSUMER_GROUP_NAME: group } = env;
-    const ids = await addEntries(redis, stream, Array.from({ length: 210 }, (_, i) => tweet(i)));
+    const ids = await addEntries(
+      redis,
+      stream,
+      Array.from({ length: 210 }, (_, i) => tweet(i)),
+    );
     await createGroup(redis, stream, group);
     await readAsConsumer(redis, stream, group, 'crashed', 200, { idleMs: 600_000 });
     await readAsConsumer(redis, stream, group, 'poisoned', 10, { idleMs: 600_000, deliveries: 3 });
@@ -76,7 +86,15 @@ describe('invoking the timer function', () => {
 
     const summary = (await app.invokeTimer('reclaim', { IsPastDue: true })) as Summary;
 
-    expect(summary).toMatchObject({ stream, group, scanned: 210, processed: 200, deadLettered: 10, failed: 0, complete: true });
+    expect(summary).toMatchObject({
+      stream,
+      group,
+      scanned: 210,
+      processed: 200,
+      deadLettered: 10,
+      failed: 0,
+      complete: true,
+    });
     expect(await pendingOf(redis, stream, group)).toEqual([]);
     expect(await redis.hgetall(`${stream}:${ids[0]}`)).toMatchObject({ user: 'u0', seq: '0' });
     expect(await redis.xlen(`${stream}:dlq`)).toBe(10);
@@ -94,7 +112,11 @@ describe('app terminate during a run', () => {
   it('stops the run, which logs its summary and that the host is shutting down; the invocation does not fail', async () => {
     const env = { ...names(), BATCH_SIZE: '10' };
     const { STREAM_NAME: stream, STREAM_CONSUMER_GROUP_NAME: group } = env;
-    await addEntries(redis, stream, Array.from({ length: 500 }, (_, i) => tweet(i)));
+    await addEntries(
+      redis,
+      stream,
+      Array.from({ length: 500 }, (_, i) => tweet(i)),
+    );
     await createGroup(redis, stream, group);
     await readAsConsumer(redis, stream, group, 'crashed', 500, { idleMs: 600_000 });
     const consoleLog = vi.spyOn(console, 'log').mockImplementation(() => undefined);
@@ -143,7 +165,10 @@ describe('an invocation that cannot do its job rejects, naming the cause, never 
     const before = await connectionsReceived();
     const app = await worker({ ...names(), MAX_DELIVERIES: 'zero', RECLAIM_SCHEDULE: '*/5 * * * *' });
     for (let i = 0; i < 2; i++) {
-      const error = await app.invokeTimer('reclaim').then(() => undefined, (e: unknown) => e as Error);
+      const error = await app.invokeTimer('reclaim').then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
       expect(error?.message).toMatch(/Invalid settings/);
       expect(error?.message).toMatch(/MAX_DELIVERIES/);
       expect(error?.message).toMatch(/RECLAIM_SCHEDULE/);
@@ -156,7 +181,9 @@ describe('an invocation that cannot do its job rejects, naming the cause, never 
   it('unreachable Redis', async () => {
     const port = await freePort();
     const app = await worker({ ...names(), REDIS_HOST: `127.0.0.1:${port}` });
-    await expect(app.invokeTimer('reclaim')).rejects.toThrow(new RegExp(`Cannot reach Redis at 127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
+    await expect(app.invokeTimer('reclaim')).rejects.toThrow(
+      new RegExp(`Cannot reach Redis at 127\\.0\\.0\\.1:${port}.*ECONNREFUSED`),
+    );
     expect(allLogs(app)).toMatch(/reclaim failed/);
     expect(allLogs(app)).not.toContain(PASSWORD);
   });
@@ -164,7 +191,10 @@ describe('an invocation that cannot do its job rejects, naming the cause, never 
   it('credentials refused', async () => {
     const wrong = 'Wrong-Secret-42';
     const app = await worker({ ...names(), REDIS_PASSWORD: wrong });
-    const error = await app.invokeTimer('reclaim').then(() => undefined, (e: unknown) => e as Error);
+    const error = await app.invokeTimer('reclaim').then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(error?.message).toMatch(/refused the credentials/);
     expect(error?.message).not.toContain(wrong);
     expect(allLogs(app)).not.toContain(wrong);
@@ -175,11 +205,18 @@ describe('an invocation that cannot do its job rejects, naming the cause, never 
     await redis.xadd(env.STREAM_NAME, '*', 'a', '1');
     const absent = uniqueName('absent');
     for (const [stream, name, says] of [
-      [env.STREAM_NAME, 'MissingGroupError', `has no consumer group \`${env.STREAM_CONSUMER_GROUP_NAME}\` (it has no groups)`],
+      [
+        env.STREAM_NAME,
+        'MissingGroupError',
+        `has no consumer group \`${env.STREAM_CONSUMER_GROUP_NAME}\` (it has no groups)`,
+      ],
       [absent, 'MissingStreamError', `Stream \`${absent}\` does not exist`],
     ] as const) {
       const app = await worker({ ...env, STREAM_NAME: stream });
-      const error = await app.invokeTimer('reclaim').then(() => undefined, (e: unknown) => e as Error);
+      const error = await app.invokeTimer('reclaim').then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
       expect(error?.name).toBe(name);
       expect(error?.message).toContain(says);
       expect(error?.message).toContain(`XGROUP CREATE ${stream} ${env.STREAM_CONSUMER_GROUP_NAME} $`);
@@ -192,34 +229,68 @@ describe('several targets', () => {
   it('logs the summary with every target, then fails the invocation naming each failed target; the others are reclaimed', async () => {
     const env = names();
     const [other, absent, missing] = [uniqueName('other'), uniqueName('absent'), uniqueName('missing')];
-    for (const [stream, n] of [[env.STREAM_NAME, 2], [other, 3]] as const) {
-      await addEntries(redis, stream, Array.from({ length: n }, (_, i) => tweet(i)));
+    for (const [stream, n] of [
+      [env.STREAM_NAME, 2],
+      [other, 3],
+    ] as const) {
+      await addEntries(
+        redis,
+        stream,
+        Array.from({ length: n }, (_, i) => tweet(i)),
+      );
       await createGroup(redis, stream, env.STREAM_CONSUMER_GROUP_NAME);
       await readAsConsumer(redis, stream, env.STREAM_CONSUMER_GROUP_NAME, 'crashed', n, { idleMs: 600_000 });
     }
     // Three streams × two groups: one stream is missing, one group is missing on every stream.
-    const app = await worker({ STREAM_NAME: `${env.STREAM_NAME},${absent},${other}`, STREAM_CONSUMER_GROUP_NAME: `${env.STREAM_CONSUMER_GROUP_NAME},${missing}` });
+    const app = await worker({
+      STREAM_NAME: `${env.STREAM_NAME},${absent},${other}`,
+      STREAM_CONSUMER_GROUP_NAME: `${env.STREAM_CONSUMER_GROUP_NAME},${missing}`,
+    });
 
-    const error = await app.invokeTimer('reclaim').then(() => undefined, (e: unknown) => e as Error);
+    const error = await app.invokeTimer('reclaim').then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
 
     expect(error?.name).toBe('TargetsFailedError');
     expect(error?.message).toMatch(/^4 target\(s\) failed: /);
-    for (const s of [env.STREAM_NAME, other]) expect(error?.message).toContain(`${s} / ${missing}: Stream \`${s}\` on ${server.host} has no consumer group \`${missing}\``);
-    for (const g of [env.STREAM_CONSUMER_GROUP_NAME, missing]) expect(error?.message).toContain(`${absent} / ${g}: Stream \`${absent}\` does not exist`);
+    for (const s of [env.STREAM_NAME, other])
+      expect(error?.message).toContain(
+        `${s} / ${missing}: Stream \`${s}\` on ${server.host} has no consumer group \`${missing}\``,
+      );
+    for (const g of [env.STREAM_CONSUMER_GROUP_NAME, missing])
+      expect(error?.message).toContain(`${absent} / ${g}: Stream \`${absent}\` does not exist`);
     expect(error?.message).not.toContain(PASSWORD);
     // The summary was logged before the invocation failed.
     const messages = app.logs.map((l) => l.message);
     const summaryAt = messages.findIndex((m) => m.startsWith('{') && m.includes('"targets"'));
     expect(summaryAt).toBeGreaterThanOrEqual(0);
     expect(messages.findIndex((m) => m.startsWith('reclaim failed:'))).toBeGreaterThan(summaryAt);
-    const ok = (stream: string, processed: number) => ({ stream, group: env.STREAM_CONSUMER_GROUP_NAME, processed, complete: true });
-    const failed = (stream: string, group: string) => ({ stream, group, error: expect.stringMatching(/does not exist|has no consumer group/) });
+    const ok = (stream: string, processed: number) => ({
+      stream,
+      group: env.STREAM_CONSUMER_GROUP_NAME,
+      processed,
+      complete: true,
+    });
+    const failed = (stream: string, group: string) => ({
+      stream,
+      group,
+      error: expect.stringMatching(/does not exist|has no consumer group/),
+    });
     expect(JSON.parse(messages[summaryAt] ?? '{}')).toMatchObject({
       processed: 5,
       complete: false,
-      targets: [ok(env.STREAM_NAME, 2), failed(env.STREAM_NAME, missing), failed(absent, env.STREAM_CONSUMER_GROUP_NAME), failed(absent, missing), ok(other, 3), failed(other, missing)],
+      targets: [
+        ok(env.STREAM_NAME, 2),
+        failed(env.STREAM_NAME, missing),
+        failed(absent, env.STREAM_CONSUMER_GROUP_NAME),
+        failed(absent, missing),
+        ok(other, 3),
+        failed(other, missing),
+      ],
     });
-    for (const s of [env.STREAM_NAME, other]) expect(await pendingOf(redis, s, env.STREAM_CONSUMER_GROUP_NAME)).toEqual([]);
+    for (const s of [env.STREAM_NAME, other])
+      expect(await pendingOf(redis, s, env.STREAM_CONSUMER_GROUP_NAME)).toEqual([]);
   });
 });
 

@@ -48,10 +48,31 @@ const { connect, loadSettings, runReclaim, UnprocessableEntryError } = require('
 
 describe('the library (package.json exports)', () => {
   it('exports the public surface and nothing internal', () => {
-    const names = execFileSync(process.execPath, ['-e', "console.log(Object.keys(require('stream-reclaimer')).sort().join(','))"], { cwd: app, encoding: 'utf8' });
+    const names = execFileSync(
+      process.execPath,
+      ['-e', "console.log(Object.keys(require('stream-reclaimer')).sort().join(','))"],
+      { cwd: app, encoding: 'utf8' },
+    );
     expect(names.trim().split(',')).toEqual([
-      'ActionProcessorError', 'DiscoveryTimeoutError', 'EntraTokenError', 'KeySlotError', 'LeaseArgumentError', 'MissingGroupError', 'MissingStreamError', 'NodeUnavailableError', 'RedisAuthError',
-      'RedisUnavailableError', 'SettingsError', 'UnprocessableEntryError', 'UsageError', 'WrongTypeError', 'connect', 'loadSettings', 'renewLease', 'runReclaim', 'runTargets',
+      'ActionProcessorError',
+      'DiscoveryTimeoutError',
+      'EntraTokenError',
+      'KeySlotError',
+      'LeaseArgumentError',
+      'MissingGroupError',
+      'MissingStreamError',
+      'NodeUnavailableError',
+      'RedisAuthError',
+      'RedisUnavailableError',
+      'SettingsError',
+      'UnprocessableEntryError',
+      'UsageError',
+      'WrongTypeError',
+      'connect',
+      'loadSettings',
+      'renewLease',
+      'runReclaim',
+      'runTargets',
     ]);
   });
 
@@ -59,14 +80,24 @@ describe('the library (package.json exports)', () => {
     const stream = uniqueName('stream');
     const group = uniqueName('group');
     const redis = server.client();
-    await addEntries(redis, stream, Array.from({ length: 20 }, (_, i) => tweet(i)));
+    await addEntries(
+      redis,
+      stream,
+      Array.from({ length: 20 }, (_, i) => tweet(i)),
+    );
     await createGroup(redis, stream, group);
     await readAsConsumer(redis, stream, group, 'crashed', 20, { idleMs: 600_000 });
     writeFileSync(join(app, 'main.js'), PROGRAM);
     const out = execFileSync(process.execPath, ['main.js'], {
       cwd: app,
       encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '', REDIS_HOST: server.host, REDIS_TLS: 'false', STREAM_NAME: stream, STREAM_CONSUMER_GROUP_NAME: group },
+      env: {
+        PATH: process.env.PATH ?? '',
+        REDIS_HOST: server.host,
+        REDIS_TLS: 'false',
+        STREAM_NAME: stream,
+        STREAM_CONSUMER_GROUP_NAME: group,
+      },
     });
     const { summary, seen } = JSON.parse(out) as { summary: Record<string, unknown>; seen: number };
     expect(seen).toBe(20);

@@ -56,7 +56,15 @@ beforeAll(async () => {
   app = join(work, 'app');
   mkdirSync(join(app, 'src'), { recursive: true });
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'embedding-app', private: true, type: 'module' }));
-  const compilerOptions = { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', types: ['node'], outDir: 'dist', rootDir: 'src' };
+  const compilerOptions = {
+    strict: true,
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    target: 'es2022',
+    types: ['node'],
+    outDir: 'dist',
+    rootDir: 'src',
+  };
   writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['src'] }));
   const dev = ['typescript', '@types/node'].map((name) => `${name}@${ours.devDependencies[name]}`);
   await npm(['install', tarball, ...dev], app, 300_000);
@@ -72,37 +80,76 @@ afterAll(async () => {
 describe('the packed package', () => {
   it('holds the bundles, the declarations, the bin and the server fetcher, and no sources, tests, bench or maps', async () => {
     const { stdout } = await run('tar', ['-tzf', tarball]);
-    const files = stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'bin/stream-reclaimer.js', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/cli/index.js', 'dist/functions/index.js', 'scripts/install-servers.sh']));
-    const unwanted = files.filter((f) => /^(src|test|bench|infra|functions)\/|^scripts\/(?!install-servers\.sh$)|\.map$|\.ts$(?<!\.d\.ts)|local\.settings/.test(f));
+    const files = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, ''));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'bin/stream-reclaimer.js',
+        'dist/lib/index.js',
+        'dist/lib/index.d.ts',
+        'dist/cli/index.js',
+        'dist/functions/index.js',
+        'scripts/install-servers.sh',
+      ]),
+    );
+    const unwanted = files.filter((f) =>
+      /^(src|test|bench|infra|functions)\/|^scripts\/(?!install-servers\.sh$)|\.map$|\.ts$(?<!\.d\.ts)|local\.settings/.test(
+        f,
+      ),
+    );
     expect(unwanted).toEqual([]);
     expect(files.filter((f) => f.endsWith('.d.ts')).length).toBeGreaterThan(10);
   });
 
   it("compiles the README's library example under strict + nodenext, and runs it against a real server", async () => {
     writeFileSync(join(app, 'src', 'main.ts'), readmeExample());
-    await run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], { cwd: app, timeout: 240_000 }).catch((e: Error & { stdout?: string }) => {
+    await run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], {
+      cwd: app,
+      timeout: 240_000,
+    }).catch((e: Error & { stdout?: string }) => {
       throw new Error(`tsc failed:\n${e.stdout || e.message}`);
     });
 
     const stream = uniqueName('stream');
     const group = uniqueName('group');
     const redis = server.client();
-    await addEntries(redis, stream, Array.from({ length: 10 }, (_, i) => ['body', i % 5 === 0 ? '' : `order ${i}`]));
+    await addEntries(
+      redis,
+      stream,
+      Array.from({ length: 10 }, (_, i) => ['body', i % 5 === 0 ? '' : `order ${i}`]),
+    );
     await createGroup(redis, stream, group);
     await readAsConsumer(redis, stream, group, 'crashed', 10, { idleMs: 600_000 });
 
     const { stdout } = await run(process.execPath, ['dist/main.js'], {
       cwd: app,
       timeout: 60_000,
-      env: { PATH: process.env.PATH ?? '', REDIS_HOST: server.host, REDIS_TLS: 'false', STREAM_NAME: stream, STREAM_CONSUMER_GROUP_NAME: group },
+      env: {
+        PATH: process.env.PATH ?? '',
+        REDIS_HOST: server.host,
+        REDIS_TLS: 'false',
+        STREAM_NAME: stream,
+        STREAM_CONSUMER_GROUP_NAME: group,
+      },
     });
     const lines = stdout.trim().split('\n');
     expect(lines.filter((l) => l.startsWith(`${stream}/${group} `))).toHaveLength(8);
-    expect(JSON.parse(lines.at(-1) as string)).toMatchObject({ stream, group, processed: 8, deadLettered: 2, failed: 0, complete: true, stopReason: 'covered' });
+    expect(JSON.parse(lines.at(-1) as string)).toMatchObject({
+      stream,
+      group,
+      processed: 8,
+      deadLettered: 2,
+      failed: 0,
+      complete: true,
+      stopReason: 'covered',
+    });
     expect(await redis.xlen(`${stream}:dlq`)).toBe(2);
     expect(await redis.xpending(stream, group)).toEqual([0, null, null, null]);
-   }, 300_000);
+  }, 300_000);
 
   it('installs a working bin: --version, and the demo (which loads the packed Functions app)', async () => {
     const bin = join(app, 'node_modules', '.bin', 'stream-reclaimer');
@@ -112,5 +159,5 @@ describe('the packed package', () => {
     const demo = await run(bin, ['demo'], { cwd: app, timeout: 120_000 });
     expect(demo.stdout).toMatch(/\[function reclaim information\] \{"stream":"orders,payments"/);
     expect(demo.stdout).toContain('nothing is left running');
-   }, 300_000);
+  }, 300_000);
 });

@@ -28,7 +28,10 @@ const entries = unzipSync(new Uint8Array(readZip()));
 const text = (name: string): string => Buffer.from(entries[name] ?? new Uint8Array()).toString('utf8');
 
 function readZip(): Buffer {
-  if (!existsSync('dist/deploy.zip')) throw new Error('dist/deploy.zip is missing; expected the global setup (test/helpers/global-build.ts) to run `npm run package`');
+  if (!existsSync('dist/deploy.zip'))
+    throw new Error(
+      'dist/deploy.zip is missing; expected the global setup (test/helpers/global-build.ts) to run `npm run package`',
+    );
   return readFileSync('dist/deploy.zip');
 }
 
@@ -63,7 +66,11 @@ describe('the unpacked zip, run as the worker runs it', () => {
   it('registers the timer and reclaims a crashed consumer backlog, exporting its telemetry', async () => {
     const stream = uniqueName('stream');
     const group = uniqueName('group');
-    const ids = await addEntries(redis, stream, Array.from({ length: 120 }, (_, i) => tweet(i)));
+    const ids = await addEntries(
+      redis,
+      stream,
+      Array.from({ length: 120 }, (_, i) => tweet(i)),
+    );
     await createGroup(redis, stream, group);
     await readAsConsumer(redis, stream, group, 'crashed', 110, { idleMs: 600_000 });
     await readAsConsumer(redis, stream, group, 'poisoned', 10, { idleMs: 600_000, deliveries: 5 });
@@ -83,7 +90,15 @@ describe('the unpacked zip, run as the worker runs it', () => {
     await app.terminate();
     app = undefined;
 
-    expect(summary).toMatchObject({ stream, group, scanned: 120, processed: 110, deadLettered: 10, failed: 0, complete: true });
+    expect(summary).toMatchObject({
+      stream,
+      group,
+      scanned: 120,
+      processed: 110,
+      deadLettered: 10,
+      failed: 0,
+      complete: true,
+    });
     expect(await pendingOf(redis, stream, group)).toEqual([]);
     expect(await redis.hgetall(`${stream}:${ids[0]}`)).toMatchObject({ user: 'u0', seq: '0' });
     expect(await redis.xlen(`${stream}:dlq`)).toBe(10);
@@ -94,7 +109,9 @@ describe('the unpacked zip, run as the worker runs it', () => {
 
 describe('what the zip holds', () => {
   it('exactly host.json, package.json, the bundle package.json `main` names and every chunk of the build', () => {
-    const chunks = readdirSync('dist/chunks').filter((f) => f.endsWith('.js')).map((f) => `dist/chunks/${f}`);
+    const chunks = readdirSync('dist/chunks')
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => `dist/chunks/${f}`);
     expect(chunks).toContain('dist/chunks/azure-monitor.js');
     expect(Object.keys(entries).sort()).toEqual([repoPackage.main, 'host.json', 'package.json', ...chunks].sort());
     for (const chunk of chunks) expect(Buffer.from(entries[chunk]!).equals(readFileSync(chunk)), chunk).toBe(true);
@@ -105,11 +122,13 @@ describe('what the zip holds', () => {
     expect(text('host.json')).toBe(readFileSync('host.json', 'utf8'));
     const manifest = JSON.parse(text('package.json')) as Record<string, unknown>;
     expect(manifest).toMatchObject({ main: repoPackage.main, type: 'commonjs' });
-    for (const key of ['dependencies', 'devDependencies', 'scripts', 'bin']) expect(manifest, key).not.toHaveProperty(key);
+    for (const key of ['dependencies', 'devDependencies', 'scripts', 'bin'])
+      expect(manifest, key).not.toHaveProperty(key);
   });
 
   it('no sources, tests, settings, maps or modules', () => {
-    const forbidden = /(^|\/)(src|test|functions\/[^/]+\.ts|infra|node_modules|scripts)(\/|$)|local\.settings|\.env$|\.map$|\.ts$|\.lua$/;
+    const forbidden =
+      /(^|\/)(src|test|functions\/[^/]+\.ts|infra|node_modules|scripts)(\/|$)|local\.settings|\.env$|\.map$|\.ts$|\.lua$/;
     expect(Object.keys(entries).filter((name) => forbidden.test(name))).toEqual([]);
   });
 
@@ -119,22 +138,38 @@ describe('what the zip holds', () => {
       const required = [...new Set([...text(name).matchAll(/\b(?:require|import)\("([^"]+)"\)/g)].map((m) => m[1]!))];
       if (name === repoPackage.main) expect(required).toContain(CORE_MODULE);
       const chunks = required.filter((id) => id.startsWith('.'));
-      for (const id of chunks) expect(entries[posix.join(posix.dirname(name), id)], `${name} requires ${id}`).toBeDefined();
+      for (const id of chunks)
+        expect(entries[posix.join(posix.dirname(name), id)], `${name} requires ${id}`).toBeDefined();
       // `supports-color` is optional: `debug` requires it inside a try/catch and carries on without it.
-      expect(required.filter((id) => !isBuiltin(id) && id !== CORE_MODULE && id !== 'supports-color' && !chunks.includes(id)), name).toEqual([]);
+      expect(
+        required.filter(
+          (id) => !isBuiltin(id) && id !== CORE_MODULE && id !== 'supports-color' && !chunks.includes(id),
+        ),
+        name,
+      ).toEqual([]);
     }
   });
 
   it('.funcignore excludes nothing the zip holds (its patterns are anchored to the project root)', () => {
-    const patterns = readFileSync('.funcignore', 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const patterns = readFileSync('.funcignore', 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     const matches = (pattern: string, name: string): boolean => {
-      const glob = pattern.replace(/\/$/, '').replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*');
+      const glob = pattern
+        .replace(/\/$/, '')
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*');
       // Gitignore semantics: a leading `/` anchors to the root; otherwise any path segment matches.
       const re = glob.startsWith('/') ? new RegExp(`^${glob.slice(1)}(/|$)`) : new RegExp(`(^|/)${glob}(/|$)`);
       return re.test(name);
     };
     expect(patterns.length).toBeGreaterThan(5);
     expect(matches('functions', 'dist/functions/index.js')).toBe(true); // the defect this guards against
-    expect(Object.keys(entries).flatMap((name) => patterns.filter((p) => matches(p, name)).map((p) => `${p} excludes ${name}`))).toEqual([]);
+    expect(
+      Object.keys(entries).flatMap((name) =>
+        patterns.filter((p) => matches(p, name)).map((p) => `${p} excludes ${name}`),
+      ),
+    ).toEqual([]);
   });
 });

@@ -32,7 +32,10 @@ describe('the sharded-endpoint fixture', () => {
     const [a, b] = [uniqueName('a'), uniqueName('b')];
     await expect(redis.multi().set(a, 'x').set(b, 'y').exec()).rejects.toThrow(/CROSSSLOT/);
     expect([await redis.exists(a), await redis.exists(b)]).toEqual([0, 0]);
-    expect(await redis.multi().set(`{${a}}:1`, 'x').set(`{${a}}:2`, 'y').exec()).toEqual([[null, 'OK'], [null, 'OK']]);
+    expect(await redis.multi().set(`{${a}}:1`, 'x').set(`{${a}}:2`, 'y').exec()).toEqual([
+      [null, 'OK'],
+      [null, 'OK'],
+    ]);
   });
 
   it('serves single-key commands in every slot and refuses CLUSTER', async () => {

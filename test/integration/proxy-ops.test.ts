@@ -42,7 +42,10 @@ describe('dlq list, replay and purge with untagged streams', () => {
 
     const list = await runCli(['dlq', 'list', '--json'], env);
     expect(list.code, list.stderr).toBe(0);
-    const records = list.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; sourceId: string; fields: string[] });
+    const records = list.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; sourceId: string; fields: string[] });
     expect(records).toHaveLength(await redis.xlen(settings.deadLetterStream));
     expect(records.find((r) => r.sourceId === backlog.wide)?.fields).toHaveLength(2 * WIDE_PAIRS);
 
@@ -87,15 +90,36 @@ describe('stats and GET /api/status', () => {
 
     const stats = await runCli(['stats', '--json'], env);
     expect(stats.code, stats.stderr).toBe(0);
-    expect(JSON.parse(stats.stdout)).toMatchObject({ stream: settings.streamName, group: settings.groupName, pending, deadLetters: 0 });
+    expect(JSON.parse(stats.stdout)).toMatchObject({
+      stream: settings.streamName,
+      group: settings.groupName,
+      pending,
+      deadLetters: 0,
+    });
 
     outdir = mkdtempSync(join(tmpdir(), 'status-bundle-'));
-    await build({ entryPoints: { index: 'functions/index.ts' }, outdir, bundle: true, platform: 'node', target: 'node20', format: 'cjs', loader: { '.lua': 'text' }, external: ['@azure/functions-core'], logLevel: 'warning' });
+    await build({
+      entryPoints: { index: 'functions/index.ts' },
+      outdir,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      loader: { '.lua': 'text' },
+      external: ['@azure/functions-core'],
+      logLevel: 'warning',
+    });
     Object.assign(process.env, env);
     app = await loadFunctionsApp(join(outdir, 'index.js'));
     const http = { method: 'GET', url: 'http://localhost:7071/api/status', headers: {}, query: {}, params: {} };
-    const binding = Object.entries(app.functions.get('status')?.metadata.bindings ?? {}).find(([, b]) => b.type === 'httpTrigger')?.[0] ?? 'req';
-    const response = (await app.invoke('status', [{ name: binding, data: { http } }])) as { status: number; jsonBody: Record<string, unknown> };
+    const binding =
+      Object.entries(app.functions.get('status')?.metadata.bindings ?? {}).find(
+        ([, b]) => b.type === 'httpTrigger',
+      )?.[0] ?? 'req';
+    const response = (await app.invoke('status', [{ name: binding, data: { http } }])) as {
+      status: number;
+      jsonBody: Record<string, unknown>;
+    };
     expect(response.status).toBe(200);
     expect(response.jsonBody).toMatchObject({ stream: settings.streamName, group: settings.groupName, pending });
   });
@@ -113,13 +137,28 @@ describe('STREAM_PATTERN over several untagged streams and groups', () => {
     const result = await runCli(['run', '--json'], env);
 
     expect(result.code, result.stderr).toBe(0);
-    const summary = JSON.parse(result.stdout) as { complete: boolean; failed: number; targets: { stream: string; group: string }[] };
+    const summary = JSON.parse(result.stdout) as {
+      complete: boolean;
+      failed: number;
+      targets: { stream: string; group: string }[];
+    };
     expect(summary).toMatchObject({ complete: true, failed: 0 });
-    expect(summary.targets.map((t) => `${t.stream}/${t.group}`).sort()).toEqual(streams.flatMap((s) => groups.map((g) => `${s}/${g}`)).sort());
+    expect(summary.targets.map((t) => `${t.stream}/${t.group}`).sort()).toEqual(
+      streams.flatMap((s) => groups.map((g) => `${s}/${g}`)).sort(),
+    );
     for (const [i, stream] of streams.entries()) {
       for (const group of groups) {
-        const cfg = { streamName: stream, groupName: group, deadLetterStream: `${stream}:dlq`, hashKeyPrefix: `${stream}:`, hashKeyField: 'k' };
-        const backlog = { ...(seeded[i] as Awaited<ReturnType<typeof seedGroups>>), siblings: groups.filter((g) => g !== group) };
+        const cfg = {
+          streamName: stream,
+          groupName: group,
+          deadLetterStream: `${stream}:dlq`,
+          hashKeyPrefix: `${stream}:`,
+          hashKeyField: 'k',
+        };
+        const backlog = {
+          ...(seeded[i] as Awaited<ReturnType<typeof seedGroups>>),
+          siblings: groups.filter((g) => g !== group),
+        };
         expect((await checkInvariant(redis, cfg, backlog, { final: true })).violations).toEqual([]);
       }
     }

@@ -59,14 +59,22 @@ describe('default untagged settings on a sharded endpoint', () => {
 
     expect(result.code, result.stderr).toBe(0);
     const summary = JSON.parse(result.stdout) as Record<string, unknown>;
-    expect(summary).toMatchObject({ complete: true, stopReason: 'covered', failed: 0, skipped: 0, orphaned: backlog.deleted.size });
+    expect(summary).toMatchObject({
+      complete: true,
+      stopReason: 'covered',
+      failed: 0,
+      skipped: 0,
+      orphaned: backlog.deleted.size,
+    });
     expect(summary.deadLettered).toBe(15 + 12 + 1); // every 40th over the limit, every 50th without `k`, the wide one
     expect(result.stderr.match(FOUND)).toHaveLength(1);
     const report = await checkInvariant(redis, settings, backlog, { final: true });
     expect(report.violations).toEqual([]);
     expect(report.states).toMatchObject({ pending: 5, 'dead-lettered': 28, orphan: backlog.deleted.size });
     // Consumer clean-up: the crashed consumer holds nothing any more; the live one is kept.
-    const consumers = ((await redis.xinfo('CONSUMERS', settings.streamName, settings.groupName)) as unknown[][]).map((c) => String(c[1]));
+    const consumers = ((await redis.xinfo('CONSUMERS', settings.streamName, settings.groupName)) as unknown[][]).map(
+      (c) => String(c[1]),
+    );
     expect(consumers).toContain('live');
     expect(consumers).not.toContain('crashed');
   });
@@ -115,7 +123,7 @@ describe('stated up front (REDIS_CLUSTER=proxy)', () => {
   });
 });
 
-describe('keys that share the stream\'s hash tag', () => {
+describe("keys that share the stream's hash tag", () => {
   it.each([
     ['found out', {}],
     ['stated', { REDIS_CLUSTER: 'proxy' }],

@@ -10,7 +10,15 @@ import { ActionProcessorError } from '../../src/errors';
 import { runReclaim } from '../../src/reclaim/run';
 // Exclusive ranges are 6.2+: the ID after, for 6.0 too.
 import { nextId } from '../../src/reclaim/scan';
-import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, testSettings, tweet } from '../helpers/backlog';
+import {
+  addEntries,
+  createGroup,
+  pendingOf,
+  readAsConsumer,
+  setPending,
+  testSettings,
+  tweet,
+} from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
 import { snapshotKeys, type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
 import { useRedis } from '../helpers/use-redis';
@@ -64,7 +72,11 @@ describe.each([
     expect(second).toMatchObject({ scanned: 3, requeued: 3 });
     const again = await entriesAfter(stream, read[2] as string);
     expect(again.map(([, f]) => pairs(f))).toEqual(
-      ids.map((id, i) => ({ ...pairs(copies[i]?.[1] ?? []), 'reclaim.origin': id, 'reclaim.deliveries': String(own + 1) })),
+      ids.map((id, i) => ({
+        ...pairs(copies[i]?.[1] ?? []),
+        'reclaim.origin': id,
+        'reclaim.deliveries': String(own + 1),
+      })),
     );
   });
 
@@ -94,17 +106,26 @@ describe.each([
   });
 
   it('leaves a copy not yet due under backoff untouched, counting the copy total', async () => {
-    const settings = testSettings(server, { RECLAIM_ACTION: 'requeue', MAX_DELIVERIES: '10', RETRY_BACKOFF_MAX_SEC: '3600' });
+    const settings = testSettings(server, {
+      RECLAIM_ACTION: 'requeue',
+      MAX_DELIVERIES: '10',
+      RETRY_BACKOFF_MAX_SEC: '3600',
+    });
     const { streamName: stream, groupName: group } = settings;
     // Own count 1, earlier copies 3: total 4, due after 60 s × 2^3 = 480 s.
-    await addEntries(redis, stream, [['a', '1', 'reclaim.origin', '1-1', 'reclaim.deliveries', '3'], ['a', '2', 'reclaim.origin', '1-2', 'reclaim.deliveries', '3']]);
+    await addEntries(redis, stream, [
+      ['a', '1', 'reclaim.origin', '1-1', 'reclaim.deliveries', '3'],
+      ['a', '2', 'reclaim.origin', '1-2', 'reclaim.deliveries', '3'],
+    ]);
     await createGroup(redis, stream, group);
     const [early, due] = await readAsConsumer(redis, stream, group, 'live', 2);
     await setPending(redis, stream, group, 'live', [early as string], 450_000, 1);
     await setPending(redis, stream, group, 'live', [due as string], 480_000, 1);
     const client = await connections.open(settings);
     expect(await runReclaim({ client, settings, fastPath })).toMatchObject({ scanned: 2, deferred: 1, requeued: 1 });
-    expect((await pendingOf(redis, stream, group)).map(([id, owner, , d]) => [id, owner, d])).toEqual([[early, 'live', 1]]);
+    expect((await pendingOf(redis, stream, group)).map(([id, owner, , d]) => [id, owner, d])).toEqual([
+      [early, 'live', 1],
+    ]);
     const [[, copy] = ['', []]] = await entriesAfter(stream, due as string);
     expect(copy).toEqual(['a', '2', 'reclaim.origin', '1-2', 'reclaim.deliveries', '4']);
   });
@@ -115,9 +136,17 @@ describe.each([
   ['general path', false],
 ])('RECLAIM_ACTION=dead-letter-only on the %s', (_label, fastPath) => {
   it('changes nothing but dead letters and orphans: workable entries stay pending exactly as they were', async () => {
-    const settings = testSettings(server, { RECLAIM_ACTION: 'dead-letter-only', MAX_DELIVERIES: '3', RETRY_BACKOFF_MAX_SEC: '600' });
+    const settings = testSettings(server, {
+      RECLAIM_ACTION: 'dead-letter-only',
+      MAX_DELIVERIES: '3',
+      RETRY_BACKOFF_MAX_SEC: '600',
+    });
     const { streamName: stream, groupName: group } = settings;
-    const ids = await addEntries(redis, stream, Array.from({ length: 6 }, (_, i) => tweet(i)));
+    const ids = await addEntries(
+      redis,
+      stream,
+      Array.from({ length: 6 }, (_, i) => tweet(i)),
+    );
     await addEntries(redis, stream, [['x', '1', 'reclaim.deliveries', '2']]);
     await createGroup(redis, stream, group);
     const all = await readAsConsumer(redis, stream, group, 'crashed', 7, { idleMs: 120_000, deliveries: 1 });
@@ -129,25 +158,41 @@ describe.each([
     const summary = await runReclaim({ client, settings, fastPath });
 
     // The last entry: own 1 + reclaim.deliveries 2 = 3, at the limit.
-    expect(summary).toMatchObject({ scanned: 7, claimed: 0, processed: 0, requeued: 0, deadLettered: 2, orphaned: 1, deferred: 0 });
+    expect(summary).toMatchObject({
+      scanned: 7,
+      claimed: 0,
+      processed: 0,
+      requeued: 0,
+      deadLettered: 2,
+      orphaned: 1,
+      deferred: 0,
+    });
     const after = await pendingOf(redis, stream, group);
     const kept = new Set([ids[0], ids[1], all[6]]);
-    expect(after.map(([id, owner, , d]) => [id, owner, d])).toEqual(before.filter(([id]) => !kept.has(id)).map(([id, owner, , d]) => [id, owner, d]));
+    expect(after.map(([id, owner, , d]) => [id, owner, d])).toEqual(
+      before.filter(([id]) => !kept.has(id)).map(([id, owner, , d]) => [id, owner, d]),
+    );
     const records = await readDeadLetters(redis, settings.deadLetterStream);
-    expect(records.map((r) => [r.meta['dlq.id'], r.meta['dlq.deliveries']])).toEqual([[ids[0], '3'], [all[6], '3']]);
+    expect(records.map((r) => [r.meta['dlq.id'], r.meta['dlq.deliveries']])).toEqual([
+      [ids[0], '3'],
+      [all[6], '3'],
+    ]);
     for (const id of all) expect(await redis.exists(`${settings.hashKeyPrefix}${id}`)).toBe(0);
     expect((await redis.xrange(stream, '-', '+')).length).toBe(6);
   });
 });
 
 describe('a custom processor with an action that calls none', () => {
-  it.each(['requeue', 'dead-letter-only'])('is refused with RECLAIM_ACTION=%s before any command, naming the setting', async (action) => {
-    const settings = testSettings(server, { RECLAIM_ACTION: action });
-    const client = await connections.open(settings);
-    const before = await snapshotKeys(redis);
-    const run = runReclaim({ client, settings, processor: { process: async () => undefined } });
-    await expect(run).rejects.toBeInstanceOf(ActionProcessorError);
-    await expect(run).rejects.toThrow(`Expected no processor with \`RECLAIM_ACTION\` = \`${action}\``);
-    expect(await snapshotKeys(redis)).toEqual(before);
-  });
+  it.each(['requeue', 'dead-letter-only'])(
+    'is refused with RECLAIM_ACTION=%s before any command, naming the setting',
+    async (action) => {
+      const settings = testSettings(server, { RECLAIM_ACTION: action });
+      const client = await connections.open(settings);
+      const before = await snapshotKeys(redis);
+      const run = runReclaim({ client, settings, processor: { process: async () => undefined } });
+      await expect(run).rejects.toBeInstanceOf(ActionProcessorError);
+      await expect(run).rejects.toThrow(`Expected no processor with \`RECLAIM_ACTION\` = \`${action}\``);
+      expect(await snapshotKeys(redis)).toEqual(before);
+    },
+  );
 });

@@ -7,7 +7,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runReclaim } from '../../src/reclaim/run';
-import { addEntries, createGroup, pendingOf, readAsConsumer, setPending, testSettings, tweet } from '../helpers/backlog';
+import {
+  addEntries,
+  createGroup,
+  pendingOf,
+  readAsConsumer,
+  setPending,
+  testSettings,
+  tweet,
+} from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
 import { serverAtLeast } from '../helpers/server-version';
 import { type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
@@ -40,7 +48,11 @@ describe.each<Path>(['fast', 'general', 'dry-run'])('backoff on the %s path', (p
         BATCH_SIZE: '7',
       });
       const { streamName: stream, groupName: group } = settings;
-      await addEntries(redis, stream, Array.from({ length: 2 * MAX_DELIVERIES }, (_, i) => tweet(i)));
+      await addEntries(
+        redis,
+        stream,
+        Array.from({ length: 2 * MAX_DELIVERIES }, (_, i) => tweet(i)),
+      );
       await createGroup(redis, stream, group);
       const due: string[] = [];
       const early: string[] = [];
@@ -72,7 +84,9 @@ describe.each<Path>(['fast', 'general', 'dry-run'])('backoff on the %s path', (p
         skipped: 0,
         complete: true,
       });
-      const pending = new Map((await pendingOf(redis, stream, group)).map(([id, owner, , deliveries]) => [id, { owner, deliveries }]));
+      const pending = new Map(
+        (await pendingOf(redis, stream, group)).map(([id, owner, , deliveries]) => [id, { owner, deliveries }]),
+      );
       for (const [i, id] of early.entries()) {
         // Left untouched: same owner, same count, no hash.
         expect(pending.get(id), `${strategy} d=${i + 2}`).toEqual({ owner: 'crashed', deliveries: i + 2 });
@@ -87,7 +101,9 @@ describe.each<Path>(['fast', 'general', 'dry-run'])('backoff on the %s path', (p
         expect(await redis.exists(`${settings.hashKeyPrefix}${id}`)).toBe(1);
       }
       const records = await readDeadLetters(redis, settings.deadLetterStream);
-      expect(records.map((r) => [r.meta['dlq.id'], r.meta['dlq.reason'], r.meta['dlq.deliveries']])).toEqual([[limit, 'max-deliveries', String(MAX_DELIVERIES)]]);
+      expect(records.map((r) => [r.meta['dlq.id'], r.meta['dlq.reason'], r.meta['dlq.deliveries']])).toEqual([
+        [limit, 'max-deliveries', String(MAX_DELIVERIES)],
+      ]);
     }
   });
 });
@@ -96,9 +112,14 @@ describe('backoff off (the default)', () => {
   it('reclaims every entry idle MIN_IDLE, whatever its delivery count, and defers nothing', async () => {
     const settings = testSettings(server, { MAX_DELIVERIES: String(MAX_DELIVERIES) });
     const { streamName: stream, groupName: group } = settings;
-    await addEntries(redis, stream, Array.from({ length: 9 }, (_, i) => tweet(i)));
+    await addEntries(
+      redis,
+      stream,
+      Array.from({ length: 9 }, (_, i) => tweet(i)),
+    );
     await createGroup(redis, stream, group);
-    for (let d = 1; d <= 9; d++) await readAsConsumer(redis, stream, group, 'crashed', 1, { idleMs: MIN_IDLE_MS, deliveries: d });
+    for (let d = 1; d <= 9; d++)
+      await readAsConsumer(redis, stream, group, 'crashed', 1, { idleMs: MIN_IDLE_MS, deliveries: d });
     const client = await connections.open(settings);
     expect(await runReclaim({ client, settings })).toMatchObject({ scanned: 9, processed: 9, deferred: 0 });
   });

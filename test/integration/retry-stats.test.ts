@@ -19,10 +19,18 @@ const connections = useRedis({ serverUnderTest: true }, (started) => ([server, r
 async function backlog(env: Record<string, string>) {
   const settings = testSettings(server, { MAX_DELIVERIES: '4', RETRY_BACKOFF_MAX_SEC: '3600', ...env });
   const { streamName: stream, groupName: group } = settings;
-  const ids = await addEntries(redis, stream, [tweet(0), tweet(1), tweet(2), ['x', '1', 'reclaim.deliveries', '2'], ['x', '2', 'reclaim.deliveries', '3'], tweet(5)]);
+  const ids = await addEntries(redis, stream, [
+    tweet(0),
+    tweet(1),
+    tweet(2),
+    ['x', '1', 'reclaim.deliveries', '2'],
+    ['x', '2', 'reclaim.deliveries', '3'],
+    tweet(5),
+  ]);
   await createGroup(redis, stream, group);
   await readAsConsumer(redis, stream, group, 'crashed', 6);
-  const set = (i: number, idle: number, d: number) => setPending(redis, stream, group, 'crashed', [ids[i] as string], idle, d);
+  const set = (i: number, idle: number, d: number) =>
+    setPending(redis, stream, group, 'crashed', [ids[i] as string], idle, d);
   await set(0, 60_000, 1);
   await set(1, 120_000, 2);
   await set(2, 100_000, 2);
@@ -49,22 +57,30 @@ describe('stats with backoff', () => {
 });
 
 describe('a dry run with the retry policy', () => {
-  it.each(['requeue', 'process', 'dead-letter-only'])('predicts what RECLAIM_ACTION=%s would do, and changes nothing', async (action) => {
-    const { settings, client } = await backlog({ RECLAIM_ACTION: action, DRY_RUN: 'true' });
-    const before = await snapshotKeys(redis);
-    const summary = await runReclaim({ client, settings });
-    const acted = action === 'dead-letter-only' ? 0 : 2;
-    expect(summary).toMatchObject({
-      scanned: 5,
-      deadLettered: 1,
-      deferred: action === 'dead-letter-only' ? 0 : 2,
-      requeued: action === 'requeue' ? acted : 0,
-      processed: action === 'process' ? acted : 0,
-      dryRun: true,
-    });
-    expect(await snapshotKeys(redis)).toEqual(before);
-    // The real run does what the dry run said.
-    const real = await runReclaim({ client, settings: { ...settings, dryRun: false } });
-    expect(real).toMatchObject({ deadLettered: 1, deferred: summary.deferred, requeued: summary.requeued, processed: summary.processed });
-  });
+  it.each(['requeue', 'process', 'dead-letter-only'])(
+    'predicts what RECLAIM_ACTION=%s would do, and changes nothing',
+    async (action) => {
+      const { settings, client } = await backlog({ RECLAIM_ACTION: action, DRY_RUN: 'true' });
+      const before = await snapshotKeys(redis);
+      const summary = await runReclaim({ client, settings });
+      const acted = action === 'dead-letter-only' ? 0 : 2;
+      expect(summary).toMatchObject({
+        scanned: 5,
+        deadLettered: 1,
+        deferred: action === 'dead-letter-only' ? 0 : 2,
+        requeued: action === 'requeue' ? acted : 0,
+        processed: action === 'process' ? acted : 0,
+        dryRun: true,
+      });
+      expect(await snapshotKeys(redis)).toEqual(before);
+      // The real run does what the dry run said.
+      const real = await runReclaim({ client, settings: { ...settings, dryRun: false } });
+      expect(real).toMatchObject({
+        deadLettered: 1,
+        deferred: summary.deferred,
+        requeued: summary.requeued,
+        processed: summary.processed,
+      });
+    },
+  );
 });

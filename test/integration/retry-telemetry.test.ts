@@ -18,9 +18,17 @@ const connections = useRedis({ serverUnderTest: true }, (started) => ([server, r
 
 describe.each([true, false])('requeue with backoff (fast path: %s)', (fastPath) => {
   it('shows the action, the ceiling, requeued and deferred on the run span and as message outcomes', async () => {
-    const settings = testSettings(server, { RECLAIM_ACTION: 'requeue', RETRY_BACKOFF_MAX_SEC: '900', MAX_DELIVERIES: '9' });
+    const settings = testSettings(server, {
+      RECLAIM_ACTION: 'requeue',
+      RETRY_BACKOFF_MAX_SEC: '900',
+      MAX_DELIVERIES: '9',
+    });
     const { streamName: stream, groupName: group } = settings;
-    const ids = await addEntries(redis, stream, Array.from({ length: 5 }, (_, i) => tweet(i)));
+    const ids = await addEntries(
+      redis,
+      stream,
+      Array.from({ length: 5 }, (_, i) => tweet(i)),
+    );
     await createGroup(redis, stream, group);
     await readAsConsumer(redis, stream, group, 'crashed', 5, { idleMs: 120_000, deliveries: 1 });
     // Delivered 3 times, idle 120 s: due only at 240 s.
@@ -37,7 +45,12 @@ describe.each([true, false])('requeue with backoff (fast path: %s)', (fastPath) 
       'reclaimer.requeued': 3,
       'reclaimer.deferred': 2,
     });
-    const points = (await telemetry.points()).filter((p) => p.name === 'reclaimer.messages' && p.attributes['messaging.destination.name'] === stream);
-    expect(Object.fromEntries(points.map((p) => [p.attributes['reclaimer.outcome'], p.value]))).toEqual({ requeued: 3, deferred: 2 });
+    const points = (await telemetry.points()).filter(
+      (p) => p.name === 'reclaimer.messages' && p.attributes['messaging.destination.name'] === stream,
+    );
+    expect(Object.fromEntries(points.map((p) => [p.attributes['reclaimer.outcome'], p.value]))).toEqual({
+      requeued: 3,
+      deferred: 2,
+    });
   });
 });

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/redis/connection';
 import { runReclaim } from '../../src/reclaim/run';
 import type { Settings } from '../../src/config/settings';
-import { addEntries, createGroup, pendingOf, readAsConsumer, testSettings, tweet, type Fields } from '../helpers/backlog';
+import {
+  addEntries,
+  createGroup,
+  pendingOf,
+  readAsConsumer,
+  testSettings,
+  tweet,
+  type Fields,
+} from '../helpers/backlog';
 import { DLQ_META, readDeadLetters } from '../helpers/dlq';
 import { type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
 import { useRedis } from '../helpers/use-redis';
@@ -32,16 +40,33 @@ describe.each([
     it('is fully reclaimed into hashes with exactly their fields, PEL empty, counts exact', async () => {
       const { settings, client } = await setup({ BATCH_SIZE: '250' });
       const n = 3_000;
-      const ids = await addEntries(redis, settings.streamName, Array.from({ length: n }, (_, i) => tweet(i)));
+      const ids = await addEntries(
+        redis,
+        settings.streamName,
+        Array.from({ length: n }, (_, i) => tweet(i)),
+      );
       await createGroup(redis, settings.streamName, settings.groupName);
       await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', n, { idleMs: 600_000 });
 
       const lines: string[] = [];
-      const logger = { info: (m: string, f?: object) => lines.push(`${m} ${JSON.stringify(f)}`), warn() {}, error() {} };
+      const logger = {
+        info: (m: string, f?: object) => lines.push(`${m} ${JSON.stringify(f)}`),
+        warn() {},
+        error() {},
+      };
       const summary = await runReclaim({ client, settings, fastPath, logger });
 
       expect(lines[0]).toContain(`"path":"${fastPath ? 'fast' : 'general'}"`);
-      expect(summary).toMatchObject({ scanned: n, claimed: n, processed: n, deadLettered: 0, orphaned: 0, failed: 0, skipped: 0, complete: true });
+      expect(summary).toMatchObject({
+        scanned: n,
+        claimed: n,
+        processed: n,
+        deadLettered: 0,
+        orphaned: 0,
+        failed: 0,
+        skipped: 0,
+        complete: true,
+      });
       expect(await pendingOf(redis, settings.streamName, settings.groupName)).toEqual([]);
       for (const [i, id] of ids.entries()) {
         expect(await redis.hgetall(`${settings.streamName}:${id}`)).toEqual(pairs(tweet(i)));
@@ -52,16 +77,24 @@ describe.each([
   describe('fresh entries of a live consumer', () => {
     it('are untouched: still pending with their owner, no hash written', async () => {
       const { settings, client } = await setup();
-      await addEntries(redis, settings.streamName, Array.from({ length: 200 }, (_, i) => tweet(i)));
+      await addEntries(
+        redis,
+        settings.streamName,
+        Array.from({ length: 200 }, (_, i) => tweet(i)),
+      );
       await createGroup(redis, settings.streamName, settings.groupName);
-      const crashed = await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', 100, { idleMs: 120_000 });
+      const crashed = await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', 100, {
+        idleMs: 120_000,
+      });
       const live = await readAsConsumer(redis, settings.streamName, settings.groupName, 'live', 100);
 
       const summary = await runReclaim({ client, settings, fastPath });
 
       expect(summary).toMatchObject({ scanned: 100, processed: 100, skipped: 0 });
       const pending = await pendingOf(redis, settings.streamName, settings.groupName);
-      expect(pending.map(([id, owner, , deliveries]) => [id, owner, deliveries])).toEqual(live.map((id) => [id, 'live', 1]));
+      expect(pending.map(([id, owner, , deliveries]) => [id, owner, deliveries])).toEqual(
+        live.map((id) => [id, 'live', 1]),
+      );
       for (const id of live) expect(await redis.exists(`${settings.streamName}:${id}`)).toBe(0);
       for (const id of crashed) expect(await redis.exists(`${settings.streamName}:${id}`)).toBe(1);
     });
@@ -73,11 +106,17 @@ describe.each([
     it.each([2, 5])('writes every hash from its own entry when 1 in %i pending entries is idle', async (every) => {
       const { settings, client } = await setup({ BATCH_SIZE: '10' });
       const n = 60 * every;
-      const ids = await addEntries(redis, settings.streamName, Array.from({ length: n }, (_, i) => tweet(i)));
+      const ids = await addEntries(
+        redis,
+        settings.streamName,
+        Array.from({ length: n }, (_, i) => tweet(i)),
+      );
       await createGroup(redis, settings.streamName, settings.groupName);
       const idle: string[] = [];
       for (let i = 0; i < n; i += every) {
-        idle.push(...(await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', 1, { idleMs: 120_000 })));
+        idle.push(
+          ...(await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', 1, { idleMs: 120_000 })),
+        );
         await readAsConsumer(redis, settings.streamName, settings.groupName, 'live', every - 1);
       }
 
@@ -88,25 +127,44 @@ describe.each([
         const hash = await redis.hgetall(`${settings.streamName}:${id}`);
         expect(hash).toEqual(idle.includes(id) ? pairs(tweet(i)) : {});
       }
-      expect((await pendingOf(redis, settings.streamName, settings.groupName)).map(([, owner]) => owner)).toEqual(Array(n - 60).fill('live'));
+      expect((await pendingOf(redis, settings.streamName, settings.groupName)).map(([, owner]) => owner)).toEqual(
+        Array(n - 60).fill('live'),
+      );
     });
   });
 
   describe('dead-lettering', () => {
     it('parks entries at MAX_DELIVERIES and entries missing the key field, once, with every metadata field', async () => {
       const { settings, client } = await setup({ HASH_KEY_FIELD: 'user', MAX_DELIVERIES: '3' });
-      const good = await addEntries(redis, settings.streamName, [['user', 'ann', 'n', '1'], ['user', 'bob', 'n', '2']]);
+      const good = await addEntries(redis, settings.streamName, [
+        ['user', 'ann', 'n', '1'],
+        ['user', 'bob', 'n', '2'],
+      ]);
       const noKey = await addEntries(redis, settings.streamName, [['n', '3', 'n', 'dup', 'dlq.id', 'spoof']]);
       const overMax = await addEntries(redis, settings.streamName, [['user', 'cid', 'n', '4']]);
       await createGroup(redis, settings.streamName, settings.groupName);
-      await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', 3, { idleMs: 90_000, deliveries: 1 });
-      await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', 1, { idleMs: 95_000, deliveries: 3 });
+      await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', 3, {
+        idleMs: 90_000,
+        deliveries: 1,
+      });
+      await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', 1, {
+        idleMs: 95_000,
+        deliveries: 3,
+      });
 
       const before = Date.now();
       const first = await runReclaim({ client, settings, fastPath });
       const second = await runReclaim({ client, settings, fastPath });
 
-      expect(first).toMatchObject({ scanned: 4, claimed: 3, processed: 2, deadLettered: 2, orphaned: 0, failed: 0, skipped: 0 });
+      expect(first).toMatchObject({
+        scanned: 4,
+        claimed: 3,
+        processed: 2,
+        deadLettered: 2,
+        orphaned: 0,
+        failed: 0,
+        skipped: 0,
+      });
       expect(second).toMatchObject({ scanned: 0, deadLettered: 0 });
       expect(await redis.hgetall(`${settings.hashKeyPrefix}ann`)).toEqual({ user: 'ann', n: '1' });
       expect(await redis.hgetall(`${settings.hashKeyPrefix}bob`)).toEqual({ user: 'bob', n: '2' });
@@ -131,7 +189,11 @@ describe.each([
       expect(Number(max?.meta['dlq.idle_ms'])).toBeGreaterThanOrEqual(95_000);
       expect(Number(max?.meta['dlq.at'])).toBeGreaterThanOrEqual(before);
       // The record shows the owner and count the scan saw, before the reclaimer's claim.
-      expect(missing?.meta).toMatchObject({ 'dlq.reason': 'missing-key-field', 'dlq.consumer': 'crashed', 'dlq.deliveries': '1' });
+      expect(missing?.meta).toMatchObject({
+        'dlq.reason': 'missing-key-field',
+        'dlq.consumer': 'crashed',
+        'dlq.deliveries': '1',
+      });
       expect(await pendingOf(redis, settings.streamName, settings.groupName)).toEqual([]);
     });
   });
@@ -139,13 +201,29 @@ describe.each([
   describe('orphans', () => {
     it('clears entries deleted (XDEL) or trimmed (XTRIM) while pending, without stopping the batch', async () => {
       const { settings, client } = await setup({ BATCH_SIZE: '10', MAX_DELIVERIES: '2' });
-      const ids = await addEntries(redis, settings.streamName, Array.from({ length: 40 }, (_, i) => tweet(i)));
+      const ids = await addEntries(
+        redis,
+        settings.streamName,
+        Array.from({ length: 40 }, (_, i) => tweet(i)),
+      );
       await createGroup(redis, settings.streamName, settings.groupName);
       await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', 40, { idleMs: 600_000 });
       await redis.xtrim(settings.streamName, 'MAXLEN', 35); // trims the first five (MINID needs 6.2)
       await redis.xdel(settings.streamName, ids[12] as string, ids[13] as string, ids[30] as string);
       // An over-delivered entry that is also gone is an orphan, not a dead letter.
-      await redis.call('XCLAIM', settings.streamName, settings.groupName, 'crashed', 0, ids[31] as string, 'IDLE', 600_000, 'RETRYCOUNT', 2, 'JUSTID');
+      await redis.call(
+        'XCLAIM',
+        settings.streamName,
+        settings.groupName,
+        'crashed',
+        0,
+        ids[31] as string,
+        'IDLE',
+        600_000,
+        'RETRYCOUNT',
+        2,
+        'JUSTID',
+      );
       await redis.xdel(settings.streamName, ids[31] as string);
 
       const summary = await runReclaim({ client, settings, fastPath });
@@ -175,7 +253,11 @@ describe.each([
       const read = (id: string) => redis.hgetallBuffer(`${settings.streamName}:${id}`);
       const first = await read(ids[0] as string);
       expect(Object.keys(first)).toHaveLength(2);
-      const raw = (await redis.callBuffer('HGET', `${settings.streamName}:${ids[0]}`, Buffer.from([0xff, 0xfe]))) as Buffer;
+      const raw = (await redis.callBuffer(
+        'HGET',
+        `${settings.streamName}:${ids[0]}`,
+        Buffer.from([0xff, 0xfe]),
+      )) as Buffer;
       expect(raw.equals(binary)).toBe(true);
       expect(String(first.empty)).toBe('');
       expect((await read(ids[1] as string)).big?.equals(big)).toBe(true);
@@ -186,7 +268,11 @@ describe.each([
   describe('consumer clean-up during a run', () => {
     it('deletes idle consumers with nothing pending, keeps those with pending entries, counts them', async () => {
       const { settings, client } = await setup({ DEREGISTER_IDLE_SEC: '0.001' });
-      await addEntries(redis, settings.streamName, Array.from({ length: 4 }, (_, i) => tweet(i)));
+      await addEntries(
+        redis,
+        settings.streamName,
+        Array.from({ length: 4 }, (_, i) => tweet(i)),
+      );
       await createGroup(redis, settings.streamName, settings.groupName);
       await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', 2, { idleMs: 600_000 });
       await readAsConsumer(redis, settings.streamName, settings.groupName, 'busy', 2);
@@ -197,7 +283,9 @@ describe.each([
 
       // 'crashed' had its entries reclaimed, so it is empty and idle now; 'busy' still owns two.
       expect(summary).toMatchObject({ processed: 2, deregistered: 2 });
-      const names = ((await redis.xinfo('CONSUMERS', settings.streamName, settings.groupName)) as string[][]).map((c) => c[1]);
+      const names = ((await redis.xinfo('CONSUMERS', settings.streamName, settings.groupName)) as string[][]).map(
+        (c) => c[1],
+      );
       // The fast path never claims, so the reclaimer's own consumer exists only on the general path.
       expect(names.sort()).toEqual((fastPath ? ['busy'] : ['busy', settings.consumerName]).sort());
     });

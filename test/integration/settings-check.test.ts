@@ -20,7 +20,11 @@ const group = uniqueName('group');
 beforeAll(async () => {
   server = await startRedis();
   const redis = server.client();
-  await addEntries(redis, stream, Array.from({ length: 5 }, (_, i) => tweet(i)));
+  await addEntries(
+    redis,
+    stream,
+    Array.from({ length: 5 }, (_, i) => tweet(i)),
+  );
   await createGroup(redis, stream, group);
   await readAsConsumer(redis, stream, group, 'crashed', 5, { idleMs: 600_000 });
 });
@@ -31,7 +35,12 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const env = (extra: Record<string, string> = {}): Record<string, string> => ({ REDIS_HOST: server.host, REDIS_TLS: 'false', STREAM_CONSUMER_GROUP_NAME: group, ...extra });
+const env = (extra: Record<string, string> = {}): Record<string, string> => ({
+  REDIS_HOST: server.host,
+  REDIS_TLS: 'false',
+  STREAM_CONSUMER_GROUP_NAME: group,
+  ...extra,
+});
 
 describe('a malformed STREAM_PATTERN', () => {
   it('every command that reads it exits 2 naming the pattern and what is wrong, before connecting', async () => {
@@ -39,7 +48,9 @@ describe('a malformed STREAM_PATTERN', () => {
     for (const args of [['run'], ['run', '--json'], ['stats'], ['dlq', 'list'], ['acl'], ['watch']]) {
       const result = await runCliInProcess(args, env({ REDIS_HOST: '127.0.0.1:1', STREAM_PATTERN: 'orders[0-9' }));
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(2);
-      expect(result.stderr).toContain('Expected `STREAM_PATTERN` to be a Redis glob such as `events:*`, got `orders[0-9` (the `[` at position 7 is never closed by `]`');
+      expect(result.stderr).toContain(
+        'Expected `STREAM_PATTERN` to be a Redis glob such as `events:*`, got `orders[0-9` (the `[` at position 7 is never closed by `]`',
+      );
       expect(result.stdout).toBe('');
     }
   });
@@ -47,7 +58,10 @@ describe('a malformed STREAM_PATTERN', () => {
 
 describe('variables that look like settings and are none', () => {
   it('REDIS_PORT: one warning saying where the port goes; the run goes on', async () => {
-    const result = await runCliInProcess(['run', '--json'], env({ STREAM_NAME: stream, REDIS_PORT: '7411', STREAM_GROUP: 'x' }));
+    const result = await runCliInProcess(
+      ['run', '--json'],
+      env({ STREAM_NAME: stream, REDIS_PORT: '7411', STREAM_GROUP: 'x' }),
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr.split('\n').filter((l) => l.startsWith('warning: '))).toEqual([
       'warning: `REDIS_PORT` is not a setting and is ignored: put the port in `REDIS_HOST` as host:port',
@@ -64,7 +78,11 @@ describe('the function app', () => {
     const { statusHandler } = await import('../../functions/status');
     const logs: string[] = [];
     const context = (): InvocationContext =>
-      ({ log: (m: string) => logs.push(`info ${m}`), warn: (m: string) => logs.push(`warn ${m}`), error: (m: string) => logs.push(`error ${m}`) }) as unknown as InvocationContext;
+      ({
+        log: (m: string) => logs.push(`info ${m}`),
+        warn: (m: string) => logs.push(`warn ${m}`),
+        error: (m: string) => logs.push(`error ${m}`),
+      }) as unknown as InvocationContext;
 
     await expect(reclaimHandler({ isPastDue: false } as unknown as Timer, context())).rejects.toThrow(
       'Expected `STREAM_PATTERN` to be a Redis glob such as `events:*`, got `orders\\` (it ends with a lone `\\`',
@@ -72,6 +90,8 @@ describe('the function app', () => {
     const status = await statusHandler({ query: new URLSearchParams() } as unknown as HttpRequest, context());
     expect(status.status).toBe(500);
     expect(JSON.stringify(status.jsonBody)).toContain('STREAM_PATTERN');
-    expect(logs.filter((l) => l.startsWith('warn'))).toEqual(['warn settings: `REDIS_PORT` is not a setting and is ignored: put the port in `REDIS_HOST` as host:port']);
+    expect(logs.filter((l) => l.startsWith('warn'))).toEqual([
+      'warn settings: `REDIS_PORT` is not a setting and is ignored: put the port in `REDIS_HOST` as host:port',
+    ]);
   });
 });

@@ -32,7 +32,11 @@ beforeAll(async () => {
   } finally {
     client.disconnect();
   }
-  await addEntries(redis, stream, Array.from({ length: 20 }, (_, i) => tweet(100 + i)));
+  await addEntries(
+    redis,
+    stream,
+    Array.from({ length: 20 }, (_, i) => tweet(100 + i)),
+  );
   await readAsConsumer(redis, stream, group, 'alice', 5, { idleMs: 600_000 });
   await readAsConsumer(redis, stream, group, 'bob', 3);
   await createConsumer(redis, stream, group, 'carol');
@@ -49,7 +53,9 @@ describe('stream-reclaimer stats --json', () => {
     const stats = JSON.parse(lines[0] as string);
 
     const [count, smallest] = redisCli(server, 'XPENDING', stream, group) as [number, string];
-    const oldestRow = (redisCli(server, 'XPENDING', stream, group, smallest, smallest, '1') as [string, string, number, number][])[0];
+    const oldestRow = (
+      redisCli(server, 'XPENDING', stream, group, smallest, smallest, '1') as [string, string, number, number][]
+    )[0];
     const oldestIdle = oldestRow?.[2] ?? Number.NaN;
     const groupInfo = (redisCli(server, 'XINFO', 'GROUPS', stream) as Row[]).find((g) => g.name === group) as Row;
     const consumers = redisCli(server, 'XINFO', 'CONSUMERS', stream, group) as Row[];
@@ -83,8 +89,23 @@ describe('stream-reclaimer stats --json', () => {
       // Redis 7.0 has no `inactive`; 7.2+ and Valkey do.
       expect(mine.inactiveMs).toBe(c.inactive === undefined || Number(c.inactive) < 0 ? null : mine.inactiveMs);
     }
-    expect(Object.keys(stats)).toEqual(['stream', 'group', 'streamLength', 'pending', 'oldestPendingId', 'oldestIdleMs', 'lag',
-      'lastDeliveredId', 'deadLetterStream', 'deadLetters', 'deadLetterReasons', 'deadLetterSample', 'consumers', 'deferred', 'deferredSample']);
+    expect(Object.keys(stats)).toEqual([
+      'stream',
+      'group',
+      'streamLength',
+      'pending',
+      'oldestPendingId',
+      'oldestIdleMs',
+      'lag',
+      'lastDeliveredId',
+      'deadLetterStream',
+      'deadLetters',
+      'deadLetterReasons',
+      'deadLetterSample',
+      'consumers',
+      'deferred',
+      'deferredSample',
+    ]);
   });
 
   it('counts reasons in a bounded sample of the newest records (--sample)', async () => {
@@ -100,7 +121,15 @@ describe('stream-reclaimer stats --json', () => {
     const s = uniqueName('empty');
     await createGroup(redis, s, 'g');
     const stats = JSON.parse((await runCliInProcess(['stats', '--json'], cliEnv(server, s, 'g'))).stdout);
-    expect(stats).toMatchObject({ pending: 0, oldestPendingId: null, oldestIdleMs: null, deadLetters: 0, deadLetterReasons: {}, deadLetterSample: 0, consumers: [] });
+    expect(stats).toMatchObject({
+      pending: 0,
+      oldestPendingId: null,
+      oldestIdleMs: null,
+      deadLetters: 0,
+      deadLetterReasons: {},
+      deadLetterSample: 0,
+      consumers: [],
+    });
   });
 });
 
@@ -133,15 +162,28 @@ describe('stream-reclaimer stats (human)', () => {
 describe('several targets (a list of streams, `*` or several groups)', () => {
   it('--json prints one object per target, each shaped as for one; a missing group is its own error, exit 1', async () => {
     const other = uniqueName('stream');
-    await addEntries(redis, other, Array.from({ length: 6 }, (_, i) => tweet(i)));
+    await addEntries(
+      redis,
+      other,
+      Array.from({ length: 6 }, (_, i) => tweet(i)),
+    );
     for (const g of ['g1', 'g2']) await createGroup(redis, other, g);
     await readAsConsumer(redis, other, 'g1', 'crashed', 6, { idleMs: 600_000 });
 
-    const one = JSON.parse((await runCliInProcess(['stats', '--json'], cliEnv(server, stream, group))).stdout) as { pending: number };
+    const one = JSON.parse((await runCliInProcess(['stats', '--json'], cliEnv(server, stream, group))).stdout) as {
+      pending: number;
+    };
     const every = await runCliInProcess(['stats', '--json'], cliEnv(server, `${stream},${other}`, '*'));
     expect(every.code, every.stderr).toBe(0);
-    const rows = every.stdout.trim().split('\n').map((l) => JSON.parse(l) as { stream: string; group: string; pending: number });
-    expect(rows.map((r) => [r.stream, r.group, r.pending])).toEqual([[stream, group, one.pending], [other, 'g1', 6], [other, 'g2', 0]]);
+    const rows = every.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { stream: string; group: string; pending: number });
+    expect(rows.map((r) => [r.stream, r.group, r.pending])).toEqual([
+      [stream, group, one.pending],
+      [other, 'g1', 6],
+      [other, 'g2', 0],
+    ]);
     expect(Object.keys(rows[0] as object)).toEqual(Object.keys(one));
 
     const listed = await runCliInProcess(['stats'], cliEnv(server, `${stream},${other}`, 'g1'));
@@ -149,6 +191,10 @@ describe('several targets (a list of streams, `*` or several groups)', () => {
     expect(listed.stdout).toContain(`== ${other} / g1\n`);
     expect(listed.stdout).toMatch(new RegExp(`== ${stream} / g1\\n  error: .*g1`));
     // The stream is there, so the error says the group is what is missing, with the groups there are.
-    expect(listed.stdout).toMatch(new RegExp(`== ${stream} / g1\\n  error: Stream \`${stream}\` on .* has no consumer group \`g1\` \\(its groups: ${group}\\)`));
+    expect(listed.stdout).toMatch(
+      new RegExp(
+        `== ${stream} / g1\\n  error: Stream \`${stream}\` on .* has no consumer group \`g1\` \\(its groups: ${group}\\)`,
+      ),
+    );
   });
 });

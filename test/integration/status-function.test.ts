@@ -27,7 +27,11 @@ beforeAll(async () => {
   const redis = server.client();
   const settings = testSettings(server);
   ({ streamName: stream, groupName: group } = settings);
-  await addEntries(redis, stream, Array.from({ length: 10 }, (_, i) => tweet(i)));
+  await addEntries(
+    redis,
+    stream,
+    Array.from({ length: 10 }, (_, i) => tweet(i)),
+  );
   await createGroup(redis, stream, group);
   await readAsConsumer(redis, stream, group, 'crashed', 4, { idleMs: 600_000 });
 
@@ -45,7 +49,12 @@ beforeAll(async () => {
     logLevel: 'warning',
   });
   // The worker reads app settings from its environment.
-  Object.assign(process.env, { REDIS_HOST: server.host, STREAM_NAME: stream, STREAM_CONSUMER_GROUP_NAME: group, REDIS_TLS: 'false' });
+  Object.assign(process.env, {
+    REDIS_HOST: server.host,
+    STREAM_NAME: stream,
+    STREAM_CONSUMER_GROUP_NAME: group,
+    REDIS_TLS: 'false',
+  });
   app = await loadFunctionsApp(join(outdir, 'index.js'));
 });
 afterAll(async () => {
@@ -59,7 +68,13 @@ function httpGet(query: Record<string, string> = {}): Promise<unknown> {
   const trigger = Object.entries(fn?.metadata.bindings ?? {}).find(([, b]) => b.type === 'httpTrigger');
   if (!trigger) throw new Error('status has no httpTrigger binding');
   const qs = new URLSearchParams(query).toString();
-  const http = { method: 'GET', url: `http://localhost:7071/api/status${qs ? `?${qs}` : ''}`, headers: {}, query, params: {} };
+  const http = {
+    method: 'GET',
+    url: `http://localhost:7071/api/status${qs ? `?${qs}` : ''}`,
+    headers: {},
+    query,
+    params: {},
+  };
   return app.invoke('status', [{ name: trigger[0], data: { http } }]);
 }
 
@@ -69,7 +84,13 @@ describe('the status function', () => {
     expect(fn).toBeDefined();
     const bindings = Object.values(fn?.metadata.bindings ?? {});
     expect(bindings).toContainEqual(
-      expect.objectContaining({ type: 'httpTrigger', direction: 'in', authLevel: 'function', methods: ['GET'], route: 'status' }),
+      expect.objectContaining({
+        type: 'httpTrigger',
+        direction: 'in',
+        authLevel: 'function',
+        methods: ['GET'],
+        route: 'status',
+      }),
     );
     expect(bindings).toContainEqual(expect.objectContaining({ type: 'http', direction: 'out' }));
     expect(app.functions.has('reclaim')).toBe(true);

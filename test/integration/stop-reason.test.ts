@@ -18,14 +18,21 @@ const connections = useRedis({ serverUnderTest: true }, (started) => ([server, r
 /** A crashed consumer's backlog of `n` idle entries, in pages of 10. */
 async function backlog(n: number): Promise<{ settings: Settings; client: RedisClient }> {
   const settings = testSettings(server, { BATCH_SIZE: '10', MAX_RUN_SEC: '30' });
-  await addEntries(redis, settings.streamName, Array.from({ length: n }, (_, i) => tweet(i)));
+  await addEntries(
+    redis,
+    settings.streamName,
+    Array.from({ length: n }, (_, i) => tweet(i)),
+  );
   await createGroup(redis, settings.streamName, settings.groupName);
   await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', n, { idleMs: 600_000 });
   return { settings, client: await connections.open(settings) };
 }
 
 /** The options that stop a run once its first page is settled: a clock jump, an abort, or both. */
-function stopAfterFirstPage(how: { budget: boolean; abort: boolean }): Pick<RunOptions, 'now' | 'signal' | 'onProgress'> {
+function stopAfterFirstPage(how: {
+  budget: boolean;
+  abort: boolean;
+}): Pick<RunOptions, 'now' | 'signal' | 'onProgress'> {
   let t = 1_000_000;
   const abort = new AbortController();
   return {

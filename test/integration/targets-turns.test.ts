@@ -43,7 +43,10 @@ async function backlog(stream: string, group: string, n: number): Promise<Map<st
 }
 
 /** Counts `run started` lines per stream: one per turn. */
-function turnCounter(): { logger: { info: (m: string, f?: Record<string, unknown>) => void; warn: () => void; error: () => void }; turns: Map<string, number> } {
+function turnCounter(): {
+  logger: { info: (m: string, f?: Record<string, unknown>) => void; warn: () => void; error: () => void };
+  turns: Map<string, number>;
+} {
   const turns = new Map<string, number>();
   return {
     turns,
@@ -58,20 +61,28 @@ function turnCounter(): { logger: { info: (m: string, f?: Record<string, unknown
 }
 
 const ran = (s: RunSummary): Summary[] => (s.targets ?? []).filter((t): t is Summary => !('error' in t));
-const pendingCount = async (stream: string, group: string): Promise<number> => Number(((await redis.xpending(stream, group)) as [number])[0]);
+const pendingCount = async (stream: string, group: string): Promise<number> =>
+  Number(((await redis.xpending(stream, group)) as [number])[0]);
 
 /**
  * A big target among small ones on one shard, a budget of 100 ticks: its first turn's share (half
  * of it: two rounds of four) runs out with work left, and once the small ones are done it gets a
  * second turn from what is left.
  */
-async function bigAmongSmall(env: Record<string, string> = {}): Promise<{ x: string; small: string[]; group: string; settings: Settings; client: RedisClient }> {
+async function bigAmongSmall(
+  env: Record<string, string> = {},
+): Promise<{ x: string; small: string[]; group: string; settings: Settings; client: RedisClient }> {
   const at = oneShard();
   const [x, ...small] = [at('x'), at('s1'), at('s2'), at('s3'), at('s4')];
   const group = uniqueName('g');
   await backlog(x, group, 700);
   for (const s of small) await backlog(s, group, 15);
-  const { settings, client } = await setup({ STREAM_NAME: [x, ...small].join(','), STREAM_CONSUMER_GROUP_NAME: group, BATCH_SIZE: '10', ...env });
+  const { settings, client } = await setup({
+    STREAM_NAME: [x, ...small].join(','),
+    STREAM_CONSUMER_GROUP_NAME: group,
+    BATCH_SIZE: '10',
+    ...env,
+  });
   return { x, small, group, settings: { ...settings, maxRunMs: 100 }, client };
 }
 
@@ -83,7 +94,10 @@ describe('a target over several turns of one run', () => {
     const summary = await runTargets({ client, settings, logger, now: () => pages, onProgress: () => void pages++ });
 
     expect(turns.get(x), JSON.stringify([...turns])).toBeGreaterThanOrEqual(2);
-    expect(ran(summary).map((t) => [t.stream, t.scanned, t.complete])).toEqual([[x, 700, true], ...small.map((s) => [s, 15, true])]);
+    expect(ran(summary).map((t) => [t.stream, t.scanned, t.complete])).toEqual([
+      [x, 700, true],
+      ...small.map((s) => [s, 15, true]),
+    ]);
     expect(summary).toMatchObject({ scanned: 760, complete: true, dryRun: true });
   });
 
@@ -91,17 +105,35 @@ describe('a target over several turns of one run', () => {
     const { x, group, settings, client } = await bigAmongSmall({ MIN_IDLE_TIME_SEC: '0' });
     const failing = new Set((await redis.xrange(x, '-', '+')).filter((_, i) => i % 3 === 0).map(([id]) => id));
     // Every third entry of x fails: it stays pending, claimed (idle 0), before where a later turn resumes.
-    const processor = { process: async (entry: Entry, source: { stream: string }) => {
-      if (source.stream === x && failing.has(entry.id)) throw new Error('not now');
-    } };
+    const processor = {
+      process: async (entry: Entry, source: { stream: string }) => {
+        if (source.stream === x && failing.has(entry.id)) throw new Error('not now');
+      },
+    };
     const { logger, turns } = turnCounter();
     let pages = 0;
-    const summary = await runTargets({ client, settings, processor, logger, now: () => pages, onProgress: () => void pages++ });
+    const summary = await runTargets({
+      client,
+      settings,
+      processor,
+      logger,
+      now: () => pages,
+      onProgress: () => void pages++,
+    });
 
     expect(turns.get(x), JSON.stringify([...turns])).toBeGreaterThanOrEqual(2);
-    expect(ran(summary)[0]).toMatchObject({ stream: x, scanned: 700, claimed: 700, failed: 234, processed: 466, complete: true });
+    expect(ran(summary)[0]).toMatchObject({
+      stream: x,
+      scanned: 700,
+      claimed: 700,
+      failed: 234,
+      processed: 466,
+      complete: true,
+    });
     // Delivered once more by this run (the crashed consumer's delivery, then the reclaimer's): never twice.
-    expect((await redis.xpending(x, group, '-', '+', 1000)).map((row) => Number((row as unknown[])[3]))).toEqual([...failing].map(() => 2));
+    expect((await redis.xpending(x, group, '-', '+', 1000)).map((row) => Number((row as unknown[])[3]))).toEqual(
+      [...failing].map(() => 2),
+    );
   });
 
   it('the fast path resumes too: every entry is reclaimed once over the turns, nothing skipped', async () => {
@@ -112,25 +144,37 @@ describe('a target over several turns of one run', () => {
     const summary = await runTargets({ client, settings, logger, now: () => pages, onProgress: () => void pages++ });
 
     expect(turns.get(x), JSON.stringify([...turns])).toBeGreaterThanOrEqual(2);
-    expect(ran(summary).map((t) => [t.scanned, t.processed, t.complete])).toEqual([[700, 700, true], ...small.map(() => [15, 15, true])]);
+    expect(ran(summary).map((t) => [t.scanned, t.processed, t.complete])).toEqual([
+      [700, 700, true],
+      ...small.map(() => [15, 15, true]),
+    ]);
     const cfg = { ...settings, streamName: x, groupName: group, deadLetterStream: `${x}:dlq`, hashKeyPrefix: `${x}:` };
     expect((await checkInvariant(redis, cfg, { entries }, { final: true })).violations).toEqual([]);
   });
 
-  it('a target whose later turn fails keeps its earlier turns\' counts beside its error; the totals include them', async () => {
+  it("a target whose later turn fails keeps its earlier turns' counts beside its error; the totals include them", async () => {
     const { x, group, settings, client } = await bigAmongSmall();
     const { logger, turns } = turnCounter();
     // In x's second turn its dead-letter key becomes a string, and the entry is unprocessable: its
     // dead-letter script refuses before any write, and the turn fails.
     let broken = false;
-    const processor = { process: async (_: Entry, source: { stream: string }) => {
-      if (source.stream !== x || (turns.get(x) ?? 0) < 2) return;
-      if (!broken) await redis.set(`${x}:dlq`, 'not a stream');
-      broken = true;
-      throw new UnprocessableEntryError('cannot');
-    } };
+    const processor = {
+      process: async (_: Entry, source: { stream: string }) => {
+        if (source.stream !== x || (turns.get(x) ?? 0) < 2) return;
+        if (!broken) await redis.set(`${x}:dlq`, 'not a stream');
+        broken = true;
+        throw new UnprocessableEntryError('cannot');
+      },
+    };
     let pages = 0;
-    const summary = await runTargets({ client, settings, processor, logger, now: () => pages, onProgress: () => void pages++ });
+    const summary = await runTargets({
+      client,
+      settings,
+      processor,
+      logger,
+      now: () => pages,
+      onProgress: () => void pages++,
+    });
 
     expect(broken).toBe(true);
     const failed = summary.targets?.[0] as unknown as Record<string, unknown>;
@@ -140,7 +184,12 @@ describe('a target over several turns of one run', () => {
     expect(acked).toBeGreaterThan(0);
     expect(failed).toMatchObject({ processed: acked, deadLettered: 0 });
     expect(Number(failed.scanned)).toBeGreaterThanOrEqual(acked);
-    expect(ran(summary).map((t) => [t.processed, t.complete])).toEqual([[15, true], [15, true], [15, true], [15, true]]);
+    expect(ran(summary).map((t) => [t.processed, t.complete])).toEqual([
+      [15, true],
+      [15, true],
+      [15, true],
+      [15, true],
+    ]);
     expect(summary).toMatchObject({ processed: 60 + acked, scanned: 60 + Number(failed.scanned), complete: false });
   });
 });
@@ -157,7 +206,11 @@ describe('/api/status discovery, bounded', () => {
       for (let i = 0; i < 100; i++) batch.set(`{fill-${prefix}-${j}}:${i}`, 'x');
       await batch.exec();
     }
-    const { settings, client } = await setup({ STREAM_NAME: '', STREAM_PATTERN: `*${prefix}*`, STREAM_CONSUMER_GROUP_NAME: group });
+    const { settings, client } = await setup({
+      STREAM_NAME: '',
+      STREAM_PATTERN: `*${prefix}*`,
+      STREAM_CONSUMER_GROUP_NAME: group,
+    });
 
     const whole = await collectTargetStatus(client, settings, { sample: 0 });
     expect(whole).not.toHaveProperty('partial');
@@ -167,7 +220,9 @@ describe('/api/status discovery, bounded', () => {
     const cut = await collectTargetStatus(client, settings, { sample: 0, discoveryMs: 2, now: () => tick++ });
     expect(cut.partial).toBe(true);
     const masters = server.cluster ? 3 : 1;
-    expect(cut.reason).toContain(`took longer than 0.002 s (1 SCAN calls of 1000 keys, 0 of ${masters} masters done): only the ${cut.targets.length} streams found by then are listed`);
+    expect(cut.reason).toContain(
+      `took longer than 0.002 s (1 SCAN calls of 1000 keys, 0 of ${masters} masters done): only the ${cut.targets.length} streams found by then are listed`,
+    );
     expect(cut.targets.every((t) => [tag('a'), tag('b')].includes(t.stream) && !('error' in t))).toBe(true);
   });
 });

@@ -49,15 +49,35 @@ async function backlog(stream: string, group: string, n: number): Promise<Map<st
 const ran = (s: RunSummary): Summary[] => (s.targets ?? []).filter((t): t is Summary => !('error' in t));
 const pairsOf = (targets: readonly TargetSummary[]): string[] => targets.map((t) => `${t.stream}/${t.group}`);
 
-async function expectInvariant(settings: Settings, stream: string, group: string, entries: Map<string, string[]>): Promise<void> {
-  const cfg = { ...settings, streamName: stream, groupName: group, deadLetterStream: `${stream}:dlq`, hashKeyPrefix: `${stream}:` };
+async function expectInvariant(
+  settings: Settings,
+  stream: string,
+  group: string,
+  entries: Map<string, string[]>,
+): Promise<void> {
+  const cfg = {
+    ...settings,
+    streamName: stream,
+    groupName: group,
+    deadLetterStream: `${stream}:dlq`,
+    hashKeyPrefix: `${stream}:`,
+  };
   const report = await checkInvariant(redis, cfg, { entries }, { final: true });
   expect(report.violations).toEqual([]);
 }
 
 function expectTotals(summary: RunSummary): void {
   const sum = (field: keyof Summary): number => ran(summary).reduce((n, t) => n + Number(t[field]), 0);
-  for (const field of ['scanned', 'claimed', 'processed', 'deadLettered', 'orphaned', 'failed', 'skipped', 'deregistered'] as const) {
+  for (const field of [
+    'scanned',
+    'claimed',
+    'processed',
+    'deadLettered',
+    'orphaned',
+    'failed',
+    'skipped',
+    'deregistered',
+  ] as const) {
     expect(summary[field], field).toBe(sum(field));
   }
 }
@@ -67,14 +87,30 @@ describe('a run over several targets', () => {
     const [a, b] = [key('a'), key('b')];
     const [g1, g2] = [uniqueName('g1'), uniqueName('g2')];
     const seeded = new Map<string, Map<string, string[]>>();
-    for (const [s, g, n] of [[a, g1, 30], [a, g2, 20], [b, g1, 10], [b, g2, 5]] as const) seeded.set(`${s}/${g}`, await backlog(s, g, n));
-    const { settings, client } = await setup({ STREAM_NAME: `${a}, ${b}`, STREAM_CONSUMER_GROUP_NAME: `${g1},${g2}`, BATCH_SIZE: '7' });
+    for (const [s, g, n] of [
+      [a, g1, 30],
+      [a, g2, 20],
+      [b, g1, 10],
+      [b, g2, 5],
+    ] as const)
+      seeded.set(`${s}/${g}`, await backlog(s, g, n));
+    const { settings, client } = await setup({
+      STREAM_NAME: `${a}, ${b}`,
+      STREAM_CONSUMER_GROUP_NAME: `${g1},${g2}`,
+      BATCH_SIZE: '7',
+    });
 
     const summary = await runTargets({ client, settings });
 
     expect(pairsOf(summary.targets ?? [])).toEqual([`${a}/${g1}`, `${a}/${g2}`, `${b}/${g1}`, `${b}/${g2}`]);
     expect(ran(summary).map((t) => t.processed)).toEqual([30, 20, 10, 5]);
-    expect(summary).toMatchObject({ stream: `${a}, ${b}`, group: `${g1},${g2}`, processed: 65, complete: true, stopReason: 'covered' });
+    expect(summary).toMatchObject({
+      stream: `${a}, ${b}`,
+      group: `${g1},${g2}`,
+      processed: 65,
+      complete: true,
+      stopReason: 'covered',
+    });
     expectTotals(summary);
     for (const [pair, entries] of seeded) {
       const [s, g] = pair.split('/') as [string, string];
@@ -108,7 +144,11 @@ describe('a run over several targets', () => {
     await redis.set(tag('text'), 'x');
     await redis.hset(tag('hash'), 'f', 'v');
     await backlog(tag('other'), uniqueName('other-group'), 3);
-    const { settings, client } = await setup({ STREAM_NAME: '', STREAM_PATTERN: tag('*'), STREAM_CONSUMER_GROUP_NAME: group });
+    const { settings, client } = await setup({
+      STREAM_NAME: '',
+      STREAM_PATTERN: tag('*'),
+      STREAM_CONSUMER_GROUP_NAME: group,
+    });
 
     const summary = await runTargets({ client, settings });
 
@@ -117,14 +157,21 @@ describe('a run over several targets', () => {
     expect((await redis.xpending(tag('s1:dlq'), group))[0]).toBe(2);
     // (s1's dead-letter stream holds this test's plain entries, not records: the invariant is checked on s2.)
     await expectInvariant(settings, tag('s2'), group, s2);
-    expect(ran(summary).map((t) => [t.processed, t.complete])).toEqual([[6, true], [4, true]]);
+    expect(ran(summary).map((t) => [t.processed, t.complete])).toEqual([
+      [6, true],
+      [4, true],
+    ]);
   });
 
   it('discovery skips an explicit DEAD_LETTER_STREAM that matches the pattern', async () => {
     const prefix = uniqueName('d');
     for (const s of ['x', 'y', 'dead']) await redis.xadd(`${prefix}:${s}`, '*', 'f', 'v');
     expect(await discoverStreams(redis, `${prefix}:*`, `${prefix}:dead`)).toEqual([`${prefix}:x`, `${prefix}:y`]);
-    expect(await discoverStreams(redis, `${prefix}:*`, undefined)).toEqual([`${prefix}:dead`, `${prefix}:x`, `${prefix}:y`]);
+    expect(await discoverStreams(redis, `${prefix}:*`, undefined)).toEqual([
+      `${prefix}:dead`,
+      `${prefix}:x`,
+      `${prefix}:y`,
+    ]);
   });
 
   it('discovery bounded by the budget: out of time, a DiscoveryTimeoutError and nothing run; interrupted, an empty interrupted run (injected clock)', async () => {
@@ -138,13 +185,21 @@ describe('a run over several targets', () => {
     const stream = server.cluster ? `{${prefix}}:s` : `${prefix}:s`;
     const group = uniqueName('g');
     await backlog(stream, group, 3);
-    const { settings, client } = await setup({ STREAM_NAME: '', STREAM_PATTERN: `*${prefix}*`, STREAM_CONSUMER_GROUP_NAME: group });
+    const { settings, client } = await setup({
+      STREAM_NAME: '',
+      STREAM_PATTERN: `*${prefix}*`,
+      STREAM_CONSUMER_GROUP_NAME: group,
+    });
     let tick = 0;
 
     // Two ticks: one SCAN call, then the budget is spent.
     const run = runTargets({ client, settings: { ...settings, maxRunMs: 2 }, now: () => tick++ });
     await expect(run).rejects.toThrow(DiscoveryTimeoutError);
-    await expect(run).rejects.toThrow(new RegExp(`\`STREAM_PATTERN\` \`\\*${prefix}\\*\` .* took all of \`MAX_RUN_SEC\` .*1 SCAN calls .*raise \`MAX_RUN_SEC\`, or list the streams in \`STREAM_NAME\``));
+    await expect(run).rejects.toThrow(
+      new RegExp(
+        `\`STREAM_PATTERN\` \`\\*${prefix}\\*\` .* took all of \`MAX_RUN_SEC\` .*1 SCAN calls .*raise \`MAX_RUN_SEC\`, or list the streams in \`STREAM_NAME\``,
+      ),
+    );
     expect((await redis.xpending(stream, group))[0]).toBe(3);
 
     const abort = new AbortController();
@@ -154,17 +209,25 @@ describe('a run over several targets', () => {
     expect((await runTargets({ client, settings })).targets?.map((t) => t.stream)).toEqual([stream]);
   });
 
-  it('a missing listed group is that target\'s error; the other targets are still reclaimed', async () => {
+  it("a missing listed group is that target's error; the other targets are still reclaimed", async () => {
     const a = key('a');
     const [good, missing] = [uniqueName('good'), uniqueName('missing')];
     const entries = await backlog(a, good, 12);
     const { settings, client } = await setup({ STREAM_NAME: a, STREAM_CONSUMER_GROUP_NAME: `${missing},${good}` });
 
     const errors: unknown[] = [];
-    const logger = { info() {}, warn() {}, error: (message: string, fields?: unknown) => void errors.push({ message, fields }) };
+    const logger = {
+      info() {},
+      warn() {},
+      error: (message: string, fields?: unknown) => void errors.push({ message, fields }),
+    };
     const summary = await runTargets({ client, settings, logger });
 
-    expect(summary.targets?.[0]).toEqual({ stream: a, group: missing, error: expect.stringContaining(`has no consumer group \`${missing}\` (its groups: ${good})`) });
+    expect(summary.targets?.[0]).toEqual({
+      stream: a,
+      group: missing,
+      error: expect.stringContaining(`has no consumer group \`${missing}\` (its groups: ${good})`),
+    });
     expect(errors).toEqual([{ message: 'target failed', fields: summary.targets?.[0] }]);
     expect(summary.targets?.[1]).toMatchObject({ stream: a, group: good, processed: 12, complete: true });
     expect(summary).toMatchObject({ processed: 12, complete: false });
@@ -176,7 +239,13 @@ describe('a run over several targets', () => {
     const [g1, gone] = [uniqueName('g1'), uniqueName('gmissing')];
     await backlog(a, g1, 3);
     await backlog(b, g1, 2);
-    const env = { REDIS_HOST: server.port ? `${server.host}:${server.port}` : server.host, REDIS_TLS: 'false', STREAM_NAME: `${a},${b},${absent}`, STREAM_CONSUMER_GROUP_NAME: `${g1},${gone}`, ...(server.cluster ? { REDIS_CLUSTER: 'true' } : {}) };
+    const env = {
+      REDIS_HOST: server.port ? `${server.host}:${server.port}` : server.host,
+      REDIS_TLS: 'false',
+      STREAM_NAME: `${a},${b},${absent}`,
+      STREAM_CONSUMER_GROUP_NAME: `${g1},${gone}`,
+      ...(server.cluster ? { REDIS_CLUSTER: 'true' } : {}),
+    };
     const where = describeServer(testSettings(server));
     const noGroup = (s: string): string =>
       `Stream \`${s}\` on ${where} has no consumer group \`${gone}\` (its groups: ${g1}): check \`STREAM_CONSUMER_GROUP_NAME\`, or create the group with XGROUP CREATE ${s} ${gone} $`;
@@ -223,9 +292,18 @@ describe('a run over several targets', () => {
     // BATCH_SIZE 10: the big target needs 200 pages; the clock moves one tick per page settled
     // (by any target), so the budget (120 ticks) runs out long before it is covered, whatever the
     // wall clock does and however the targets' reads of the clock interleave.
-    const { settings, client } = await setup({ STREAM_NAME: [big, ...small].join(','), STREAM_CONSUMER_GROUP_NAME: group, BATCH_SIZE: '10' });
+    const { settings, client } = await setup({
+      STREAM_NAME: [big, ...small].join(','),
+      STREAM_CONSUMER_GROUP_NAME: group,
+      BATCH_SIZE: '10',
+    });
     let pages = 0;
-    const summary = await runTargets({ client, settings: { ...settings, maxRunMs: 120 }, now: () => pages, onProgress: () => void pages++ });
+    const summary = await runTargets({
+      client,
+      settings: { ...settings, maxRunMs: 120 },
+      now: () => pages,
+      onProgress: () => void pages++,
+    });
 
     const [bigSummary, ...smalls] = ran(summary);
     expect(bigSummary).toMatchObject({ stream: big, complete: false, stopReason: 'budget' });
@@ -242,10 +320,19 @@ describe('a run over several targets', () => {
     const group = uniqueName('g');
     for (const h of huge) await backlog(h, group, 1_200);
     await backlog(small, group, 12);
-    const { settings, client } = await setup({ STREAM_NAME: [...huge, small].join(','), STREAM_CONSUMER_GROUP_NAME: group, BATCH_SIZE: '10' });
+    const { settings, client } = await setup({
+      STREAM_NAME: [...huge, small].join(','),
+      STREAM_CONSUMER_GROUP_NAME: group,
+      BATCH_SIZE: '10',
+    });
     // The clock moves one tick per page settled, as in the test above: each huge one needs 120 pages, all of them 600.
     let pages = 0;
-    const summary = await runTargets({ client, settings: { ...settings, maxRunMs: 200 }, now: () => pages, onProgress: () => void pages++ });
+    const summary = await runTargets({
+      client,
+      settings: { ...settings, maxRunMs: 200 },
+      now: () => pages,
+      onProgress: () => void pages++,
+    });
 
     const targets = ran(summary);
     expect(targets.at(-1)).toMatchObject({ stream: small, processed: 12, complete: true });
@@ -255,7 +342,10 @@ describe('a run over several targets', () => {
       expect(t.complete, t.stream).toBe(false);
     }
     expectTotals(summary);
-    for (const h of huge) expect(Number((await redis.xpending(h, group))[0])).toBe(1_200 - (targets.find((t) => t.stream === h)?.processed ?? 0));
+    for (const h of huge)
+      expect(Number((await redis.xpending(h, group))[0])).toBe(
+        1_200 - (targets.find((t) => t.stream === h)?.processed ?? 0),
+      );
   });
 
   it('interrupted: the targets in flight settle their pages, the ones not started send nothing and say `interrupted`', async () => {
@@ -263,14 +353,22 @@ describe('a run over several targets', () => {
     const streams = Array.from({ length: 6 }, (_, i) => at(`i${i}`));
     const group = uniqueName('g');
     for (const s of streams) await backlog(s, group, 50);
-    const { settings, client } = await setup({ STREAM_NAME: streams.join(','), STREAM_CONSUMER_GROUP_NAME: group, BATCH_SIZE: '10' });
+    const { settings, client } = await setup({
+      STREAM_NAME: streams.join(','),
+      STREAM_CONSUMER_GROUP_NAME: group,
+      BATCH_SIZE: '10',
+    });
     const abort = new AbortController();
 
     // Stopped at the first page settled: four targets are running then (four per shard), two wait.
     const summary = await runTargets({ client, settings, signal: abort.signal, onProgress: () => abort.abort() });
     expect(summary).toMatchObject({ complete: false, stopReason: 'interrupted' });
     expect(ran(summary).map((t) => [t.stopReason, t.complete])).toEqual(streams.map(() => ['interrupted', false]));
-    expect(ran(summary).slice(4).map((t) => t.scanned)).toEqual([0, 0]);
+    expect(
+      ran(summary)
+        .slice(4)
+        .map((t) => t.scanned),
+    ).toEqual([0, 0]);
     expectTotals(summary);
 
     // Interrupted before it starts: no target sends a command (not even XINFO GROUPS).
@@ -278,17 +376,41 @@ describe('a run over several targets', () => {
       await redis.config('RESETSTAT');
       const before = await runTargets({ client, settings, signal: AbortSignal.abort() });
       expect(ran(before).map((t) => t.stopReason)).toEqual(streams.map(() => 'interrupted'));
-      expect((await redis.info('commandstats')).match(/^cmdstat_\w+/gm)?.filter((c) => !/cmdstat_(config|info)$/.test(c))).toEqual([]);
+      expect(
+        (await redis.info('commandstats')).match(/^cmdstat_\w+/gm)?.filter((c) => !/cmdstat_(config|info)$/.test(c)),
+      ).toEqual([]);
     }
   });
 
-  it('a single stream and group: exactly today\'s summary, no `targets`', async () => {
+  it("a single stream and group: exactly today's summary, no `targets`", async () => {
     const { settings, client } = await setup({});
     await backlog(settings.streamName, settings.groupName, 5);
     const summary = await runTargets({ client, settings });
     expect(Object.keys(summary).sort()).toEqual(
-      ['stream', 'group', 'scanned', 'claimed', 'processed', 'deadLettered', 'orphaned', 'failed', 'skipped', 'deferred', 'requeued', 'deregistered', 'durationMs', 'complete', 'stopReason', 'dryRun'].sort(),
+      [
+        'stream',
+        'group',
+        'scanned',
+        'claimed',
+        'processed',
+        'deadLettered',
+        'orphaned',
+        'failed',
+        'skipped',
+        'deferred',
+        'requeued',
+        'deregistered',
+        'durationMs',
+        'complete',
+        'stopReason',
+        'dryRun',
+      ].sort(),
     );
-    expect(summary).toMatchObject({ stream: settings.streamName, group: settings.groupName, processed: 5, complete: true });
+    expect(summary).toMatchObject({
+      stream: settings.streamName,
+      group: settings.groupName,
+      processed: 5,
+      complete: true,
+    });
   });
 });

@@ -28,18 +28,26 @@ interface Line {
 }
 function capture(): { logger: Logger; lines: Line[] } {
   const lines: Line[] = [];
-  const at = (level: string) => (message: string, fields: LogFields = {}) => lines.push({ level, message, fields });
+  const at =
+    (level: string) =>
+    (message: string, fields: LogFields = {}) =>
+      lines.push({ level, message, fields });
   return { logger: { info: at('info'), warn: at('warn'), error: at('error') }, lines };
 }
 
 /** A stream key of this test: hash-tagged on a cluster target, so its keys share a slot. */
 const key = (label: string): string => (server.cluster ? `{${uniqueName(label)}}` : uniqueName(label));
 const pair = (stream: unknown, group: unknown): string => `${String(stream)}/${String(group)}`;
-const targetOf = (attributes: Record<string, unknown>): string => pair(attributes['messaging.destination.name'], attributes['messaging.consumer.group.name']);
+const targetOf = (attributes: Record<string, unknown>): string =>
+  pair(attributes['messaging.destination.name'], attributes['messaging.consumer.group.name']);
 
 /** `n` tweets on `stream`, each group's crashed consumer holding all of them, idle; returns their IDs. */
 async function backlog(stream: string, groups: readonly string[], n: number): Promise<string[]> {
-  const ids = await addEntries(redis, stream, Array.from({ length: n }, (_, i) => tweet(i)));
+  const ids = await addEntries(
+    redis,
+    stream,
+    Array.from({ length: n }, (_, i) => tweet(i)),
+  );
   for (const group of groups) {
     await createGroup(redis, stream, group);
     await readAsConsumer(redis, stream, group, 'crashed', n, { idleMs: 600_000 });
@@ -48,12 +56,20 @@ async function backlog(stream: string, groups: readonly string[], n: number): Pr
 }
 
 /** Three streams × two groups; the last stream lacks the second group, so that target fails. */
-async function sixTargets(sizes: readonly [number, number, number]): Promise<{ streams: string[]; groups: string[]; ids: Map<string, string[]>; env: Record<string, string> }> {
+async function sixTargets(
+  sizes: readonly [number, number, number],
+): Promise<{ streams: string[]; groups: string[]; ids: Map<string, string[]>; env: Record<string, string> }> {
   const streams = [key('a'), key('b'), key('c')];
   const groups = [uniqueName('g1'), uniqueName('g2')];
   const ids = new Map<string, string[]>();
-  for (const [i, stream] of streams.entries()) ids.set(stream, await backlog(stream, i === 2 ? groups.slice(0, 1) : groups, sizes[i] as number));
-  return { streams, groups, ids, env: { STREAM_NAME: streams.join(','), STREAM_CONSUMER_GROUP_NAME: groups.join(','), BATCH_SIZE: '10' } };
+  for (const [i, stream] of streams.entries())
+    ids.set(stream, await backlog(stream, i === 2 ? groups.slice(0, 1) : groups, sizes[i] as number));
+  return {
+    streams,
+    groups,
+    ids,
+    env: { STREAM_NAME: streams.join(','), STREAM_CONSUMER_GROUP_NAME: groups.join(','), BATCH_SIZE: '10' },
+  };
 }
 
 const ran = (s: RunSummary): Summary[] => (s.targets ?? []).filter((t): t is Summary => !('error' in t));
@@ -99,13 +115,17 @@ describe('a run over several targets', () => {
     }
 
     const points = await telemetry.points();
-    const processed = pointsOf(points, 'reclaimer.messages', streams).filter((p) => p.attributes['reclaimer.outcome'] === 'processed');
+    const processed = pointsOf(points, 'reclaimer.messages', streams).filter(
+      (p) => p.attributes['reclaimer.outcome'] === 'processed',
+    );
     expect(Object.fromEntries(processed.map((p) => [targetOf(p.attributes), p.value]))).toEqual(
       Object.fromEntries(ran(summary).map((t) => [pair(t.stream, t.group), t.processed])),
     );
     const durations = pointsOf(points, 'reclaimer.run.duration', streams);
     expect(durations.map((p) => targetOf(p.attributes)).sort()).toEqual([...expected].sort());
-    expect(durations.find((p) => targetOf(p.attributes) === failed)?.attributes['error.type']).toBe('MissingGroupError');
+    expect(durations.find((p) => targetOf(p.attributes) === failed)?.attributes['error.type']).toBe(
+      'MissingGroupError',
+    );
     // Health gauges of every target that ran: nothing left pending in any of them.
     const pending = pointsOf(points, 'reclaimer.group.pending', streams);
     expect(Object.fromEntries(pending.map((p) => [targetOf(p.attributes), p.value]))).toEqual(
@@ -126,7 +146,8 @@ describe('a run over several targets', () => {
     // not told the target, so only the log line can say which stream and group an entry is of.
     const processor: Processor = {
       async process(entry) {
-        if (Number(entry.fields[entry.fields.findIndex((f) => f.toString() === 'seq') + 1]) % 2 === 0) throw new Error('downstream unavailable');
+        if (Number(entry.fields[entry.fields.findIndex((f) => f.toString() === 'seq') + 1]) % 2 === 0)
+          throw new Error('downstream unavailable');
       },
     };
 
@@ -136,8 +157,12 @@ describe('a run over several targets', () => {
     const warned = lines.filter((l) => l.message.startsWith('processing failed'));
     expect(warned).toHaveLength(summary.failed);
     const expected = streams.flatMap((s, i) =>
-      (i === 2 ? groups.slice(0, 1) : groups).flatMap((g) => (ids.get(s) ?? []).filter((_, seq) => seq % 2 === 0).map((id) => `${pair(s, g)} ${id}`)),
+      (i === 2 ? groups.slice(0, 1) : groups).flatMap((g) =>
+        (ids.get(s) ?? []).filter((_, seq) => seq % 2 === 0).map((id) => `${pair(s, g)} ${id}`),
+      ),
     );
-    expect(warned.map((l) => `${pair(l.fields.stream, l.fields.group)} ${String(l.fields.id)}`).sort()).toEqual(expected.sort());
+    expect(warned.map((l) => `${pair(l.fields.stream, l.fields.group)} ${String(l.fields.id)}`).sort()).toEqual(
+      expected.sort(),
+    );
   });
 });

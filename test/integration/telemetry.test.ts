@@ -32,9 +32,15 @@ const fieldValues: string[] = [];
 let server: RedisServer;
 let redis: Redis;
 
-const connections = useRedis({ args: ['--requirepass', PASSWORD] }, (started) => ([server, redis] = [started, started.client(PASSWORD)]));
+const connections = useRedis(
+  { args: ['--requirepass', PASSWORD] },
+  (started) => ([server, redis] = [started, started.client(PASSWORD)]),
+);
 
-async function setup(on: RedisServer, env: Record<string, string>): Promise<{ settings: Settings; client: RedisClient }> {
+async function setup(
+  on: RedisServer,
+  env: Record<string, string>,
+): Promise<{ settings: Settings; client: RedisClient }> {
   const settings = testSettings(on, { REDIS_PASSWORD: PASSWORD, ...env });
   const client = await connections.open(settings);
   return { settings, client };
@@ -42,9 +48,20 @@ async function setup(on: RedisServer, env: Record<string, string>): Promise<{ se
 
 /** Fields with secret-like values; `seq` picks what happens to the entry. */
 function fields(i: number, withKey: boolean): string[] {
-  const values = [`sk_live_${i}_${Math.random().toString(36).slice(2)}`, `4111-1111-${String(i).padStart(4, '0')}-${i * 7}`];
+  const values = [
+    `sk_live_${i}_${Math.random().toString(36).slice(2)}`,
+    `4111-1111-${String(i).padStart(4, '0')}-${i * 7}`,
+  ];
   fieldValues.push(...values, `user-${values[0]}`);
-  return [...(withKey ? ['user', `user-${values[0]}`] : []), 'token', values[0] as string, 'card', values[1] as string, 'seq', String(i)];
+  return [
+    ...(withKey ? ['user', `user-${values[0]}`] : []),
+    'token',
+    values[0] as string,
+    'card',
+    values[1] as string,
+    'seq',
+    String(i),
+  ];
 }
 
 /**
@@ -52,10 +69,22 @@ function fields(i: number, withKey: boolean): string[] {
  * 7 at MAX_DELIVERIES (dead-lettered), 1 failing in the processor, the rest processed.
  */
 async function seed(r: Redis, s: Settings, n: number): Promise<void> {
-  const ids = await addEntries(r, s.streamName, Array.from({ length: n }, (_, i) => fields(i, i % 10 !== 3)));
+  const ids = await addEntries(
+    r,
+    s.streamName,
+    Array.from({ length: n }, (_, i) => fields(i, i % 10 !== 3)),
+  );
   await createGroup(r, s.streamName, s.groupName);
   await readAsConsumer(r, s.streamName, s.groupName, 'crashed', n, { idleMs: 600_000 });
-  await setPending(r, s.streamName, s.groupName, 'crashed', ids.filter((_, i) => i % 10 === 7), 600_000, s.maxDeliveries);
+  await setPending(
+    r,
+    s.streamName,
+    s.groupName,
+    'crashed',
+    ids.filter((_, i) => i % 10 === 7),
+    600_000,
+    s.maxDeliveries,
+  );
   await r.xdel(s.streamName, ...ids.filter((_, i) => i % 10 === 5));
 }
 
@@ -84,7 +113,16 @@ describe('a run over a mixed backlog', () => {
 
     const summary = await runReclaim({ client, settings, processor: flakyProcessor(settings), logger });
 
-    expect(summary).toMatchObject({ scanned: 200, claimed: 160, processed: 120, deadLettered: 40, orphaned: 20, failed: 20, skipped: 0, complete: true });
+    expect(summary).toMatchObject({
+      scanned: 200,
+      claimed: 160,
+      processed: 120,
+      deadLettered: 40,
+      orphaned: 20,
+      failed: 20,
+      skipped: 0,
+      complete: true,
+    });
     const spans = telemetry.spans();
     const runs = spans.filter((s) => s.name === `reclaim ${settings.streamName}`);
     expect(runs).toHaveLength(1);
@@ -142,7 +180,12 @@ describe('a run over a mixed backlog', () => {
     }
 
     const points = await telemetry.points();
-    const outcomes = Object.fromEntries(byName(points, 'reclaimer.messages', settings.streamName).map((p) => [p.attributes['reclaimer.outcome'], p.value]));
+    const outcomes = Object.fromEntries(
+      byName(points, 'reclaimer.messages', settings.streamName).map((p) => [
+        p.attributes['reclaimer.outcome'],
+        p.value,
+      ]),
+    );
     expect(outcomes).toEqual({ processed: 120, dead_lettered: 40, orphaned: 20, failed: 20 });
     const [duration] = byName(points, 'reclaimer.run.duration', settings.streamName);
     expect(duration).toMatchObject({ unit: 's', value: 1, sum: summary.durationMs / 1000 });
@@ -156,7 +199,11 @@ describe('a run over a mixed backlog', () => {
   });
 
   it('the hash writer fast path: batch spans carry the counts, no dead-letter child spans', async () => {
-    const { settings, client } = await setup(server, { HASH_KEY_FIELD: 'user', BATCH_SIZE: '100', MAX_DELIVERIES: '3' });
+    const { settings, client } = await setup(server, {
+      HASH_KEY_FIELD: 'user',
+      BATCH_SIZE: '100',
+      MAX_DELIVERIES: '3',
+    });
     await seed(redis, settings, 100);
     telemetry.reset();
     const summary = await runReclaim({ client, settings, logger });
@@ -166,9 +213,15 @@ describe('a run over a mixed backlog', () => {
     expect(batches.length).toBeGreaterThanOrEqual(1);
     expect(batches.flatMap((b) => childrenOf(telemetry.spans(), b))).toEqual([]);
     const sum = (key: string): number => batches.reduce((n, b) => n + Number(b.attributes[key] ?? 0), 0);
-    expect([sum('reclaimer.processed'), sum('reclaimer.dead_lettered'), sum('reclaimer.orphaned')]).toEqual([70, 20, 10]);
+    expect([sum('reclaimer.processed'), sum('reclaimer.dead_lettered'), sum('reclaimer.orphaned')]).toEqual([
+      70, 20, 10,
+    ]);
     const outcomes = byName(await telemetry.points(), 'reclaimer.messages', settings.streamName);
-    expect(Object.fromEntries(outcomes.map((p) => [p.attributes['reclaimer.outcome'], p.value]))).toEqual({ processed: 70, dead_lettered: 20, orphaned: 10 });
+    expect(Object.fromEntries(outcomes.map((p) => [p.attributes['reclaimer.outcome'], p.value]))).toEqual({
+      processed: 70,
+      dead_lettered: 20,
+      orphaned: 10,
+    });
   });
 });
 
@@ -188,7 +241,9 @@ describe('a run that loses Redis midway', () => {
       },
     };
     telemetry.reset();
-    await expect(runReclaim({ client, settings, processor, logger })).rejects.toMatchObject({ name: 'RedisUnavailableError' });
+    await expect(runReclaim({ client, settings, processor, logger })).rejects.toMatchObject({
+      name: 'RedisUnavailableError',
+    });
 
     const run = telemetry.spans().find((s) => s.name === `reclaim ${settings.streamName}`) as ReadableSpan;
     expect(run.status).toMatchObject({ code: SpanStatusCode.ERROR });
@@ -213,7 +268,8 @@ describe('nothing secret is exported', () => {
     await runReclaim({ client, settings: { ...settings, minIdleMs: 0 }, logger });
 
     const strings = telemetry.allSpans().flatMap(spanStrings);
-    for (const p of await telemetry.points()) for (const [k, v] of Object.entries(p.attributes)) strings.push(k, String(v));
+    for (const p of await telemetry.points())
+      for (const [k, v] of Object.entries(p.attributes)) strings.push(k, String(v));
     strings.push(...logLines);
     expect(strings.length).toBeGreaterThan(100);
     expect(fieldValues.length).toBeGreaterThan(500);

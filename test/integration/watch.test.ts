@@ -43,10 +43,20 @@ function testIO(env: Record<string, string>): CliIO & { out: string[]; err: stri
 describe('stream-reclaimer watch', () => {
   const stream = uniqueName('stream');
   const group = uniqueName('group');
-  const env = { REDIS_HOST: '', REDIS_TLS: 'false', STREAM_NAME: stream, STREAM_CONSUMER_GROUP_NAME: group, RECLAIM_SCHEDULE: '* * * * * *' };
+  const env = {
+    REDIS_HOST: '',
+    REDIS_TLS: 'false',
+    STREAM_NAME: stream,
+    STREAM_CONSUMER_GROUP_NAME: group,
+    RECLAIM_SCHEDULE: '* * * * * *',
+  };
 
   it('runs the timer function on the schedule, one summary line per run, never overlapping', async () => {
-    await addEntries(redis, stream, Array.from({ length: 120 }, (_, i) => tweet(i)));
+    await addEntries(
+      redis,
+      stream,
+      Array.from({ length: 120 }, (_, i) => tweet(i)),
+    );
     await createGroup(redis, stream, group);
     await readAsConsumer(redis, stream, group, 'crashed', 120, { idleMs: 600_000 });
     const io = testIO({ ...env, REDIS_HOST: server.host });
@@ -73,7 +83,10 @@ describe('stream-reclaimer watch', () => {
     expect(io.out).toHaveLength(1);
     expect(io.err.join('')).toMatch(/stopped after 1 run\n/);
     // The server drops the socket right after QUIT's reply; poll briefly rather than race it.
-    const open = async (): Promise<number> => String(await redis.client('LIST')).split('\n').filter((l) => / name=stream-reclaimer /.test(l)).length;
+    const open = async (): Promise<number> =>
+      String(await redis.client('LIST'))
+        .split('\n')
+        .filter((l) => / name=stream-reclaimer /.test(l)).length;
     for (let i = 0; i < 100 && (await open()) > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await open()).toBe(0);
   });
@@ -92,13 +105,22 @@ describe('stream-reclaimer watch', () => {
 
     const human = testIO({ ...env, REDIS_HOST: server.host });
     expect(await watchCommand(human, { maxRuns: 1 }, { dryRun: true })).toBe(0);
-    expect(human.out[0]).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+ DRY RUN ${stream}/${group}: scanned 0, .*complete\\n$`));
+    expect(human.out[0]).toMatch(
+      new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+ DRY RUN ${stream}/${group}: scanned 0, .*complete\\n$`),
+    );
   });
 
   it('several targets: a line per target and a totals line each run, a failed target with its error; --json keeps one object per run', async () => {
     const [a, b, missing] = [uniqueName('a'), uniqueName('b'), uniqueName('nogroup')];
-    for (const [s, n] of [[a, 4], [b, 3]] as const) {
-      await addEntries(redis, s, Array.from({ length: n }, (_, i) => tweet(i)));
+    for (const [s, n] of [
+      [a, 4],
+      [b, 3],
+    ] as const) {
+      await addEntries(
+        redis,
+        s,
+        Array.from({ length: n }, (_, i) => tweet(i)),
+      );
       await createGroup(redis, s, group);
       await readAsConsumer(redis, s, group, 'crashed', n, { idleMs: 600_000 });
     }
@@ -106,7 +128,11 @@ describe('stream-reclaimer watch', () => {
 
     const human = testIO(several);
     expect(await watchCommand(human, { maxRuns: 1 }, { dryRun: true })).toBe(0);
-    const lines = human.out.join('').split('\n').filter(Boolean).map((l) => l.replace(/^\S+ /, ''));
+    const lines = human.out
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.replace(/^\S+ /, ''));
     expect(lines).toEqual([
       expect.stringMatching(new RegExp(`^  DRY RUN ${a}/${group}: scanned 4, .*complete$`)),
       expect.stringMatching(new RegExp(`^  DRY RUN ${b}/${group}: scanned 3, .*complete$`)),
@@ -116,13 +142,21 @@ describe('stream-reclaimer watch', () => {
     // A failing target: its own line with its error, the others' lines, the totals; the run counts as failed.
     const failing = testIO({ ...several, STREAM_CONSUMER_GROUP_NAME: `${group},${missing}` });
     expect(await watchCommand(failing, { maxRuns: 1 })).toBe(1);
-    const out = failing.out.join('').split('\n').filter(Boolean).map((l) => l.replace(/^\S+ /, ''));
+    const out = failing.out
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.replace(/^\S+ /, ''));
     expect(out).toEqual([
       expect.stringMatching(new RegExp(`^  ${a}/${group}: scanned 4, claimed \\d+, processed 4, .*complete$`)),
       `  ${a}/${missing}: FAILED: Stream \`${a}\` on ${server.host} has no consumer group \`${missing}\` (its groups: ${group}): check \`STREAM_CONSUMER_GROUP_NAME\`, or create the group with XGROUP CREATE ${a} ${missing} $`,
       expect.stringMatching(new RegExp(`^  ${b}/${group}: scanned 3, .*processed 3, .*complete$`)),
       expect.stringMatching(new RegExp(`^  ${b}/${missing}: FAILED: Stream \`${b}\``)),
-      expect.stringMatching(new RegExp(`^total ${a},${b}/${group},${missing}: scanned 7, .*processed 7, .*incomplete \\(a target failed\\); 4 targets, 2 failed$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^total ${a},${b}/${group},${missing}: scanned 7, .*processed 7, .*incomplete \\(a target failed\\); 4 targets, 2 failed$`,
+        ),
+      ),
     ]);
     expect(failing.err.join('')).toMatch(/run failed: 2 of 4 targets failed\n/);
 
@@ -136,10 +170,20 @@ describe('stream-reclaimer watch', () => {
 
   it('a second Ctrl-C stops at once, even while the run in progress is stuck on a frozen server', async () => {
     const [s2, g2, n] = [uniqueName('stream'), uniqueName('group'), 30_000];
-    await addEntries(redis, s2, Array.from({ length: n }, (_, i) => tweet(i)));
+    await addEntries(
+      redis,
+      s2,
+      Array.from({ length: n }, (_, i) => tweet(i)),
+    );
     await createGroup(redis, s2, g2);
     await readAsConsumer(redis, s2, g2, 'crashed', n, { idleMs: 600_000 });
-    const io = testIO({ ...env, REDIS_HOST: server.host, STREAM_NAME: s2, STREAM_CONSUMER_GROUP_NAME: g2, BATCH_SIZE: '5' });
+    const io = testIO({
+      ...env,
+      REDIS_HOST: server.host,
+      STREAM_NAME: s2,
+      STREAM_CONSUMER_GROUP_NAME: g2,
+      BATCH_SIZE: '5',
+    });
     // A clock a second ahead at every reading: the first run is due at once.
     let t = Date.now();
     const watching = watchCommand(io, { now: () => new Date((t += 1_000)) }, { json: true });

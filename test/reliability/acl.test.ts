@@ -24,7 +24,10 @@ let admin: Redis;
 const log = new OutputLog();
 const extra: Redis[] = [];
 
-useRedis({ tcp: true, args: ['--requirepass', PASSWORD] }, (started) => ([server, admin] = [started, started.client(PASSWORD)]));
+useRedis(
+  { tcp: true, args: ['--requirepass', PASSWORD] },
+  (started) => ([server, admin] = [started, started.client(PASSWORD)]),
+);
 beforeAll(async () => {
   ensureBuilt();
 });
@@ -68,7 +71,13 @@ async function createUser(s: Settings, args: string[], more: Record<string, stri
 }
 
 function as(user: string): Redis {
-  const c = new Redis({ host: '127.0.0.1', port: server.port, username: user, password: USER_PASSWORD, maxRetriesPerRequest: 1 });
+  const c = new Redis({
+    host: '127.0.0.1',
+    port: server.port,
+    username: user,
+    password: USER_PASSWORD,
+    maxRetriesPerRequest: 1,
+  });
   extra.push(c);
   return c;
 }
@@ -78,7 +87,10 @@ const aclLog = (): Promise<unknown> => admin.call('ACL', 'LOG');
 
 async function expectRefused(attempts: [string, () => Promise<unknown>][]): Promise<void> {
   for (const [what, attempt] of attempts) {
-    const error = await attempt().then(() => undefined, (e: unknown) => e as Error);
+    const error = await attempt().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     log.error(what, error);
     // Inside a script, Redis before 8 says "The user executing the script can't run this
     // command"; Redis 8 "ACL failure in script".
@@ -127,14 +139,25 @@ describe('the reclaimer ACL user (stream-reclaimer acl)', () => {
       ['XGROUP DELCONSUMER (clean-up off)', () => user.xgroup('DELCONSUMER', s.streamName, 'g', 'c')],
       ['ACL SETUSER', () => user.call('ACL', 'SETUSER', 'reclaimer', '+@all')],
       ['EVAL calling FLUSHALL', () => user.eval("return redis.call('FLUSHALL')", 0)],
-      ['EVAL touching another key', () => user.eval("return redis.call('XADD', KEYS[1], '*', 'f', 'v')", 1, 'another-stream')],
+      [
+        'EVAL touching another key',
+        () => user.eval("return redis.call('XADD', KEYS[1], '*', 'f', 'v')", 1, 'another-stream'),
+      ],
     ]);
     expect(await admin.get('someone-elses-key')).toBe('precious');
   });
 
   it('matches names with quotes and glob characters exactly (whitespace as ?), as redis-cli reads the printed line', async () => {
-    const s = testSettings(server, { STREAM_NAME: `my "orders" *[1]`, DEAD_LETTER_STREAM: 'dead letters?', HASH_KEY_PREFIX: 'h *:' });
-    await createUser(s, [], { STREAM_NAME: s.streamName, DEAD_LETTER_STREAM: s.deadLetterStream, HASH_KEY_PREFIX: s.hashKeyPrefix });
+    const s = testSettings(server, {
+      STREAM_NAME: `my "orders" *[1]`,
+      DEAD_LETTER_STREAM: 'dead letters?',
+      HASH_KEY_PREFIX: 'h *:',
+    });
+    await createUser(s, [], {
+      STREAM_NAME: s.streamName,
+      DEAD_LETTER_STREAM: s.deadLetterStream,
+      HASH_KEY_PREFIX: s.hashKeyPrefix,
+    });
     const user = as('reclaimer');
     expect(await user.xadd(s.streamName, '*', 'f', 'v')).toBeTruthy();
     expect(await user.xadd(s.deadLetterStream, '*', 'f', 'v')).toBeTruthy();
@@ -150,7 +173,10 @@ describe('the reclaimer ACL user (stream-reclaimer acl)', () => {
 
 describe('the reclaimer ACL user of several targets', () => {
   /** Two streams (`<prefix>a`, `<prefix>b`), a group each, a crashed consumer's backlog on each. */
-  async function twoStreams(): Promise<{ prefix: string; targets: { s: Settings; backlog: Awaited<ReturnType<typeof seedBacklog>> }[] }> {
+  async function twoStreams(): Promise<{
+    prefix: string;
+    targets: { s: Settings; backlog: Awaited<ReturnType<typeof seedBacklog>> }[];
+  }> {
     const prefix = `${uniqueName('acl')}:`;
     const targets = [];
     for (const name of ['a', 'b']) {
@@ -161,9 +187,17 @@ describe('the reclaimer ACL user of several targets', () => {
   }
 
   it.each([
-    ['a STREAM_NAME list', (prefix: string) => ({ STREAM_NAME: `${prefix}a,${prefix}b` }), (prefix: string) => [`~${prefix}a`, `~${prefix}a:*`, `~${prefix}b`, `~${prefix}b:*`]],
+    [
+      'a STREAM_NAME list',
+      (prefix: string) => ({ STREAM_NAME: `${prefix}a,${prefix}b` }),
+      (prefix: string) => [`~${prefix}a`, `~${prefix}a:*`, `~${prefix}b`, `~${prefix}b:*`],
+    ],
     // Not ending in `*`: the rule needs the derived `<pattern>:*` for dead letters and hashes.
-    ['a STREAM_PATTERN', (prefix: string) => ({ STREAM_NAME: '', STREAM_PATTERN: `${prefix}[ab]` }), (prefix: string) => [`~${prefix}[ab]`, `~${prefix}[ab]:*`, '+scan']],
+    [
+      'a STREAM_PATTERN',
+      (prefix: string) => ({ STREAM_NAME: '', STREAM_PATTERN: `${prefix}[ab]` }),
+      (prefix: string) => [`~${prefix}[ab]`, `~${prefix}[ab]:*`, '+scan'],
+    ],
   ])('%s, every group (*): the whole run as that user, nothing denied', async (_, streams, expected) => {
     const { prefix, targets } = await twoStreams();
     const first = targets[0]?.s as Settings;
@@ -182,7 +216,9 @@ describe('the reclaimer ACL user of several targets', () => {
       expect((await checkInvariant(admin, s, backlog, { final: true })).violations).toEqual([]);
     }
     expect(await aclLog()).toEqual([]);
-    await expectRefused([['XADD to a stream outside the targets', () => as('reclaimer').xadd(`${prefix}c`, '*', 'f', 'v')]]);
+    await expectRefused([
+      ['XADD to a stream outside the targets', () => as('reclaimer').xadd(`${prefix}c`, '*', 'f', 'v')],
+    ]);
   });
 });
 
@@ -217,23 +253,35 @@ describe('the reclaimer ACL user on a cluster (REDIS_CLUSTER=true)', () => {
       const s = testSettings({ host: cluster.host, port: cluster.port, cluster: true }, { HASH_KEY_FIELD: 'k' });
       const backlog = await seedBacklog(admin as unknown as Redis, s, 500);
       const clusterEnv = {
-        REDIS_HOST: `127.0.0.1:${cluster.port}`, REDIS_TLS: 'false', REDIS_CLUSTER: 'true',
-        STREAM_NAME: s.streamName, STREAM_CONSUMER_GROUP_NAME: s.groupName, HASH_KEY_FIELD: 'k',
+        REDIS_HOST: `127.0.0.1:${cluster.port}`,
+        REDIS_TLS: 'false',
+        REDIS_CLUSTER: 'true',
+        STREAM_NAME: s.streamName,
+        STREAM_CONSUMER_GROUP_NAME: s.groupName,
+        HASH_KEY_FIELD: 'k',
       };
       const printed = await runCli(['acl'], clusterEnv, log);
       expect(printed.code, printed.stderr).toBe(0);
       expect(printed.stdout).toContain(' +cluster|slots +cluster|info');
       // ACL rules are per node: an administrator runs the line on each.
       for (const node of cluster.nodes) {
-        const reply = execFileSync('redis-cli', ['-p', String(node.port)], { input: printed.stdout.replace('><password>', `>${USER_PASSWORD}`), encoding: 'utf8' });
+        const reply = execFileSync('redis-cli', ['-p', String(node.port)], {
+          input: printed.stdout.replace('><password>', `>${USER_PASSWORD}`),
+          encoding: 'utf8',
+        });
         expect(reply.trim()).toBe('OK');
         await node.client().call('ACL', 'LOG', 'RESET');
       }
 
-      const r = await runCli(['run', '--json'], { ...clusterEnv, REDIS_USERNAME: 'reclaimer', REDIS_PASSWORD: USER_PASSWORD }, log);
+      const r = await runCli(
+        ['run', '--json'],
+        { ...clusterEnv, REDIS_USERNAME: 'reclaimer', REDIS_PASSWORD: USER_PASSWORD },
+        log,
+      );
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ complete: true, failed: 0, orphaned: backlog.deleted.size });
-      for (const node of cluster.nodes) expect(await node.client().call('ACL', 'LOG'), `ACL LOG of 127.0.0.1:${node.port}`).toEqual([]);
+      for (const node of cluster.nodes)
+        expect(await node.client().call('ACL', 'LOG'), `ACL LOG of 127.0.0.1:${node.port}`).toEqual([]);
       const report = await checkInvariant(admin, s, backlog, { final: true });
       expect(report.violations).toEqual([]);
     } finally {

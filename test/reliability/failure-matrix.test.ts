@@ -12,10 +12,24 @@ import { WrongTypeError } from '../../src/errors';
 import { runReclaim } from '../../src/reclaim/run';
 import type { Settings } from '../../src/config/settings';
 import { selectRecords, replayRecords } from '../../src/ops/dlq';
-import { addEntries, createGroup, readAsConsumer, setPending, testSettings, uniqueName, type Fields } from '../helpers/backlog';
+import {
+  addEntries,
+  createGroup,
+  readAsConsumer,
+  setPending,
+  testSettings,
+  uniqueName,
+  type Fields,
+} from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
 import { checkInvariant } from '../helpers/invariant';
-import { clusterUnderTest, setMaxmemory, snapshotKeys, type TestClient, type ServerUnderTest } from '../helpers/server-under-test';
+import {
+  clusterUnderTest,
+  setMaxmemory,
+  snapshotKeys,
+  type TestClient,
+  type ServerUnderTest,
+} from '../helpers/server-under-test';
 import { useRedis } from '../helpers/use-redis';
 
 let server: ServerUnderTest;
@@ -30,12 +44,17 @@ const wide = (user?: string): string[] => [
 ];
 
 /** A crashed consumer's idle backlog of these entries; `maxed` indexes get MAX_DELIVERIES. */
-async function crashed(settings: Settings, fields: Fields[], maxed: number[] = []): Promise<{ ids: string[]; entries: Map<string, Fields> }> {
+async function crashed(
+  settings: Settings,
+  fields: Fields[],
+  maxed: number[] = [],
+): Promise<{ ids: string[]; entries: Map<string, Fields> }> {
   const ids = await addEntries(redis, settings.streamName, fields);
   await createGroup(redis, settings.streamName, settings.groupName);
   await readAsConsumer(redis, settings.streamName, settings.groupName, 'crashed', ids.length, { idleMs: IDLE_MS });
   const over = maxed.map((i) => ids[i] as string);
-  if (over.length > 0) await setPending(redis, settings.streamName, settings.groupName, 'crashed', over, IDLE_MS, settings.maxDeliveries);
+  if (over.length > 0)
+    await setPending(redis, settings.streamName, settings.groupName, 'crashed', over, IDLE_MS, settings.maxDeliveries);
   return { ids, entries: new Map(ids.map((id, i) => [id, fields[i] as Fields])) };
 }
 
@@ -48,11 +67,15 @@ async function expectInvariant(settings: Settings, entries: Map<string, Fields>,
 const paths: [string, boolean, boolean][] = [
   ['fast path', true, false],
   ['general path', false, false],
-  ...(clusterUnderTest() ? ([['split path (cluster, untagged keys)', false, true]] as [string, boolean, boolean][]) : []),
+  ...(clusterUnderTest()
+    ? ([['split path (cluster, untagged keys)', false, true]] as [string, boolean, boolean][])
+    : []),
 ];
 
 describe.each(paths)('%s', (_label, fastPath, untagged) => {
-  const setup = async (env: Record<string, string> = {}): Promise<{ settings: Settings; run: () => ReturnType<typeof runReclaim> }> => {
+  const setup = async (
+    env: Record<string, string> = {},
+  ): Promise<{ settings: Settings; run: () => ReturnType<typeof runReclaim> }> => {
     const dlq: Record<string, string> = untagged ? { DEAD_LETTER_STREAM: uniqueName('dlq') } : {};
     const settings = testSettings(server, { HASH_KEY_FIELD: 'user', ...dlq, ...env });
     const client = await connections.open(settings);
@@ -87,7 +110,10 @@ describe.each(paths)('%s', (_label, fastPath, untagged) => {
     await redis.set(settings.deadLetterStream, 'x');
     const before = await snapshotKeys(redis);
 
-    const failure = await run().then(() => undefined, (error: unknown) => error);
+    const failure = await run().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(failure).toBeInstanceOf(WrongTypeError);
     expect((failure as Error).message).toContain(`Dead-letter key \`${settings.deadLetterStream}\``);
     expect((failure as Error).message).toContain('is not a stream');
@@ -100,14 +126,22 @@ describe.each(paths)('%s', (_label, fastPath, untagged) => {
 
   it('entries of 10,000 fields: hashed in full, dead-lettered whole and once for every reason, replayed exactly', async () => {
     const { settings, run } = await setup();
-    const { ids, entries } = await crashed(settings, [wide('w-hash'), wide('w-max'), wide(), wide('w-foreign'), ['user', 'small']], [1]);
+    const { ids, entries } = await crashed(
+      settings,
+      [wide('w-hash'), wide('w-max'), wide(), wide('w-foreign'), ['user', 'small']],
+      [1],
+    );
     await redis.set(`${settings.hashKeyPrefix}w-foreign`, 'x');
 
     expect(await run()).toMatchObject({ processed: 2, deadLettered: 3, failed: 0, complete: true });
     expect(await redis.hlen(`${settings.hashKeyPrefix}w-hash`)).toBe(10_001);
     const records = await readDeadLetters(redis, settings.deadLetterStream);
     expect(records.map((r) => [r.meta['dlq.id'], r.meta['dlq.reason']]).sort()).toEqual(
-      [[ids[1], 'max-deliveries'], [ids[2], 'missing-key-field'], [ids[3], 'processing-error']].sort(),
+      [
+        [ids[1], 'max-deliveries'],
+        [ids[2], 'missing-key-field'],
+        [ids[3], 'processing-error'],
+      ].sort(),
     );
     await expectInvariant(settings, entries, true);
     expect(await run()).toMatchObject({ scanned: 0, deadLettered: 0 });
@@ -121,7 +155,9 @@ describe.each(paths)('%s', (_label, fastPath, untagged) => {
     const outcome = await replayRecords(client, settings.deadLetterStream, selected);
     expect(outcome.skipped).toEqual([]);
     const newId = outcome.replayed[0]?.newId as string;
-    const [[, replayed]] = (await redis.xrangeBuffer(settings.streamName, newId, newId)) as [Buffer, Buffer[]][] as [[Buffer, Buffer[]]];
+    const [[, replayed]] = (await redis.xrangeBuffer(settings.streamName, newId, newId)) as [Buffer, Buffer[]][] as [
+      [Buffer, Buffer[]],
+    ];
     expect(replayed.map(String)).toEqual(wide('w-max'));
     expect(await redis.xlen(settings.deadLetterStream)).toBe(2);
   });
@@ -129,7 +165,9 @@ describe.each(paths)('%s', (_label, fastPath, untagged) => {
   it('maxmemory reached (noeviction): the run fails saying so, duplicates nothing, and completes once memory is back', async () => {
     // MIN_IDLE 0: entries the failed run claimed (general path) are reclaimable again at once.
     const { settings, run } = await setup({ MIN_IDLE_TIME_SEC: '0', BATCH_SIZE: '10' });
-    const fields: Fields[] = Array.from({ length: 50 }, (_, i) => (i % 10 === 3 ? ['seq', String(i)] : ['user', `u${i}`, 'seq', String(i)]));
+    const fields: Fields[] = Array.from({ length: 50 }, (_, i) =>
+      i % 10 === 3 ? ['seq', String(i)] : ['user', `u${i}`, 'seq', String(i)],
+    );
     const { entries } = await crashed(settings, fields, [5, 15, 25]);
     await setMaxmemory(redis, 1);
     try {

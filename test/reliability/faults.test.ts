@@ -5,7 +5,14 @@
  */
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, createClient, DEFAULT_LIMITS, open as openClient, type ConnectionLimits, type RedisClient } from '../../src/redis/connection';
+import {
+  connect,
+  createClient,
+  DEFAULT_LIMITS,
+  open as openClient,
+  type ConnectionLimits,
+  type RedisClient,
+} from '../../src/redis/connection';
 import { RedisUnavailableError } from '../../src/errors';
 import { buildKeys } from '../../src/redis/keys';
 import { createHashWriter, type Processor } from '../../src/reclaim/process';
@@ -31,19 +38,31 @@ const log = new OutputLog();
 let faults = 0;
 let checked = 0;
 
-const connections = useRedis({ tcp: true, args: ['--requirepass', PASSWORD] }, (started) => ([server, redis] = [started, started.client(PASSWORD)]));
+const connections = useRedis(
+  { tcp: true, args: ['--requirepass', PASSWORD] },
+  (started) => ([server, redis] = [started, started.client(PASSWORD)]),
+);
 beforeAll(async () => {
   ensureBuilt();
   proxy = await startProxy({ host: '127.0.0.1', port: server.port as number });
 });
 afterAll(async () => {
   await proxy?.close();
-  console.log(`[faults] faults injected=${faults} entries checked=${checked} lost=0 proxy=${JSON.stringify(proxy?.stats)}`);
+  console.log(
+    `[faults] faults injected=${faults} entries checked=${checked} lost=0 proxy=${JSON.stringify(proxy?.stats)}`,
+  );
   expect(log.leaks(PASSWORD)).toEqual([]);
 });
 
 const viaProxy = (env: Record<string, string> = {}): Settings =>
-  testSettings(server, { REDIS_HOST: `127.0.0.1:${proxy.port}`, REDIS_PASSWORD: PASSWORD, HASH_KEY_FIELD: 'k', MAX_DELIVERIES: '5', BATCH_SIZE: '50', ...env });
+  testSettings(server, {
+    REDIS_HOST: `127.0.0.1:${proxy.port}`,
+    REDIS_PASSWORD: PASSWORD,
+    HASH_KEY_FIELD: 'k',
+    MAX_DELIVERIES: '5',
+    BATCH_SIZE: '50',
+    ...env,
+  });
 
 /** createClient + open(…, LIMITS): the test keeps the client to cut and close it. */
 async function open(settings: Settings): Promise<RedisClient> {
@@ -83,7 +102,9 @@ async function attempt(settings: Settings, processor?: Processor, signal?: Abort
 
 /** A failed run names the server and says the connection is the problem. */
 function expectClearFailure(outcome: Outcome, target: string): void {
-  console.log(`[faults] ${expect.getState().currentTestName}: ${outcome.error ? `failed: ${outcome.error.name}: ${outcome.error.message}` : `finished: ${JSON.stringify(outcome.summary)}`} in ${outcome.ms} ms`);
+  console.log(
+    `[faults] ${expect.getState().currentTestName}: ${outcome.error ? `failed: ${outcome.error.name}: ${outcome.error.message}` : `finished: ${JSON.stringify(outcome.summary)}`} in ${outcome.ms} ms`,
+  );
   if (!outcome.error) return;
   expect(outcome.error).toBeInstanceOf(RedisUnavailableError);
   expect(outcome.error.message).toContain(target);
@@ -110,14 +131,20 @@ async function cleanRunAndCheck(settings: Settings, backlog: SeededBacklog, dire
 const directTo = (s: Settings): Settings => ({ ...s, redisPort: server.port as number });
 
 describe('connections cut mid-batch', () => {
-  it.each([[25], [700], [1_900]])('cut at the %i-th entry: the run finishes or fails clearly, nothing is lost', async (at) => {
-    const settings = viaProxy();
-    const backlog = await seedBacklog(redis, settings, 3_000);
-    const outcome = await attempt(settings, faultingWriter(settings, at, () => proxy.cut()));
-    expect(outcome.ms).toBeLessThan(BOUND_MS);
-    expectClearFailure(outcome, `127.0.0.1:${proxy.port}`);
-    await cleanRunAndCheck(settings, backlog, directTo(settings));
-  });
+  it.each([[25], [700], [1_900]])(
+    'cut at the %i-th entry: the run finishes or fails clearly, nothing is lost',
+    async (at) => {
+      const settings = viaProxy();
+      const backlog = await seedBacklog(redis, settings, 3_000);
+      const outcome = await attempt(
+        settings,
+        faultingWriter(settings, at, () => proxy.cut()),
+      );
+      expect(outcome.ms).toBeLessThan(BOUND_MS);
+      expectClearFailure(outcome, `127.0.0.1:${proxy.port}`);
+      await cleanRunAndCheck(settings, backlog, directTo(settings));
+    },
+  );
 
   it('cut by a timer while the built-in writer settles, three times in one run', async () => {
     const settings = viaProxy({ BATCH_SIZE: '20' });
@@ -152,13 +179,17 @@ describe('connections refused', () => {
     const settings = viaProxy();
     await proxy.refuse();
     faults++;
-    const r = await runCli(['run', '--json'], {
-      REDIS_HOST: `127.0.0.1:${proxy.port}`,
-      REDIS_TLS: 'false',
-      REDIS_PASSWORD: PASSWORD,
-      STREAM_NAME: settings.streamName,
-      STREAM_CONSUMER_GROUP_NAME: settings.groupName,
-    }, log);
+    const r = await runCli(
+      ['run', '--json'],
+      {
+        REDIS_HOST: `127.0.0.1:${proxy.port}`,
+        REDIS_TLS: 'false',
+        REDIS_PASSWORD: PASSWORD,
+        STREAM_NAME: settings.streamName,
+        STREAM_CONSUMER_GROUP_NAME: settings.groupName,
+      },
+      log,
+    );
     await proxy.accept();
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toBe('');
@@ -200,7 +231,10 @@ describe('a slow network', () => {
   it('slower than the command timeout mid-run: the run fails with a timeout, clearly; nothing lost', async () => {
     const settings = viaProxy();
     const backlog = await seedBacklog(redis, settings, 3_000);
-    const outcome = await attempt(settings, faultingWriter(settings, 500, () => proxy.setLatency(LIMITS.commandTimeoutMs + 1_000)));
+    const outcome = await attempt(
+      settings,
+      faultingWriter(settings, 500, () => proxy.setLatency(LIMITS.commandTimeoutMs + 1_000)),
+    );
     expect(outcome.ms).toBeLessThan(BOUND_MS);
     expect(outcome.error?.message).toMatch(/timed out/i);
     expectClearFailure(outcome, `127.0.0.1:${proxy.port}`);
@@ -229,47 +263,58 @@ describe('a slow network', () => {
 });
 
 describe('Redis restarted mid-run (AOF, appendfsync always)', () => {
-  it.each([['SIGKILL'], ['SIGTERM']] as const)('%s then restart: the run finishes or fails clearly; nothing lost', async (signal) => {
-    const dir = server.dir + `-aof-${signal}`;
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(dir, { recursive: true });
-    const aof = ['--requirepass', PASSWORD, '--appendonly', 'yes', '--appendfsync', 'always'];
-    let node = await startRedis({ tcp: true, dir, args: aof });
-    const port = node.port as number;
-    const admin = node.client(PASSWORD);
-    const settings = testSettings(node, { REDIS_HOST: `127.0.0.1:${port}`, REDIS_PASSWORD: PASSWORD, HASH_KEY_FIELD: 'k', BATCH_SIZE: '50' });
-    const backlog = await seedBacklog(admin, settings, 3_000);
-    admin.disconnect();
+  it.each([['SIGKILL'], ['SIGTERM']] as const)(
+    '%s then restart: the run finishes or fails clearly; nothing lost',
+    async (signal) => {
+      const dir = server.dir + `-aof-${signal}`;
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(dir, { recursive: true });
+      const aof = ['--requirepass', PASSWORD, '--appendonly', 'yes', '--appendfsync', 'always'];
+      let node = await startRedis({ tcp: true, dir, args: aof });
+      const port = node.port as number;
+      const admin = node.client(PASSWORD);
+      const settings = testSettings(node, {
+        REDIS_HOST: `127.0.0.1:${port}`,
+        REDIS_PASSWORD: PASSWORD,
+        HASH_KEY_FIELD: 'k',
+        BATCH_SIZE: '50',
+      });
+      const backlog = await seedBacklog(admin, settings, 3_000);
+      admin.disconnect();
 
-    let restarted: Promise<void> = Promise.resolve();
-    const outcome = await attempt(
-      settings,
-      faultingWriter(settings, 600, () => {
-        const old = node;
-        restarted = (async () => {
-          process.kill(old.pid, signal);
-          await old.stop().catch(() => undefined);
-          node = await startRedis({ tcp: true, port, dir, args: aof });
-        })();
-      }),
-    );
-    await restarted;
-    console.log(`[faults] restart (${signal}): ${outcome.error ? `failed: ${outcome.error.message}` : `finished: ${JSON.stringify(outcome.summary)}`} in ${outcome.ms} ms`);
-    expect(outcome.ms).toBeLessThan(BOUND_MS);
-    if (outcome.error) expect(outcome.error.message).toContain(`127.0.0.1:${port}`);
-    if (outcome.error) expect(outcome.error.message).toMatch(/Lost or could not open the connection|Cannot reach|LOADING|timed out/);
+      let restarted: Promise<void> = Promise.resolve();
+      const outcome = await attempt(
+        settings,
+        faultingWriter(settings, 600, () => {
+          const old = node;
+          restarted = (async () => {
+            process.kill(old.pid, signal);
+            await old.stop().catch(() => undefined);
+            node = await startRedis({ tcp: true, port, dir, args: aof });
+          })();
+        }),
+      );
+      await restarted;
+      console.log(
+        `[faults] restart (${signal}): ${outcome.error ? `failed: ${outcome.error.message}` : `finished: ${JSON.stringify(outcome.summary)}`} in ${outcome.ms} ms`,
+      );
+      expect(outcome.ms).toBeLessThan(BOUND_MS);
+      if (outcome.error) expect(outcome.error.message).toContain(`127.0.0.1:${port}`);
+      if (outcome.error)
+        expect(outcome.error.message).toMatch(/Lost or could not open the connection|Cannot reach|LOADING|timed out/);
 
-    const check = node.client(PASSWORD);
-    await backdateReclaimer(check, settings);
-    const client = await connect(settings, LIMITS);
-    const summary = await runReclaim({ client, settings, logger: log.logger('clean run') });
-    client.disconnect();
-    expect(summary).toMatchObject({ complete: true, failed: 0 });
-    const report = await checkInvariant(check, settings, backlog, { final: true });
-    expect(report.violations).toEqual([]);
-    checked += report.checked;
-    await node.stop();
-    const { rmSync } = await import('node:fs');
-    rmSync(dir, { recursive: true, force: true });
-  });
+      const check = node.client(PASSWORD);
+      await backdateReclaimer(check, settings);
+      const client = await connect(settings, LIMITS);
+      const summary = await runReclaim({ client, settings, logger: log.logger('clean run') });
+      client.disconnect();
+      expect(summary).toMatchObject({ complete: true, failed: 0 });
+      const report = await checkInvariant(check, settings, backlog, { final: true });
+      expect(report.violations).toEqual([]);
+      checked += report.checked;
+      await node.stop();
+      const { rmSync } = await import('node:fs');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  );
 });

@@ -88,18 +88,24 @@ describe('hostile entries', () => {
     expect(forged?.meta['dlq.reason']).toBe('max-deliveries');
     expect(forged?.meta['dlq.stream']).toBe(settings.streamName);
 
-    const r = await runCli(['dlq', 'replay', '--all', '--json'], {
-      REDIS_HOST: server.host,
-      STREAM_NAME: settings.streamName,
-      STREAM_CONSUMER_GROUP_NAME: settings.groupName,
-    }, log);
+    const r = await runCli(
+      ['dlq', 'replay', '--all', '--json'],
+      {
+        REDIS_HOST: server.host,
+        STREAM_NAME: settings.streamName,
+        STREAM_CONSUMER_GROUP_NAME: settings.groupName,
+      },
+      log,
+    );
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { replayed: { id: string; newId: string }[] };
     expect(out.replayed).toHaveLength(entries.size);
     const sourceOf = new Map(records.map((rec) => [rec.recordId, rec.meta['dlq.id'] as string]));
     for (const { id, newId } of out.replayed) {
       const original = entries.get(sourceOf.get(id) as string) as Fields;
-      const [[, fields]] = (await redis.xrangeBuffer(settings.streamName, newId, newId)) as [Buffer, Buffer[]][] as [[Buffer, Buffer[]]];
+      const [[, fields]] = (await redis.xrangeBuffer(settings.streamName, newId, newId)) as [Buffer, Buffer[]][] as [
+        [Buffer, Buffer[]],
+      ];
       expect(fields.map((x) => x.toString('hex'))).toEqual(original.map((x) => Buffer.from(x).toString('hex')));
     }
     expect(await redis.xlen(settings.deadLetterStream)).toBe(0);
@@ -124,7 +130,11 @@ describe('what is not there, or not a stream', () => {
     const error = await runReclaim({ client: await client(settings), settings }).catch((e: unknown) => e as Error);
     expect(error).toBeInstanceOf(MissingGroupError);
     expect((error as Error).message).toContain(`\`${settings.groupName}\``);
-    const r = await runCli(['run', '--json'], { REDIS_HOST: server.host, STREAM_NAME: settings.streamName, STREAM_CONSUMER_GROUP_NAME: settings.groupName }, log);
+    const r = await runCli(
+      ['run', '--json'],
+      { REDIS_HOST: server.host, STREAM_NAME: settings.streamName, STREAM_CONSUMER_GROUP_NAME: settings.groupName },
+      log,
+    );
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     // The CLI looks at what exists: the stream is there, so it names the group and the groups there are.

@@ -14,7 +14,17 @@ import { checkInvariant, type Backlog, type InvariantReport } from '../helpers/i
 import { killLoop } from '../helpers/kill-loop';
 import type { RedisServer } from '../helpers/redis-server';
 import { useRedis } from '../helpers/use-redis';
-import { backdateReclaimer, OutputLog, PASSWORD, seedBacklog, seedGroups, seeded, seedFromEnv, spawnCli, type SeededBacklog } from './support';
+import {
+  backdateReclaimer,
+  OutputLog,
+  PASSWORD,
+  seedBacklog,
+  seedGroups,
+  seeded,
+  seedFromEnv,
+  spawnCli,
+  type SeededBacklog,
+} from './support';
 
 const ENTRIES = Number(process.env.KILL_ENTRIES || 50_000);
 const ROUNDS = Number(process.env.KILL_ROUNDS || 20);
@@ -23,14 +33,16 @@ let server: RedisServer;
 let redis: Redis;
 const log = new OutputLog();
 
-useRedis({ tcp: true, args: ['--requirepass', PASSWORD] }, (started) => ([server, redis] = [started, started.client(PASSWORD)]));
+useRedis(
+  { tcp: true, args: ['--requirepass', PASSWORD] },
+  (started) => ([server, redis] = [started, started.client(PASSWORD)]),
+);
 beforeAll(async () => {
   ensureBuilt();
 });
 afterAll(async () => {
   expect(log.leaks(PASSWORD)).toEqual([]);
 });
-
 
 /** Entries pending in the groups of these targets, summed. */
 async function pendingIn(redis: Redis, targets: readonly { stream: string; group: string }[]): Promise<number> {
@@ -59,7 +71,11 @@ describe('SIGKILL at random moments', () => {
       BATCH_SIZE: '5',
       CONCURRENCY: '2',
     };
-    const { killed, progressed, pending: pendingBefore } = await killLoop({
+    const {
+      killed,
+      progressed,
+      pending: pendingBefore,
+    } = await killLoop({
       label: 'kill',
       rounds: ROUNDS,
       total: ENTRIES,
@@ -92,7 +108,9 @@ describe('SIGKILL at random moments', () => {
     expect(report.checked).toBe(ENTRIES);
     expect(report.states.pending).toBe(0);
     expect(report.states.hashed + report.states['dead-lettered'] + report.states.orphan).toBe(ENTRIES);
-    console.log(`[kill] rounds=${ROUNDS} killed=${killed} progressed=${progressed} entries=${ENTRIES} states=${JSON.stringify(report.states)} lost=0`);
+    console.log(
+      `[kill] rounds=${ROUNDS} killed=${killed} progressed=${progressed} entries=${ENTRIES} states=${JSON.stringify(report.states)} lost=0`,
+    );
   }, 240_000);
 });
 
@@ -105,14 +123,23 @@ describe('SIGKILL at random moments, a run over several targets', () => {
     const groups = [uniqueName('g1'), uniqueName('g2')];
     const streams = SIZES.map((_, i) => uniqueName(`s${i}`));
     const backlogs = new Map<string, SeededBacklog>();
-    for (const [i, stream] of streams.entries()) backlogs.set(stream, await seedGroups(redis, stream, groups, SIZES[i] as number, 5));
+    for (const [i, stream] of streams.entries())
+      backlogs.set(stream, await seedGroups(redis, stream, groups, SIZES[i] as number, 5));
     // Each target's keys as the product derives them by default: `<stream>:dlq`, `<stream>:`.
     const targets = streams.flatMap((stream) =>
       groups.map((group) => ({
         stream,
         group,
-        cfg: testSettings(server, { STREAM_NAME: stream, STREAM_CONSUMER_GROUP_NAME: group, HASH_KEY_FIELD: 'k', MAX_DELIVERIES: '5' }),
-        backlog: (): Backlog => ({ ...(backlogs.get(stream) as SeededBacklog), siblings: groups.filter((g) => g !== group) }),
+        cfg: testSettings(server, {
+          STREAM_NAME: stream,
+          STREAM_CONSUMER_GROUP_NAME: group,
+          HASH_KEY_FIELD: 'k',
+          MAX_DELIVERIES: '5',
+        }),
+        backlog: (): Backlog => ({
+          ...(backlogs.get(stream) as SeededBacklog),
+          siblings: groups.filter((g) => g !== group),
+        }),
       })),
     );
     const check = async (label: string, options: { final?: boolean } = {}): Promise<InvariantReport[]> => {
@@ -139,7 +166,11 @@ describe('SIGKILL at random moments, a run over several targets', () => {
       CONCURRENCY: '2',
     };
     const total = SIZES.reduce((n, size) => n + size * groups.length, 0);
-    const { killed, progressed, pending: pendingBefore } = await killLoop({
+    const {
+      killed,
+      progressed,
+      pending: pendingBefore,
+    } = await killLoop({
       label: 'kill-targets',
       rounds: ROUNDS,
       total,
@@ -163,7 +194,9 @@ describe('SIGKILL at random moments, a run over several targets', () => {
     expect(final.code, final.stderr).toBe(0);
     const summary = JSON.parse(final.stdout) as RunSummary;
     expect(summary).toMatchObject({ complete: true, failed: 0 });
-    expect((summary.targets ?? []).map((t) => `${t.stream}/${t.group}`)).toEqual(targets.map((t) => `${t.stream}/${t.group}`));
+    expect((summary.targets ?? []).map((t) => `${t.stream}/${t.group}`)).toEqual(
+      targets.map((t) => `${t.stream}/${t.group}`),
+    );
     const reports = await check('final run', { final: true });
     reports.forEach((report, i) => {
       const size = SIZES[Math.floor(i / groups.length)] as number;
@@ -171,6 +204,8 @@ describe('SIGKILL at random moments, a run over several targets', () => {
       expect(report.states.pending).toBe(0);
       expect(report.states.hashed + report.states['dead-lettered'] + report.states.orphan).toBe(size);
     });
-    console.log(`[kill-targets] rounds=${ROUNDS} killed=${killed} progressed=${progressed} targets=${targets.length} states=${JSON.stringify(reports.map((r) => r.states))} lost=0`);
+    console.log(
+      `[kill-targets] rounds=${ROUNDS} killed=${killed} progressed=${progressed} targets=${targets.length} states=${JSON.stringify(reports.map((r) => r.states))} lost=0`,
+    );
   }, 240_000);
 });

@@ -70,7 +70,18 @@ describe('the reclaimer beside live consumers', () => {
       (async () => {
         const c = conn();
         while (!stop) {
-          const reply = (await c.xreadgroup('GROUP', group, `live-${n}`, 'COUNT', 20, 'BLOCK', 50, 'STREAMS', stream, '>')) as Reply;
+          const reply = (await c.xreadgroup(
+            'GROUP',
+            group,
+            `live-${n}`,
+            'COUNT',
+            20,
+            'BLOCK',
+            50,
+            'STREAMS',
+            stream,
+            '>',
+          )) as Reply;
           const ids = (reply?.[0]?.[1] ?? []).map(([id]) => id);
           if (ids.length === 0) continue;
           ids.forEach((id) => liveRead.add(id));
@@ -86,7 +97,18 @@ describe('the reclaimer beside live consumers', () => {
     const flaky = (async () => {
       const c = conn();
       for (let i = 0; !stop; i++) {
-        const reply = (await c.xreadgroup('GROUP', group, 'flaky', 'COUNT', 20, 'BLOCK', 50, 'STREAMS', stream, '>')) as Reply;
+        const reply = (await c.xreadgroup(
+          'GROUP',
+          group,
+          'flaky',
+          'COUNT',
+          20,
+          'BLOCK',
+          50,
+          'STREAMS',
+          stream,
+          '>',
+        )) as Reply;
         const ids = (reply?.[0]?.[1] ?? []).map(([id]) => id);
         if (ids.length === 0) continue;
         if (i % 5 === 4) {

@@ -43,19 +43,31 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     arbitrary: fc.record({
       t: fc.constant('produce' as const),
       // One entry in ten is wide: 4,000 fields, a record past one Lua call (src/redis/wide.ts).
-      items: fc.array(fc.record({ keyed: fc.boolean(), wide: fc.nat(9).map((n) => n === 0) }), { minLength: 1, maxLength: 6 }),
+      items: fc.array(fc.record({ keyed: fc.boolean(), wide: fc.nat(9).map((n) => n === 0) }), {
+        minLength: 1,
+        maxLength: 6,
+      }),
     }),
     weight: 3,
   },
   { arbitrary: fc.record({ t: fc.constant('foreign-hash' as const), pick: fc.nat() }), weight: 1 },
   { arbitrary: fc.record({ t: fc.constant('foreign-dlq' as const), on: fc.boolean() }), weight: 1 },
-  { arbitrary: fc.record({ t: fc.constant('read' as const), c: fc.nat(2), count: fc.integer({ min: 1, max: 5 }) }), weight: 3 },
-  { arbitrary: fc.record({ t: fc.constant('ack' as const), c: fc.nat(2), count: fc.integer({ min: 1, max: 4 }) }), weight: 2 },
+  {
+    arbitrary: fc.record({ t: fc.constant('read' as const), c: fc.nat(2), count: fc.integer({ min: 1, max: 5 }) }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({ t: fc.constant('ack' as const), c: fc.nat(2), count: fc.integer({ min: 1, max: 4 }) }),
+    weight: 2,
+  },
   { arbitrary: fc.record({ t: fc.constant('crash' as const), c: fc.nat(2), poison: fc.boolean() }), weight: 2 },
   { arbitrary: fc.record({ t: fc.constant('xdel' as const), pick: fc.nat() }), weight: 1 },
   { arbitrary: fc.record({ t: fc.constant('xtrim' as const), keep: fc.nat(12) }), weight: 1 },
   {
-    arbitrary: fc.record({ t: fc.constant('reclaim' as const), action: fc.constantFrom<ReclaimAction>('process', 'requeue', 'dead-letter-only') }),
+    arbitrary: fc.record({
+      t: fc.constant('reclaim' as const),
+      action: fc.constantFrom<ReclaimAction>('process', 'requeue', 'dead-letter-only'),
+    }),
     weight: 2,
   },
 );
@@ -94,35 +106,60 @@ afterAll(async () => {
 const WIDE = Array.from({ length: 4_000 }, (_, i) => [`w${i}`, String(i)]).flat();
 
 /** Interprets one action on the server and the model, and checks they agree. */
-async function step(s: Settings, model: Map<string, ModelEntry>, world: { dlqForeign: boolean }, a: Action): Promise<void> {
+async function step(
+  s: Settings,
+  model: Map<string, ModelEntry>,
+  world: { dlqForeign: boolean },
+  a: Action,
+): Promise<void> {
   const { streamName: stream, groupName: group } = s;
   const inOrder = (): [string, ModelEntry][] => [...model].sort(([x], [y]) => compareIds(x, y));
-  const freshOf = (c: string): string[] => inOrder().filter(([, e]) => e.state === 'pending' && e.owner === c && !e.idle).map(([id]) => id);
+  const freshOf = (c: string): string[] =>
+    inOrder()
+      .filter(([, e]) => e.state === 'pending' && e.owner === c && !e.idle)
+      .map(([id]) => id);
   if (a.t === 'produce') {
     for (const { keyed, wide } of a.items) {
       const n = seq++;
       const fields = [...(keyed ? ['k', `k${n}`, 'n', String(n)] : ['n', String(n)]), ...(wide ? WIDE : [])];
       const id = String(await redis.xadd(stream, '*', ...fields));
-      model.set(id, { fields, keyed, foreign: false, state: 'undelivered', deliveries: 0, prior: 0, idle: false, deleted: false });
+      model.set(id, {
+        fields,
+        keyed,
+        foreign: false,
+        state: 'undelivered',
+        deliveries: 0,
+        prior: 0,
+        idle: false,
+        deleted: false,
+      });
     }
   } else if (a.t === 'foreign-hash') {
-    const open = inOrder().filter(([, e]) => e.keyed && !e.foreign && (e.state === 'undelivered' || e.state === 'pending'));
+    const open = inOrder().filter(
+      ([, e]) => e.keyed && !e.foreign && (e.state === 'undelivered' || e.state === 'pending'),
+    );
     if (open.length === 0) return;
     const [, e] = open[a.pick % open.length] as [string, ModelEntry];
     await redis.set(`${s.hashKeyPrefix}${String(e.fields[1])}`, 'foreign');
     e.foreign = true;
   } else if (a.t === 'foreign-dlq') {
     // Only while it holds no record: overwriting records is not a state Redis drifts into.
-    if (a.on && !world.dlqForeign && (await redis.exists(s.deadLetterStream)) === 0) await redis.set(s.deadLetterStream, 'foreign');
+    if (a.on && !world.dlqForeign && (await redis.exists(s.deadLetterStream)) === 0)
+      await redis.set(s.deadLetterStream, 'foreign');
     if (!a.on && world.dlqForeign) await redis.del(s.deadLetterStream);
     world.dlqForeign = (await redis.type(s.deadLetterStream)) === 'string';
   } else if (a.t === 'read') {
     const c = CONSUMERS[a.c] as string;
-    const reply = (await redis.xreadgroup('GROUP', group, c, 'COUNT', a.count, 'STREAMS', stream, '>')) as [string, [string, string[]][]][] | null;
+    const reply = (await redis.xreadgroup('GROUP', group, c, 'COUNT', a.count, 'STREAMS', stream, '>')) as
+      [string, [string, string[]][]][] | null;
     const got = (reply?.[0]?.[1] ?? []).map(([id]) => id);
-    const want = inOrder().filter(([, e]) => e.state === 'undelivered' && !e.deleted).slice(0, a.count).map(([id]) => id);
+    const want = inOrder()
+      .filter(([, e]) => e.state === 'undelivered' && !e.deleted)
+      .slice(0, a.count)
+      .map(([id]) => id);
     expect(got).toEqual(want);
-    for (const id of got) Object.assign(model.get(id) as ModelEntry, { state: 'pending', owner: c, deliveries: 1, idle: false });
+    for (const id of got)
+      Object.assign(model.get(id) as ModelEntry, { state: 'pending', owner: c, deliveries: 1, idle: false });
   } else if (a.t === 'ack') {
     const c = CONSUMERS[a.c] as string;
     const ids = freshOf(c).slice(0, a.count);
@@ -163,7 +200,16 @@ async function step(s: Settings, model: Map<string, ModelEntry>, world: { dlqFor
     const settings = { ...s, reclaimAction: a.action };
     const last = String((await redis.xrevrange(stream, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0');
     const summary = await runReclaim({ client, settings });
-    const want = { scanned: 0, claimed: 0, processed: 0, deadLettered: 0, orphaned: 0, failed: 0, skipped: 0, requeued: 0 };
+    const want = {
+      scanned: 0,
+      claimed: 0,
+      processed: 0,
+      deadLettered: 0,
+      orphaned: 0,
+      failed: 0,
+      skipped: 0,
+      requeued: 0,
+    };
     const copies = new Map<string, ModelEntry>();
     for (const [id, e] of inOrder()) {
       if (e.state !== 'pending' || !e.idle) continue;
@@ -182,17 +228,32 @@ async function step(s: Settings, model: Map<string, ModelEntry>, world: { dlqFor
         const total = e.deliveries + e.prior;
         const kept: string[] = [];
         for (let i = 0; i + 1 < e.fields.length; i += 2) {
-          if (e.fields[i] !== 'reclaim.origin' && e.fields[i] !== 'reclaim.deliveries') kept.push(String(e.fields[i]), String(e.fields[i + 1]));
+          if (e.fields[i] !== 'reclaim.origin' && e.fields[i] !== 'reclaim.deliveries')
+            kept.push(String(e.fields[i]), String(e.fields[i + 1]));
         }
         const fields = [...kept, 'reclaim.origin', origin, 'reclaim.deliveries', String(total)];
-        copies.set(origin, { fields, keyed: e.keyed, foreign: e.foreign, state: 'undelivered', deliveries: 0, prior: total, origin, idle: false, deleted: false });
+        copies.set(origin, {
+          fields,
+          keyed: e.keyed,
+          foreign: e.foreign,
+          state: 'undelivered',
+          deliveries: 0,
+          prior: total,
+          origin,
+          idle: false,
+          deleted: false,
+        });
         Object.assign(e, { state: 'requeued', owner: undefined });
       } else {
         want.claimed++;
         const hashed = e.keyed && !e.foreign;
         if (hashed) want.processed++;
         else want.deadLettered++;
-        Object.assign(e, { state: hashed ? 'hashed' : 'dead-lettered', owner: undefined, deliveries: e.deliveries + 1 });
+        Object.assign(e, {
+          state: hashed ? 'hashed' : 'dead-lettered',
+          owner: undefined,
+          deliveries: e.deliveries + 1,
+        });
       }
     }
     expect(summary).toMatchObject({ ...want, complete: true });
@@ -218,16 +279,29 @@ async function checkAgreement(
   const { streamName: stream, groupName: group } = s;
   // The server agrees with the model: the PEL exactly, and the dead-letter set exactly.
   const pel = (await pendingOf(redis, stream, group)).map(([id, owner, , deliveries]) => [id, owner, deliveries]);
-  const wantPel = inOrder().filter(([, e]) => e.state === 'pending').map(([id, e]) => [id, e.owner, e.deliveries]);
+  const wantPel = inOrder()
+    .filter(([, e]) => e.state === 'pending')
+    .map(([id, e]) => [id, e.owner, e.deliveries]);
   expect(pel).toEqual(wantPel);
   // Records are in dead-lettering order, not entry order; and each entry has at most one.
-  const dead = world.dlqForeign ? [] : (await readDeadLetters(redis, s.deadLetterStream)).map((r) => r.meta['dlq.id'] as string).sort(compareIds);
-  expect(dead).toEqual(inOrder().filter(([, e]) => e.state === 'dead-lettered').map(([id]) => id));
+  const dead = world.dlqForeign
+    ? []
+    : (await readDeadLetters(redis, s.deadLetterStream)).map((r) => r.meta['dlq.id'] as string).sort(compareIds);
+  expect(dead).toEqual(
+    inOrder()
+      .filter(([, e]) => e.state === 'dead-lettered')
+      .map(([id]) => id),
+  );
   // A copy names the same hash as its original (same `k`): a key is a hash when any of them was hashed.
-  const hashedKeys = new Set([...model.values()].filter((e) => e.keyed && e.state === 'hashed').map((e) => String(e.fields[1])));
+  const hashedKeys = new Set(
+    [...model.values()].filter((e) => e.keyed && e.state === 'hashed').map((e) => String(e.fields[1])),
+  );
   for (const [id, e] of model) {
     const key = `${s.hashKeyPrefix}${String(e.fields[1])}`;
-    if (e.keyed) expect(await redis.type(key), id).toBe(e.foreign ? 'string' : hashedKeys.has(String(e.fields[1])) ? 'hash' : 'none');
+    if (e.keyed)
+      expect(await redis.type(key), id).toBe(
+        e.foreign ? 'string' : hashedKeys.has(String(e.fields[1])) ? 'hash' : 'none',
+      );
   }
 }
 
@@ -239,7 +313,11 @@ describe('random interleavings against a model', () => {
         await createGroup(redis, s.streamName, s.groupName);
         const model = new Map<string, ModelEntry>();
         const world = { dlqForeign: false };
-        const finale: Action[] = [...CONSUMERS.map((_, c) => ({ t: 'crash' as const, c, poison: false })), { t: 'foreign-dlq', on: false }, { t: 'reclaim', action: 'process' }];
+        const finale: Action[] = [
+          ...CONSUMERS.map((_, c) => ({ t: 'crash' as const, c, poison: false })),
+          { t: 'foreign-dlq', on: false },
+          { t: 'reclaim', action: 'process' },
+        ];
         for (const a of [...actions, ...finale]) {
           steps++;
           await step(s, model, world, a);
@@ -247,10 +325,18 @@ describe('random interleavings against a model', () => {
         const entries = new Map([...model].map(([id, e]) => [id, e.fields]));
         const deleted = new Set([...model].filter(([, e]) => e.deleted).map(([id]) => id));
         const consumerAcked = new Set([...model].filter(([, e]) => e.state === 'consumer-acked').map(([id]) => id));
-        const report = await checkInvariant(redis, s, { entries, deleted, consumerAcked, requeue: true }, { final: true });
+        const report = await checkInvariant(
+          redis,
+          s,
+          { entries, deleted, consumerAcked, requeue: true },
+          { final: true },
+        );
         expect(report.violations).toEqual([]);
       }),
-      { numRuns: Number(process.env.PROPERTY_RUNS || 50), ...(process.env.SEED ? { seed: Number(process.env.SEED) } : {}) },
+      {
+        numRuns: Number(process.env.PROPERTY_RUNS || 50),
+        ...(process.env.SEED ? { seed: Number(process.env.SEED) } : {}),
+      },
     );
   }, 120_000);
 });

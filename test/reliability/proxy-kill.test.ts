@@ -17,7 +17,8 @@ import { backdateReclaimer, OutputLog, seedBacklog, seeded, seedFromEnv, spawnCl
 const ENTRIES = Number(process.env.PROXY_KILL_ENTRIES || 3_000);
 const ROUNDS = Number(process.env.PROXY_KILL_ROUNDS || 6);
 /** What at-least-once may leave after a kill between write and ack; anything else is a defect. */
-const AT_LEAST_ONCE = /hash written but still pending|dead-letter records \(must be at most one\)|dead-lettered but still pending|both hashed and dead-lettered/;
+const AT_LEAST_ONCE =
+  /hash written but still pending|dead-letter records \(must be at most one\)|dead-lettered but still pending|both hashed and dead-lettered/;
 
 let endpoint: ShardedEndpoint;
 let redis: Redis;

@@ -40,7 +40,11 @@ afterAll(async () => {
 /** Runs one consumer process to its end (exit or SIGKILL); bounded by a timeout that kills it. */
 function consume(stream: string, group: string, name: string, seed: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['test/fixtures/crashy-consumer.mjs', server.host, stream, group, name, String(seed), String(CRASH_P)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['test/fixtures/crashy-consumer.mjs', server.host, stream, group, name, String(seed), String(CRASH_P)],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += String(d)));
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -58,7 +62,9 @@ describe('requeue with real consumers crashing at random', () => {
     const seed = seedFromEnv('requeue-consumers');
     const settings = testSettings(server, { RECLAIM_ACTION: 'requeue', MAX_DELIVERIES: String(MAX), BATCH_SIZE: '16' });
     const { streamName: stream, groupName: group } = settings;
-    const fields: string[][] = Array.from({ length: ENTRIES }, (_, i) => (i % (ENTRIES / POISON) === 0 ? ['n', String(i), 'poison', 'yes'] : ['n', String(i)]));
+    const fields: string[][] = Array.from({ length: ENTRIES }, (_, i) =>
+      i % (ENTRIES / POISON) === 0 ? ['n', String(i), 'poison', 'yes'] : ['n', String(i)],
+    );
     const ids = await addEntries(redis, stream, fields);
     await createGroup(redis, stream, group);
     const client = await connections.open(settings);
@@ -75,7 +81,12 @@ describe('requeue with real consumers crashing at random', () => {
 
     expect(round, `seed ${seed}`).toBeLessThan(ROUNDS);
     const done = new Set(await redis.smembers(`${stream}:done`));
-    const report = await checkInvariant(redis, settings, { entries: new Map(ids.map((id, i) => [id, fields[i] as Fields])), consumerAcked: done, requeue: true }, { final: true });
+    const report = await checkInvariant(
+      redis,
+      settings,
+      { entries: new Map(ids.map((id, i) => [id, fields[i] as Fields])), consumerAcked: done, requeue: true },
+      { final: true },
+    );
     expect(report.violations, `seed ${seed}`).toEqual([]);
 
     // Each original's chain ends exactly once: processed by a consumer, or one dead-letter record.
@@ -85,7 +96,9 @@ describe('requeue with real consumers crashing at random', () => {
       return i < 0 ? (r.meta['dlq.id'] ?? '') : String(r.original[i + 1]);
     };
     const entries = (await redis.xrange(stream, '-', '+')) as [string, string[]][];
-    const chainOf = new Map(entries.map(([id, f]) => [id, f.includes('reclaim.origin') ? f[f.indexOf('reclaim.origin') + 1] : id]));
+    const chainOf = new Map(
+      entries.map(([id, f]) => [id, f.includes('reclaim.origin') ? f[f.indexOf('reclaim.origin') + 1] : id]),
+    );
     const processedChains = [...done].map((id) => chainOf.get(id));
     const deadChains = records.map(origin);
     for (const [i, id] of ids.entries()) {

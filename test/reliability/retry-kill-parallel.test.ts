@@ -40,7 +40,9 @@ afterAll(async () => {
 /** Origins of the copies in the stream, each as often as it has a copy. */
 async function copyOrigins(stream: string): Promise<string[]> {
   const rows = (await redis.xrange(stream, '-', '+')) as [string, string[]][];
-  return rows.filter(([, f]) => f.includes('reclaim.origin')).map(([, f]) => f[f.indexOf('reclaim.origin') + 1] as string);
+  return rows
+    .filter(([, f]) => f.includes('reclaim.origin'))
+    .map(([, f]) => f[f.indexOf('reclaim.origin') + 1] as string);
 }
 
 describe(`${RUNNERS} reclaimers at once`, () => {
@@ -48,7 +50,9 @@ describe(`${RUNNERS} reclaimers at once`, () => {
     const settings = testSettings(server, { RECLAIM_ACTION: 'requeue', MAX_DELIVERIES: '5', BATCH_SIZE: '25' });
     const { ids, entries, deleted } = await seedBacklog(redis, settings, ENTRIES);
     const clients = await Promise.all(Array.from({ length: RUNNERS }, () => connections.open(settings)));
-    const summaries: Summary[] = await Promise.all(clients.map((client, i) => runReclaim({ client, settings, fastPath: i % 2 === 0 })));
+    const summaries: Summary[] = await Promise.all(
+      clients.map((client, i) => runReclaim({ client, settings, fastPath: i % 2 === 0 })),
+    );
 
     const over = ids.filter((id, i) => i % 40 === 3 && !deleted.has(id));
     const workable = ids.filter((id, i) => i % 40 !== 3 && !deleted.has(id));
@@ -65,11 +69,17 @@ describe(`${RUNNERS} reclaimers at once`, () => {
   });
 
   it('dead-letter-only: the over-delivered dead-lettered once, orphans cleared, every other entry pending exactly as it was', async () => {
-    const settings = testSettings(server, { RECLAIM_ACTION: 'dead-letter-only', MAX_DELIVERIES: '5', BATCH_SIZE: '25' });
+    const settings = testSettings(server, {
+      RECLAIM_ACTION: 'dead-letter-only',
+      MAX_DELIVERIES: '5',
+      BATCH_SIZE: '25',
+    });
     const { ids, entries, deleted } = await seedBacklog(redis, settings, ENTRIES);
     const before = await pendingOf(redis, settings.streamName, settings.groupName);
     const clients = await Promise.all(Array.from({ length: RUNNERS }, () => connections.open(settings)));
-    const summaries = await Promise.all(clients.map((client, i) => runReclaim({ client, settings, fastPath: i % 2 === 0 })));
+    const summaries = await Promise.all(
+      clients.map((client, i) => runReclaim({ client, settings, fastPath: i % 2 === 0 })),
+    );
 
     const over = new Set(ids.filter((id, i) => i % 40 === 3 && !deleted.has(id)));
     expect(summaries.reduce((n, s) => n + s.deadLettered, 0)).toBe(over.size);
@@ -84,7 +94,12 @@ describe(`${RUNNERS} reclaimers at once`, () => {
 });
 
 /** Kills the run once the PEL holds `pendingAt` or fewer (polled every 2 ms) or after 5 s. */
-async function killAfterProgress(pending: () => Promise<number>, pendingAt: number, kill: () => void, done: Promise<unknown>): Promise<number> {
+async function killAfterProgress(
+  pending: () => Promise<number>,
+  pendingAt: number,
+  kill: () => void,
+  done: Promise<unknown>,
+): Promise<number> {
   const started = Date.now();
   let finished = false;
   void done.then(() => (finished = true));
@@ -117,7 +132,10 @@ describe('SIGKILL at random moments with RECLAIM_ACTION=requeue', () => {
     let pendingBefore = await pending();
     for (let round = 0; round < KILL_ROUNDS; round++) {
       const run = spawnCli(['run', '--json'], env, log);
-      const target = Math.min(Math.floor(random() * ((KILL_ENTRIES * 1.5) / KILL_ROUNDS)), Math.max(0, pendingBefore - KILL_ENTRIES / 10));
+      const target = Math.min(
+        Math.floor(random() * ((KILL_ENTRIES * 1.5) / KILL_ROUNDS)),
+        Math.max(0, pendingBefore - KILL_ENTRIES / 10),
+      );
       await killAfterProgress(pending, pendingBefore - target, () => run.child.kill('SIGKILL'), run.done);
       const result = await run.done;
       if (result.signal === 'SIGKILL') killed++;

@@ -48,20 +48,43 @@ const request = (settings: Settings, id: string, deliveries = settings.maxDelive
   error: '',
 });
 
-const keysOf = (s: Settings): { stream: string; deadLetter: string } => ({ stream: s.streamName, deadLetter: s.deadLetterStream });
+const keysOf = (s: Settings): { stream: string; deadLetter: string } => ({
+  stream: s.streamName,
+  deadLetter: s.deadLetterStream,
+});
 
 describe('a dead-letter key that turns into another type during a run', () => {
   it('reclaim-page and dead-letter refuse before their first write (DUMP before = after)', async () => {
-    const { settings, client, ids } = await overDelivered([['a', '1'], ['a', '2']]);
+    const { settings, client, ids } = await overDelivered([
+      ['a', '1'],
+      ['a', '2'],
+    ]);
     await redis.set(settings.deadLetterStream, 'x');
     const before = await snapshotKeys(redis);
-    const page = { group: settings.groupName, minIdleMs: 0, maxDeliveries: settings.maxDeliveries, hashPrefix: settings.hashKeyPrefix, keyField: '' };
+    const page = {
+      group: settings.groupName,
+      minIdleMs: 0,
+      maxDeliveries: settings.maxDeliveries,
+      hashPrefix: settings.hashKeyPrefix,
+      keyField: '',
+    };
     await expect(
-      reclaimPage(client, keysOf(settings), { ...page, at: 1, checkSlot: server.cluster, start: '-', count: 10, serverIdleFilter: serverAtLeast(6, 2) }),
+      reclaimPage(client, keysOf(settings), {
+        ...page,
+        at: 1,
+        checkSlot: server.cluster,
+        start: '-',
+        count: 10,
+        serverIdleFilter: serverAtLeast(6, 2),
+      }),
     ).rejects.toThrow(/WRONGTYPE dead-letter key/);
-    await expect(deadLetter(client, keysOf(settings), { group: settings.groupName, at: 1, requests: ids.map((id) => request(settings, id)) })).rejects.toThrow(
-      /WRONGTYPE dead-letter key/,
-    );
+    await expect(
+      deadLetter(client, keysOf(settings), {
+        group: settings.groupName,
+        at: 1,
+        requests: ids.map((id) => request(settings, id)),
+      }),
+    ).rejects.toThrow(/WRONGTYPE dead-letter key/);
     expect(await snapshotKeys(redis)).toEqual(before);
   });
 
@@ -69,7 +92,9 @@ describe('a dead-letter key that turns into another type during a run', () => {
     const { settings, client, ids } = await overDelivered([wideFields()]);
     await redis.set(settings.deadLetterStream, 'x');
     const before = await snapshotKeys(redis);
-    await expect(deadLetterWide(client, keysOf(settings), settings.groupName, request(settings, ids[0] as string), 1)).rejects.toThrow(/WRONGTYPE/);
+    await expect(
+      deadLetterWide(client, keysOf(settings), settings.groupName, request(settings, ids[0] as string), 1),
+    ).rejects.toThrow(/WRONGTYPE/);
     expect(await snapshotKeys(redis)).toEqual(before);
   });
 });
@@ -78,7 +103,9 @@ describe('the MULTI for a wide record (src/redis/wide.ts)', () => {
   it('writes the record and acks when the fence holds; once only, however often it is asked', async () => {
     const { settings, client, ids } = await overDelivered([wideFields()]);
     const id = ids[0] as string;
-    const results = await Promise.all([1, 2, 3].map(() => deadLetterWide(client, keysOf(settings), settings.groupName, request(settings, id), 7)));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => deadLetterWide(client, keysOf(settings), settings.groupName, request(settings, id), 7)),
+    );
     expect(results.sort()).toEqual(['dead-lettered', 'skipped', 'skipped']);
     expect(await redis.xlen(settings.deadLetterStream)).toBe(1);
     expect(await pendingOf(redis, settings.streamName, settings.groupName)).toEqual([]);
@@ -87,7 +114,13 @@ describe('the MULTI for a wide record (src/redis/wide.ts)', () => {
   it('deletes its record again when the fence fails (taken over), leaving the entry pending', async () => {
     const { settings, client, ids } = await overDelivered([wideFields()]);
     const id = ids[0] as string;
-    const status = await deadLetterWide(client, keysOf(settings), settings.groupName, request(settings, id, settings.maxDeliveries - 1), 7);
+    const status = await deadLetterWide(
+      client,
+      keysOf(settings),
+      settings.groupName,
+      request(settings, id, settings.maxDeliveries - 1),
+      7,
+    );
     expect(status).toBe('skipped');
     expect(await redis.xlen(settings.deadLetterStream)).toBe(0);
     expect((await pendingOf(redis, settings.streamName, settings.groupName)).map(([pid]) => pid)).toEqual([id]);
@@ -100,35 +133,46 @@ describe('replay', () => {
     ['narrow', [['a', '1']]],
     ['wide', [wideFields()]],
   ];
-  async function deadLettered(fields: string[][]): Promise<{ settings: Settings; client: RedisClient; records: DeadLetterRecord[] }> {
+  async function deadLettered(
+    fields: string[][],
+  ): Promise<{ settings: Settings; client: RedisClient; records: DeadLetterRecord[] }> {
     const { settings, client } = await overDelivered(fields);
     expect(await runReclaim({ client, settings })).toMatchObject({ deadLettered: fields.length });
     const { records } = await selectRecords(client, settings.deadLetterStream, {});
     return { settings, client, records };
   }
 
-  it.each(WIDTHS)('a source key of another type (%s record): WrongTypeError naming it, nothing replayed or deleted', async (_, fields) => {
-    const { settings, client, records } = await deadLettered(fields);
-    await redis.del(settings.streamName);
-    await redis.set(settings.streamName, 'x');
-    const before = await snapshotKeys(redis);
-    const failure = await replayRecords(client, settings.deadLetterStream, records).then(() => undefined, (e: unknown) => e);
-    expect(failure).toBeInstanceOf(WrongTypeError);
-    expect(String(failure)).toContain(`\`${settings.streamName}\``);
-    expect(await snapshotKeys(redis)).toEqual(before);
-  });
-
-  it.each(WIDTHS)('maxmemory (%s record): fails saying so, nothing replayed or deleted; replays once memory is back', async (_, fields) => {
-    const { settings, client, records } = await deadLettered(fields);
-    const before = await snapshotKeys(redis);
-    await setMaxmemory(redis, 1);
-    try {
-      await expect(replayRecords(client, settings.deadLetterStream, records)).rejects.toThrow(/OOM/);
+  it.each(WIDTHS)(
+    'a source key of another type (%s record): WrongTypeError naming it, nothing replayed or deleted',
+    async (_, fields) => {
+      const { settings, client, records } = await deadLettered(fields);
+      await redis.del(settings.streamName);
+      await redis.set(settings.streamName, 'x');
+      const before = await snapshotKeys(redis);
+      const failure = await replayRecords(client, settings.deadLetterStream, records).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(failure).toBeInstanceOf(WrongTypeError);
+      expect(String(failure)).toContain(`\`${settings.streamName}\``);
       expect(await snapshotKeys(redis)).toEqual(before);
-    } finally {
-      await setMaxmemory(redis, 0);
-    }
-    expect((await replayRecords(client, settings.deadLetterStream, records)).replayed).toHaveLength(1);
-    expect(await redis.xlen(settings.deadLetterStream)).toBe(0);
-  });
+    },
+  );
+
+  it.each(WIDTHS)(
+    'maxmemory (%s record): fails saying so, nothing replayed or deleted; replays once memory is back',
+    async (_, fields) => {
+      const { settings, client, records } = await deadLettered(fields);
+      const before = await snapshotKeys(redis);
+      await setMaxmemory(redis, 1);
+      try {
+        await expect(replayRecords(client, settings.deadLetterStream, records)).rejects.toThrow(/OOM/);
+        expect(await snapshotKeys(redis)).toEqual(before);
+      } finally {
+        await setMaxmemory(redis, 0);
+      }
+      expect((await replayRecords(client, settings.deadLetterStream, records)).replayed).toHaveLength(1);
+      expect(await redis.xlen(settings.deadLetterStream)).toBe(0);
+    },
+  );
 });

@@ -34,24 +34,79 @@ const openssl = (...args: string[]): void => {
 /** A CA and, signed by it, a certificate for 127.0.0.1 (EC keys: fast to generate). */
 function makePki(): void {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=reliability test CA');
-  openssl('req', '-x509', ...ec, '-keyout', 'other-ca.key', '-out', 'other-ca.crt', '-days', '2', '-subj', '/CN=some other CA');
+  openssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=reliability test CA',
+  );
+  openssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'other-ca.key',
+    '-out',
+    'other-ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=some other CA',
+  );
   openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
   writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'ext.cnf');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.crt',
+    '-days',
+    '2',
+    '-extfile',
+    'ext.cnf',
+  );
 }
 
-useRedis(async () => {
-  ensureBuilt();
-  dir = mkdtempSync(join(tmpdir(), 'reclaimer-pki-'));
-  makePki();
-  tlsPort = await freePort();
-  // Plain unix socket for the test's own setup client; TLS only on the TCP port.
-  return {
-    args: ['--requirepass', PASSWORD, '--tls-port', String(tlsPort), '--tls-cert-file', join(dir, 'server.crt'),
-      '--tls-key-file', join(dir, 'server.key'), '--tls-ca-cert-file', join(dir, 'ca.crt'), '--tls-auth-clients', 'no'],
-  };
-}, (started) => (admin = started.client(PASSWORD)));
+useRedis(
+  async () => {
+    ensureBuilt();
+    dir = mkdtempSync(join(tmpdir(), 'reclaimer-pki-'));
+    makePki();
+    tlsPort = await freePort();
+    // Plain unix socket for the test's own setup client; TLS only on the TCP port.
+    return {
+      args: [
+        '--requirepass',
+        PASSWORD,
+        '--tls-port',
+        String(tlsPort),
+        '--tls-cert-file',
+        join(dir, 'server.crt'),
+        '--tls-key-file',
+        join(dir, 'server.key'),
+        '--tls-ca-cert-file',
+        join(dir, 'ca.crt'),
+        '--tls-auth-clients',
+        'no',
+      ],
+    };
+  },
+  (started) => (admin = started.client(PASSWORD)),
+);
 afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
   // Every text the suite's files saw is scanned in each file; this one holds the TLS cases.

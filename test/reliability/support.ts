@@ -40,7 +40,10 @@ export class OutputLog {
     this.add(label, error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ''}` : String(error));
   }
   logger(label: string): Logger {
-    const line = (level: string) => (message: string, fields: LogFields = {}) => this.add(label, `${level} ${message} ${JSON.stringify(fields)}`);
+    const line =
+      (level: string) =>
+      (message: string, fields: LogFields = {}) =>
+        this.add(label, `${level} ${message} ${JSON.stringify(fields)}`);
     return { info: line('info'), warn: line('warn'), error: line('error') };
   }
   /** Lines containing the secret (should be none). */
@@ -73,7 +76,15 @@ export async function seedBacklog(redis: Redis, s: Settings, n: number, offset =
   const entries = new Map<string, Fields>(ids.map((id, i) => [id, all[i] as string[]]));
   if (offset === 0) await createGroup(redis, s.streamName, s.groupName);
   await readAsConsumer(redis, s.streamName, s.groupName, 'crashed', n, { idleMs: IDLE_MS });
-  await setPending(redis, s.streamName, s.groupName, 'crashed', ids.filter((_, i) => i % 40 === 3), IDLE_MS, s.maxDeliveries);
+  await setPending(
+    redis,
+    s.streamName,
+    s.groupName,
+    'crashed',
+    ids.filter((_, i) => i % 40 === 3),
+    IDLE_MS,
+    s.maxDeliveries,
+  );
   const deleted = new Set(ids.filter((_, i) => i % 100 === 11));
   if (deleted.size > 0) await redis.xdel(s.streamName, ...deleted);
   return { ids, entries, deleted };
@@ -85,14 +96,29 @@ export async function seedBacklog(redis: Redis, s: Settings, n: number, offset =
  * stream), so a processor shared by every target can tell them apart; the deleted ones are
  * deleted after every group has read them.
  */
-export async function seedGroups(redis: Redis, stream: string, groups: readonly string[], n: number, maxDeliveries: number, offset = 0): Promise<SeededBacklog> {
+export async function seedGroups(
+  redis: Redis,
+  stream: string,
+  groups: readonly string[],
+  n: number,
+  maxDeliveries: number,
+  offset = 0,
+): Promise<SeededBacklog> {
   const all = Array.from({ length: n }, (_, i) => [...keyedFields(i + offset), 'src', stream]);
   const ids = await addEntries(redis, stream, all);
   const entries = new Map<string, Fields>(ids.map((id, i) => [id, all[i] as string[]]));
   for (const group of groups) {
     if (offset === 0) await createGroup(redis, stream, group);
     await readAsConsumer(redis, stream, group, 'crashed', n, { idleMs: IDLE_MS });
-    await setPending(redis, stream, group, 'crashed', ids.filter((_, i) => i % 40 === 3), IDLE_MS, maxDeliveries);
+    await setPending(
+      redis,
+      stream,
+      group,
+      'crashed',
+      ids.filter((_, i) => i % 40 === 3),
+      IDLE_MS,
+      maxDeliveries,
+    );
   }
   const deleted = new Set(ids.filter((_, i) => i % 100 === 11));
   if (deleted.size > 0) await redis.xdel(stream, ...deleted);
@@ -104,7 +130,9 @@ export const IDLE_MS = 600_000;
 
 /** Makes the reclaimer's own pending entries (claims of a killed or failed run) idle again. */
 export async function backdateReclaimer(redis: Redis, s: Settings): Promise<number> {
-  const mine = (await pendingOf(redis, s.streamName, s.groupName)).filter(([, owner]) => owner === s.consumerName).map(([id]) => id);
+  const mine = (await pendingOf(redis, s.streamName, s.groupName))
+    .filter(([, owner]) => owner === s.consumerName)
+    .map(([id]) => id);
   await setPending(redis, s.streamName, s.groupName, s.consumerName, mine, IDLE_MS);
   return mine.length;
 }

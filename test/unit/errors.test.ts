@@ -19,9 +19,16 @@ import type { RedisClient } from '../../src/redis/client';
 import { statusFor } from '../../functions/http-status';
 import { ScriptedCredential } from '../helpers/fake-entra';
 
-const ctx = { server: 'cache:6380', stream: 'orders', group: 'billing', deadLetter: 'orders:dlq', secrets: ['hunter2'] };
+const ctx = {
+  server: 'cache:6380',
+  stream: 'orders',
+  group: 'billing',
+  deadLetter: 'orders:dlq',
+  secrets: ['hunter2'],
+};
 const withCode = (message: string, code: string): Error => Object.assign(new Error(message), { code });
-const map = (error: unknown, context: Parameters<typeof mapRedisError>[1] = ctx): Error => mapRedisError(error, context);
+const map = (error: unknown, context: Parameters<typeof mapRedisError>[1] = ctx): Error =>
+  mapRedisError(error, context);
 
 describe('mapRedisError', () => {
   it('keeps errors that are already ours, as they are', () => {
@@ -38,7 +45,10 @@ describe('mapRedisError', () => {
   });
 
   it('NOGROUP (stream or group, the reply does not say which): MissingGroupError naming both and the fix', () => {
-    for (const raw of ['NOGROUP No such key or consumer group', "ERR Error running script: NOGROUP No such key 'orders' or consumer group 'billing'"]) {
+    for (const raw of [
+      'NOGROUP No such key or consumer group',
+      "ERR Error running script: NOGROUP No such key 'orders' or consumer group 'billing'",
+    ]) {
       const mapped = map(new Error(raw));
       expect(mapped).toBeInstanceOf(MissingGroupError);
       expect(mapped).not.toBeInstanceOf(MissingStreamError);
@@ -66,10 +76,14 @@ describe('mapRedisError', () => {
   it('a dead-letter key of another type: WrongTypeError naming that key; without one named, the stream', () => {
     const raw = 'WRONGTYPE dead-letter key holds another type (expected a stream)';
     expect(map(new Error(raw))).toBeInstanceOf(WrongTypeError);
-    expect(map(new Error(raw)).message).toMatch(/^Dead-letter key `orders:dlq` on cache:6380 is not a stream \(dead-letter key holds/);
+    expect(map(new Error(raw)).message).toMatch(
+      /^Dead-letter key `orders:dlq` on cache:6380 is not a stream \(dead-letter key holds/,
+    );
     const { deadLetter: _none, ...noDlq } = ctx;
     expect(map(new Error(raw), noDlq).message).toMatch(/^Key `orders` on cache:6380 is not a stream/);
-    expect(map(new Error('WRONGTYPE Operation against a key holding the wrong kind of value'))).toBeInstanceOf(WrongTypeError);
+    expect(map(new Error('WRONGTYPE Operation against a key holding the wrong kind of value'))).toBeInstanceOf(
+      WrongTypeError,
+    );
   });
 
   it('OOM: RedisUnavailableError saying nothing changed', () => {
@@ -79,7 +93,13 @@ describe('mapRedisError', () => {
   });
 
   it('refused credentials: RedisAuthError, secrets redacted', () => {
-    for (const raw of ['WRONGPASS invalid username-password pair (hunter2)', 'NOAUTH Authentication required', 'NOPERM no permissions', 'ERR AUTH <password> called', 'ERR invalid password']) {
+    for (const raw of [
+      'WRONGPASS invalid username-password pair (hunter2)',
+      'NOAUTH Authentication required',
+      'NOPERM no permissions',
+      'ERR AUTH <password> called',
+      'ERR invalid password',
+    ]) {
       const mapped = map(new Error(raw));
       expect(mapped).toBeInstanceOf(RedisAuthError);
       expect(mapped.message).not.toContain('hunter2');
@@ -87,7 +107,11 @@ describe('mapRedisError', () => {
   });
 
   it('TLS failures, by message or by code: RedisUnavailableError naming REDIS_TLS_CA_FILE', () => {
-    for (const error of [new Error('self-signed certificate in certificate chain'), withCode('boom', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'), withCode('x', 'ERR_TLS_CERT_ALTNAME_INVALID')]) {
+    for (const error of [
+      new Error('self-signed certificate in certificate chain'),
+      withCode('boom', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'),
+      withCode('x', 'ERR_TLS_CERT_ALTNAME_INVALID'),
+    ]) {
       const mapped = map(error);
       expect(mapped).toBeInstanceOf(RedisUnavailableError);
       expect(mapped.message).toMatch(/^TLS to Redis at cache:6380 failed: .*REDIS_TLS_CA_FILE/);
@@ -95,7 +119,16 @@ describe('mapRedisError', () => {
   });
 
   it('socket error codes: RedisUnavailableError "Cannot reach"', () => {
-    for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'ENOENT', 'EHOSTUNREACH']) {
+    for (const code of [
+      'ECONNREFUSED',
+      'ENOTFOUND',
+      'EAI_AGAIN',
+      'ETIMEDOUT',
+      'ECONNRESET',
+      'EPIPE',
+      'ENOENT',
+      'EHOSTUNREACH',
+    ]) {
       const mapped = map(withCode(`connect ${code}`, code));
       expect(mapped).toBeInstanceOf(RedisUnavailableError);
       expect(mapped.message).toMatch(/^Cannot reach Redis at cache:6380/);
@@ -103,7 +136,14 @@ describe('mapRedisError', () => {
   });
 
   it('a lost connection: RedisUnavailableError "Lost or could not open"', () => {
-    for (const raw of ['Connection is closed.', 'Command timed out', 'Reached the max retries per request limit', "Stream isn't writeable", 'Failed to refresh slots cache.', 'None of startup nodes is available']) {
+    for (const raw of [
+      'Connection is closed.',
+      'Command timed out',
+      'Reached the max retries per request limit',
+      "Stream isn't writeable",
+      'Failed to refresh slots cache.',
+      'None of startup nodes is available',
+    ]) {
       const mapped = map(new Error(raw));
       expect(mapped).toBeInstanceOf(RedisUnavailableError);
       expect(mapped.message).toMatch(/^Lost or could not open the connection to Redis at cache:6380/);
@@ -121,8 +161,24 @@ describe('mapRedisError', () => {
 describe('typed errors that never pass through a message', () => {
   it('a Microsoft Entra token failure is an EntraTokenError (a RedisAuthError): /api/status answers 503', async () => {
     const credential = new ScriptedCredential([new Error('IMDS unavailable')]);
-    const settings = { redisHost: 'cache', redisPort: 6380, redisPath: undefined, redisPassword: undefined, redisUsername: undefined, redisTls: false, redisTlsCaFile: undefined, redisAuth: 'entra' as const, redisCluster: false, streamName: 's', groupName: 'g' };
-    const failure = await connectWithEntra(settings, { connectTimeoutMs: 100, commandTimeoutMs: 100, reconnectAttempts: 0 }, { credential }).catch((e: unknown) => e);
+    const settings = {
+      redisHost: 'cache',
+      redisPort: 6380,
+      redisPath: undefined,
+      redisPassword: undefined,
+      redisUsername: undefined,
+      redisTls: false,
+      redisTlsCaFile: undefined,
+      redisAuth: 'entra' as const,
+      redisCluster: false,
+      streamName: 's',
+      groupName: 'g',
+    };
+    const failure = await connectWithEntra(
+      settings,
+      { connectTimeoutMs: 100, commandTimeoutMs: 100, reconnectAttempts: 0 },
+      { credential },
+    ).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(EntraTokenError);
     expect(failure).toBeInstanceOf(RedisAuthError);
     expect((failure as Error).message).toMatch(/^Could not get a Microsoft Entra token for Redis .*IMDS unavailable/);
@@ -139,9 +195,30 @@ describe('typed errors that never pass through a message', () => {
   });
 
   it('the fast path on a cluster refuses a hash prefix without the stream tag: KeySlotError, nothing sent', async () => {
-    const client = new Proxy({}, { get: () => { throw new Error('no command may be sent'); } }) as unknown as RedisClient;
-    const args = { group: 'g', minIdleMs: 0, maxDeliveries: 3, keyField: '', at: 1, checkSlot: true, start: '-', count: 10, serverIdleFilter: true };
-    await expect(reclaimPage(client, { stream: '{o}:s', deadLetter: '{o}:d' }, { ...args, hashPrefix: 'h:' })).rejects.toThrow(KeySlotError);
-    await expect(reclaimPage(client, { stream: '{o}:s', deadLetter: '{o}:d' }, { ...args, hashPrefix: 'h:' })).rejects.toThrow(/does not carry the hash tag of stream `\{o\}:s`/);
+    const client = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('no command may be sent');
+        },
+      },
+    ) as unknown as RedisClient;
+    const args = {
+      group: 'g',
+      minIdleMs: 0,
+      maxDeliveries: 3,
+      keyField: '',
+      at: 1,
+      checkSlot: true,
+      start: '-',
+      count: 10,
+      serverIdleFilter: true,
+    };
+    await expect(
+      reclaimPage(client, { stream: '{o}:s', deadLetter: '{o}:d' }, { ...args, hashPrefix: 'h:' }),
+    ).rejects.toThrow(KeySlotError);
+    await expect(
+      reclaimPage(client, { stream: '{o}:s', deadLetter: '{o}:d' }, { ...args, hashPrefix: 'h:' }),
+    ).rejects.toThrow(/does not carry the hash tag of stream `\{o\}:s`/);
   });
 });

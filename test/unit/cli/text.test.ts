@@ -14,6 +14,11 @@ describe('human output of binary-safe values', () => {
   });
 
   it('quotes empty values and values with spaces or escapes, as redis-cli does', () => {
-    expect([quoted(Buffer.from('')), quoted(Buffer.from('a b')), quoted(Buffer.from('a\n')), quoted(Buffer.from('plain'))]).toEqual(['""', '"a b"', '"a\\n"', 'plain']);
+    expect([
+      quoted(Buffer.from('')),
+      quoted(Buffer.from('a b')),
+      quoted(Buffer.from('a\n')),
+      quoted(Buffer.from('plain')),
+    ]).toEqual(['""', '"a b"', '"a\\n"', 'plain']);
   });
 });

@@ -18,12 +18,16 @@ const problems = (env: Record<string, string>): readonly string[] => {
 describe('RETRY_BACKOFF_MAX_SEC and RECLAIM_ACTION', () => {
   it('default to backoff off and process (today)', () => {
     expect(loadSettings(base)).toMatchObject({ retryBackoffMaxMs: undefined, reclaimAction: 'process' });
-    expect(loadSettings({ ...base, RETRY_BACKOFF_MAX_SEC: ' ', RECLAIM_ACTION: '' })).toMatchObject({ retryBackoffMaxMs: undefined, reclaimAction: 'process' });
+    expect(loadSettings({ ...base, RETRY_BACKOFF_MAX_SEC: ' ', RECLAIM_ACTION: '' })).toMatchObject({
+      retryBackoffMaxMs: undefined,
+      reclaimAction: 'process',
+    });
   });
 
   it('read seconds (decimals allowed) as ms, and each action', () => {
     expect(loadSettings({ ...base, RETRY_BACKOFF_MAX_SEC: '1.5' }).retryBackoffMaxMs).toBe(1_500);
-    for (const action of ['process', 'requeue', 'dead-letter-only']) expect(loadSettings({ ...base, RECLAIM_ACTION: action }).reclaimAction).toBe(action);
+    for (const action of ['process', 'requeue', 'dead-letter-only'])
+      expect(loadSettings({ ...base, RECLAIM_ACTION: action }).reclaimAction).toBe(action);
   });
 
   it('name a bad value and what is expected, both at once', () => {
@@ -31,6 +35,8 @@ describe('RETRY_BACKOFF_MAX_SEC and RECLAIM_ACTION', () => {
       'Expected `RETRY_BACKOFF_MAX_SEC` to be a number > 0, or empty for off, got `abc`',
       'Expected `RECLAIM_ACTION` to be `process`, `requeue` or `dead-letter-only`, got `retry`',
     ]);
-    expect(problems({ RETRY_BACKOFF_MAX_SEC: '0' })).toEqual(['Expected `RETRY_BACKOFF_MAX_SEC` to be a number > 0, or empty for off, got `0`']);
+    expect(problems({ RETRY_BACKOFF_MAX_SEC: '0' })).toEqual([
+      'Expected `RETRY_BACKOFF_MAX_SEC` to be a number > 0, or empty for off, got `0`',
+    ]);
   });
 });

@@ -58,14 +58,23 @@ describe('nextRuns agrees with NCRONTAB', () => {
 
 describe('5-field (minute-first) expressions are rejected', () => {
   it('with a message saying six fields, seconds first, are needed', () => {
-    expect(validateSchedule('*/5 * * * *')).toMatch(/needs 6 fields \(second minute hour day month day-of-week\), got 5/);
+    expect(validateSchedule('*/5 * * * *')).toMatch(
+      /needs 6 fields \(second minute hour day month day-of-week\), got 5/,
+    );
     expect(() => nextRuns('0 2 * * 1-5', 1, new Date())).toThrow(/Invalid schedule `0 2 \* \* 1-5`: .*6 fields/);
   });
 
   it('as a settings error naming RECLAIM_SCHEDULE and the value', () => {
-    const env = { REDIS_HOST: 'localhost', STREAM_NAME: 's', STREAM_CONSUMER_GROUP_NAME: 'g', RECLAIM_SCHEDULE: '*/5 * * * *' };
+    const env = {
+      REDIS_HOST: 'localhost',
+      STREAM_NAME: 's',
+      STREAM_CONSUMER_GROUP_NAME: 'g',
+      RECLAIM_SCHEDULE: '*/5 * * * *',
+    };
     expect(() => loadSettings(env)).toThrow(SettingsError);
-    expect(() => loadSettings(env)).toThrow(/`RECLAIM_SCHEDULE` to be a 6-field NCRONTAB expression .*got `\*\/5 \* \* \* \*`/);
+    expect(() => loadSettings(env)).toThrow(
+      /`RECLAIM_SCHEDULE` to be a 6-field NCRONTAB expression .*got `\*\/5 \* \* \* \*`/,
+    );
   });
 
   it('and valid 6-field expressions pass', () => {

@@ -19,10 +19,15 @@ interface Documented {
 
 function settingsProperties(): Documented[] {
   const source = ts.createSourceFile(FILE, readFileSync(FILE, 'utf8'), ts.ScriptTarget.ES2022, true);
-  const settings = source.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'Settings');
+  const settings = source.statements.find(
+    (s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'Settings',
+  );
   if (!settings) throw new Error(`no interface Settings in ${FILE}`);
   return settings.members.filter(ts.isPropertySignature).map((member) => {
-    const docs = ts.getJSDocCommentsAndTags(member).map((d) => d.getText()).join('\n');
+    const docs = ts
+      .getJSDocCommentsAndTags(member)
+      .map((d) => d.getText())
+      .join('\n');
     const tag = ts.getJSDocTags(member).find((t) => t.tagName.text === 'default');
     return {
       property: member.name.getText(),
@@ -40,11 +45,15 @@ function expectedTag(property: string, raw: string): string {
 }
 
 const properties = settingsProperties();
-const withDefault = properties.filter((p) => p.setting !== undefined && p.setting in DEFAULTS && DEFAULTS[p.setting as keyof typeof DEFAULTS] !== '');
+const withDefault = properties.filter(
+  (p) => p.setting !== undefined && p.setting in DEFAULTS && DEFAULTS[p.setting as keyof typeof DEFAULTS] !== '',
+);
 
 describe('Settings @default tags', () => {
   it('finds the documented properties (the parse works)', () => {
-    expect(withDefault.map((p) => p.property)).toEqual(expect.arrayContaining(['consumerName', 'minIdleMs', 'batchSize', 'dryRun', 'strategy']));
+    expect(withDefault.map((p) => p.property)).toEqual(
+      expect.arrayContaining(['consumerName', 'minIdleMs', 'batchSize', 'dryRun', 'strategy']),
+    );
   });
 
   it.each(withDefault.map((p) => [p.property, p]))('%s says its setting’s default', (_name, p) => {

@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { SettingsError } from '../../../src/errors';
-import { CONNECTION_SETTINGS, DEFAULTS, isSingleTarget, loadSettings, SETTING_NAMES, streamKeys, type SettingName } from '../../../src/config/settings';
+import {
+  CONNECTION_SETTINGS,
+  DEFAULTS,
+  isSingleTarget,
+  loadSettings,
+  SETTING_NAMES,
+  streamKeys,
+  type SettingName,
+} from '../../../src/config/settings';
 import { parseDuration } from '../../../src/config/duration';
 
-const base = { REDIS_HOST: 'cache.example:6380', STREAM_NAME: '{orders}:stream', STREAM_CONSUMER_GROUP_NAME: 'workers' };
+const base = {
+  REDIS_HOST: 'cache.example:6380',
+  STREAM_NAME: '{orders}:stream',
+  STREAM_CONSUMER_GROUP_NAME: 'workers',
+};
 
 function problems(env: Record<string, string>, use?: readonly SettingName[]): string[] {
   try {
@@ -43,7 +55,10 @@ describe('loadSettings', () => {
   it('reads host forms: host alone, [ipv6]:port, and a unix socket (TLS off by default there)', () => {
     expect(loadSettings({ ...base, REDIS_HOST: 'redis' })).toMatchObject({ redisHost: 'redis', redisPort: 6379 });
     expect(loadSettings({ ...base, REDIS_HOST: '[::1]:7000' })).toMatchObject({ redisHost: '::1', redisPort: 7000 });
-    expect(loadSettings({ ...base, REDIS_HOST: '/run/redis.sock' })).toMatchObject({ redisPath: '/run/redis.sock', redisTls: false });
+    expect(loadSettings({ ...base, REDIS_HOST: '/run/redis.sock' })).toMatchObject({
+      redisPath: '/run/redis.sock',
+      redisTls: false,
+    });
   });
 
   it('treats an empty value as the default and accepts decimals for idle time', () => {
@@ -92,10 +107,29 @@ describe('loadSettings', () => {
   });
 
   it('lists every setting of docs/design.md among the names it reads', () => {
-    for (const name of ['REDIS_HOST', 'REDIS_PASSWORD', 'REDIS_USERNAME', 'REDIS_TLS', 'REDIS_TLS_CA_FILE', 'REDIS_AUTH', 'REDIS_CLUSTER',
-      'STREAM_NAME', 'STREAM_CONSUMER_GROUP_NAME', 'MONITORING_CONSUMER_NAME', 'MIN_IDLE_TIME_SEC', 'MAX_DELIVERIES',
-      'DEAD_LETTER_STREAM', 'HASH_KEY_PREFIX', 'HASH_KEY_FIELD', 'BATCH_SIZE', 'CONCURRENCY', 'MAX_RUN_SEC', 'RECLAIM_SCHEDULE',
-      'DEREGISTER_IDLE_SEC', 'DRY_RUN']) {
+    for (const name of [
+      'REDIS_HOST',
+      'REDIS_PASSWORD',
+      'REDIS_USERNAME',
+      'REDIS_TLS',
+      'REDIS_TLS_CA_FILE',
+      'REDIS_AUTH',
+      'REDIS_CLUSTER',
+      'STREAM_NAME',
+      'STREAM_CONSUMER_GROUP_NAME',
+      'MONITORING_CONSUMER_NAME',
+      'MIN_IDLE_TIME_SEC',
+      'MAX_DELIVERIES',
+      'DEAD_LETTER_STREAM',
+      'HASH_KEY_PREFIX',
+      'HASH_KEY_FIELD',
+      'BATCH_SIZE',
+      'CONCURRENCY',
+      'MAX_RUN_SEC',
+      'RECLAIM_SCHEDULE',
+      'DEREGISTER_IDLE_SEC',
+      'DRY_RUN',
+    ]) {
       expect(SETTING_NAMES).toContain(name);
     }
   });
@@ -105,14 +139,33 @@ describe('operator-friendly settings', () => {
   const base = { REDIS_HOST: 'localhost:6379', STREAM_NAME: 's', STREAM_CONSUMER_GROUP_NAME: 'g' };
 
   it('reads booleans as true/false, 1/0, yes/no in any case', () => {
-    for (const [text, value] of [['TRUE', true], ['1', true], ['Yes', true], ['false', false], ['0', false], ['NO', false]] as const) {
-      expect(loadSettings({ ...base, REDIS_TLS: text, DRY_RUN: text }), text).toMatchObject({ redisTls: value, dryRun: value });
+    for (const [text, value] of [
+      ['TRUE', true],
+      ['1', true],
+      ['Yes', true],
+      ['false', false],
+      ['0', false],
+      ['NO', false],
+    ] as const) {
+      expect(loadSettings({ ...base, REDIS_TLS: text, DRY_RUN: text }), text).toMatchObject({
+        redisTls: value,
+        dryRun: value,
+      });
     }
   });
 
   it('reads REDIS_CLUSTER as a boolean or `proxy` (one endpoint that shards), in any case', () => {
-    for (const [text, cluster, proxy] of [['TRUE', true, false], ['0', false, false], ['proxy', false, true], ['PROXY', false, true], ['', false, false]] as const) {
-      expect(loadSettings({ ...base, REDIS_CLUSTER: text }), text).toMatchObject({ redisCluster: cluster, redisProxy: proxy });
+    for (const [text, cluster, proxy] of [
+      ['TRUE', true, false],
+      ['0', false, false],
+      ['proxy', false, true],
+      ['PROXY', false, true],
+      ['', false, false],
+    ] as const) {
+      expect(loadSettings({ ...base, REDIS_CLUSTER: text }), text).toMatchObject({
+        redisCluster: cluster,
+        redisProxy: proxy,
+      });
     }
     expect(problems({ ...base, REDIS_CLUSTER: 'enterprise' })).toEqual([
       'Expected `REDIS_CLUSTER` to be `true`, `false` (also 1/0, yes/no, any case) or `proxy`, got `enterprise`',
@@ -134,7 +187,14 @@ describe('operator-friendly settings', () => {
 
   it('validates only the settings in scope: a bad schedule does not block a command that never reads it', () => {
     const env = { ...base, STREAM_CONSUMER_GROUP_NAME: '', RECLAIM_SCHEDULE: 'bogus', BATCH_SIZE: '0' };
-    const scoped = loadSettings(env, {}, { use: [...CONNECTION_SETTINGS, 'STREAM_NAME', 'STREAM_CONSUMER_GROUP_NAME'], optional: ['STREAM_CONSUMER_GROUP_NAME'] });
+    const scoped = loadSettings(
+      env,
+      {},
+      {
+        use: [...CONNECTION_SETTINGS, 'STREAM_NAME', 'STREAM_CONSUMER_GROUP_NAME'],
+        optional: ['STREAM_CONSUMER_GROUP_NAME'],
+      },
+    );
     expect(scoped).toMatchObject({ streamName: 's', groupName: '', batchSize: 100 });
     expect(problems(env)).toHaveLength(3);
     expect(() => loadSettings({ ...env, REDIS_TLS: 'maybe' }, {}, { use: CONNECTION_SETTINGS })).toThrow(/REDIS_TLS/);
@@ -143,10 +203,15 @@ describe('operator-friendly settings', () => {
 
 describe('parseDuration', () => {
   it('reads plain seconds, one unit and combined units; rejects the rest naming the forms', () => {
-    expect([parseDuration('90'), parseDuration('45s'), parseDuration('1h30m'), parseDuration('7d'), parseDuration('2W')]).toEqual([
-      90_000, 45_000, 5_400_000, 604_800_000, 1_209_600_000,
-    ]);
-    for (const bad of ['a week', '1h 30m', '', 'h', '-5m']) expect(() => parseDuration(bad, '`--older-than` to be a duration'), bad).toThrow(/`1h30m`/);
+    expect([
+      parseDuration('90'),
+      parseDuration('45s'),
+      parseDuration('1h30m'),
+      parseDuration('7d'),
+      parseDuration('2W'),
+    ]).toEqual([90_000, 45_000, 5_400_000, 604_800_000, 1_209_600_000]);
+    for (const bad of ['a week', '1h 30m', '', 'h', '-5m'])
+      expect(() => parseDuration(bad, '`--older-than` to be a duration'), bad).toThrow(/`1h30m`/);
   });
 });
 
@@ -154,44 +219,85 @@ describe('parseDuration', () => {
 const host = { REDIS_HOST: 'cache.example:6380' };
 
 describe('targets in settings', () => {
-  it('one stream and one group: today\'s settings, a single target', () => {
+  it("one stream and one group: today's settings, a single target", () => {
     const s = loadSettings({ ...host, STREAM_NAME: 'orders', STREAM_CONSUMER_GROUP_NAME: 'workers' });
-    expect(s).toMatchObject({ streamName: 'orders', groupName: 'workers', deadLetterStream: 'orders:dlq', hashKeyPrefix: 'orders:' });
-    expect(s.targets).toEqual({ streams: ['orders'], groups: ['workers'], deadLetterStream: undefined, hashKeyPrefix: undefined });
+    expect(s).toMatchObject({
+      streamName: 'orders',
+      groupName: 'workers',
+      deadLetterStream: 'orders:dlq',
+      hashKeyPrefix: 'orders:',
+    });
+    expect(s.targets).toEqual({
+      streams: ['orders'],
+      groups: ['workers'],
+      deadLetterStream: undefined,
+      hashKeyPrefix: undefined,
+    });
     expect(isSingleTarget(s.targets)).toBe(true);
   });
 
   it('lists are split on commas and trimmed; repeats and empty items dropped; explicit keys kept for every target', () => {
-    const s = loadSettings({ ...host, STREAM_NAME: ' a , b,a,', STREAM_CONSUMER_GROUP_NAME: 'g1, g2', DEAD_LETTER_STREAM: 'all:dlq' });
-    expect(s.targets).toEqual({ streams: ['a', 'b'], groups: ['g1', 'g2'], deadLetterStream: 'all:dlq', hashKeyPrefix: undefined });
+    const s = loadSettings({
+      ...host,
+      STREAM_NAME: ' a , b,a,',
+      STREAM_CONSUMER_GROUP_NAME: 'g1, g2',
+      DEAD_LETTER_STREAM: 'all:dlq',
+    });
+    expect(s.targets).toEqual({
+      streams: ['a', 'b'],
+      groups: ['g1', 'g2'],
+      deadLetterStream: 'all:dlq',
+      hashKeyPrefix: undefined,
+    });
     expect(isSingleTarget(s.targets)).toBe(false);
   });
 
   it('`*` means every group; STREAM_PATTERN alone needs no STREAM_NAME', () => {
     const s = loadSettings({ ...host, STREAM_PATTERN: 'events:*', STREAM_CONSUMER_GROUP_NAME: '*' });
-    expect(s.targets).toEqual({ pattern: 'events:*', groups: '*', deadLetterStream: undefined, hashKeyPrefix: undefined });
+    expect(s.targets).toEqual({
+      pattern: 'events:*',
+      groups: '*',
+      deadLetterStream: undefined,
+      hashKeyPrefix: undefined,
+    });
     expect(isSingleTarget(s.targets)).toBe(false);
   });
 
   it('both STREAM_NAME and STREAM_PATTERN: an error, listed with every other problem', () => {
-    expect(problems({ ...host, STREAM_NAME: 'a', STREAM_PATTERN: 'events:*', STREAM_CONSUMER_GROUP_NAME: 'g', MAX_DELIVERIES: '0' })).toEqual([
+    expect(
+      problems({
+        ...host,
+        STREAM_NAME: 'a',
+        STREAM_PATTERN: 'events:*',
+        STREAM_CONSUMER_GROUP_NAME: 'g',
+        MAX_DELIVERIES: '0',
+      }),
+    ).toEqual([
       'Expected `MAX_DELIVERIES` to be an integer from 1 to 9007199254740991 (2^53 - 1), got `0`',
       'Expected `STREAM_PATTERN` to be empty when `STREAM_NAME` is set (set exactly one of them), got `events:*`',
     ]);
   });
 
   it('neither STREAM_NAME nor STREAM_PATTERN: STREAM_NAME is required', () => {
-    expect(problems({ ...host, STREAM_CONSUMER_GROUP_NAME: 'g' })).toEqual(['Expected `STREAM_NAME` to be set (the stream key), got nothing']);
-  });
-
-  it('a command that does not read STREAM_PATTERN still needs STREAM_NAME', () => {
-    expect(problems({ ...host, STREAM_PATTERN: 'events:*', STREAM_CONSUMER_GROUP_NAME: 'g' }, ['REDIS_HOST', 'STREAM_NAME', 'STREAM_CONSUMER_GROUP_NAME'])).toEqual([
+    expect(problems({ ...host, STREAM_CONSUMER_GROUP_NAME: 'g' })).toEqual([
       'Expected `STREAM_NAME` to be set (the stream key), got nothing',
     ]);
   });
 
+  it('a command that does not read STREAM_PATTERN still needs STREAM_NAME', () => {
+    expect(
+      problems({ ...host, STREAM_PATTERN: 'events:*', STREAM_CONSUMER_GROUP_NAME: 'g' }, [
+        'REDIS_HOST',
+        'STREAM_NAME',
+        'STREAM_CONSUMER_GROUP_NAME',
+      ]),
+    ).toEqual(['Expected `STREAM_NAME` to be set (the stream key), got nothing']);
+  });
+
   it('`*` mixed with names, and a dead-letter stream equal to a listed stream, are errors', () => {
-    expect(problems({ ...host, STREAM_NAME: 'a,b', STREAM_CONSUMER_GROUP_NAME: 'g,*', DEAD_LETTER_STREAM: 'b' })).toEqual([
+    expect(
+      problems({ ...host, STREAM_NAME: 'a,b', STREAM_CONSUMER_GROUP_NAME: 'g,*', DEAD_LETTER_STREAM: 'b' }),
+    ).toEqual([
       'Expected `STREAM_CONSUMER_GROUP_NAME` to be a group name, a comma-separated list of names, or `*` alone, got `g,*`',
       'Expected `DEAD_LETTER_STREAM` to differ from `STREAM_NAME`, got `b`',
     ]);
@@ -205,12 +311,17 @@ describe('targets in settings', () => {
     expect(problems({ ...base, STREAM_PATTERN: 'events:\\' })).toEqual([
       'Expected `STREAM_PATTERN` to be a Redis glob such as `events:*`, got `events:\\` (it ends with a lone `\\` (write `\\\\` for a literal backslash))',
     ]);
-    expect(loadSettings({ ...base, STREAM_PATTERN: 'ev[a\\]]:\\[x*' }).targets).toMatchObject({ pattern: 'ev[a\\]]:\\[x*' });
+    expect(loadSettings({ ...base, STREAM_PATTERN: 'ev[a\\]]:\\[x*' }).targets).toMatchObject({
+      pattern: 'ev[a\\]]:\\[x*',
+    });
   });
 
   it('the per-stream key defaults come from one function; explicit keys apply to every stream', () => {
     expect(streamKeys('orders')).toEqual({ deadLetterStream: 'orders:dlq', hashKeyPrefix: 'orders:' });
-    expect(streamKeys('orders', { deadLetterStream: 'all:dlq', hashKeyPrefix: 'h:' })).toEqual({ deadLetterStream: 'all:dlq', hashKeyPrefix: 'h:' });
+    expect(streamKeys('orders', { deadLetterStream: 'all:dlq', hashKeyPrefix: 'h:' })).toEqual({
+      deadLetterStream: 'all:dlq',
+      hashKeyPrefix: 'h:',
+    });
   });
 
   it('STREAM_PATTERN is a setting the product reads', () => {

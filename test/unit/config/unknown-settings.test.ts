@@ -9,7 +9,15 @@ import { appSettingNames, loadAllBicep } from '../infra/bicep';
 
 describe('unknown settings', () => {
   it('REDIS_PORT says where the port goes; a misspelling names the closest setting; one warning each', () => {
-    expect(unknownSettingWarnings({ REDIS_PORT: '7411', STREAM_NAMES: 'a', RECLAIM_SCHEDUEL: '* * * * * *', MAX_DELIVERY: '3', redis_host: 'x' })).toEqual([
+    expect(
+      unknownSettingWarnings({
+        REDIS_PORT: '7411',
+        STREAM_NAMES: 'a',
+        RECLAIM_SCHEDUEL: '* * * * * *',
+        MAX_DELIVERY: '3',
+        redis_host: 'x',
+      }),
+    ).toEqual([
       '`MAX_DELIVERY` is not a setting and is ignored: did you mean `MAX_DELIVERIES`?',
       '`RECLAIM_SCHEDUEL` is not a setting and is ignored: did you mean `RECLAIM_SCHEDULE`?',
       '`REDIS_PORT` is not a setting and is ignored: put the port in `REDIS_HOST` as host:port',
@@ -31,12 +39,37 @@ describe('unknown settings', () => {
     // What the Functions host and App Service set on a worker, what @azure/identity and the Azure
     // Monitor distro read, and the deployed app settings themselves (infra/).
     const platform = [
-      'FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION', 'AzureWebJobsStorage__accountName', 'AzureWebJobsScriptRoot', 'AzureFunctionsJobHost__logging__logLevel__default',
-      'WEBSITE_SITE_NAME', 'WEBSITE_HOSTNAME', 'WEBSITE_INSTANCE_ID', 'WEBSITE_RUN_FROM_PACKAGE', 'APPSETTING_REDIS_HOST', 'CONTAINER_NAME',
-      'AZURE_FUNCTIONS_ENVIRONMENT', 'AZURE_TENANT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_FEDERATED_TOKEN_FILE', 'AZURE_AUTHORITY_HOST',
-      'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'MSI_ENDPOINT', 'MSI_SECRET',
-      'APPLICATIONINSIGHTS_STATSBEAT_DISABLED', 'APPLICATIONINSIGHTS_ENABLE_AGENT', 'APPLICATIONINSIGHTS_INSTRUMENTATION_LOGGING_LEVEL',
-      'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME', 'NODE_OPTIONS', 'PATH', 'HOME', 'TERM', 'REDIS_SERVER_BIN', 'REDISCLI_AUTH',
+      'FUNCTIONS_WORKER_RUNTIME',
+      'FUNCTIONS_EXTENSION_VERSION',
+      'AzureWebJobsStorage__accountName',
+      'AzureWebJobsScriptRoot',
+      'AzureFunctionsJobHost__logging__logLevel__default',
+      'WEBSITE_SITE_NAME',
+      'WEBSITE_HOSTNAME',
+      'WEBSITE_INSTANCE_ID',
+      'WEBSITE_RUN_FROM_PACKAGE',
+      'APPSETTING_REDIS_HOST',
+      'CONTAINER_NAME',
+      'AZURE_FUNCTIONS_ENVIRONMENT',
+      'AZURE_TENANT_ID',
+      'AZURE_CLIENT_SECRET',
+      'AZURE_FEDERATED_TOKEN_FILE',
+      'AZURE_AUTHORITY_HOST',
+      'IDENTITY_ENDPOINT',
+      'IDENTITY_HEADER',
+      'MSI_ENDPOINT',
+      'MSI_SECRET',
+      'APPLICATIONINSIGHTS_STATSBEAT_DISABLED',
+      'APPLICATIONINSIGHTS_ENABLE_AGENT',
+      'APPLICATIONINSIGHTS_INSTRUMENTATION_LOGGING_LEVEL',
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      'OTEL_SERVICE_NAME',
+      'NODE_OPTIONS',
+      'PATH',
+      'HOME',
+      'TERM',
+      'REDIS_SERVER_BIN',
+      'REDISCLI_AUTH',
     ];
     const deployed = (await loadAllBicep()).flatMap((f) => appSettingNames(f.root));
     expect(deployed.length).toBeGreaterThan(0);

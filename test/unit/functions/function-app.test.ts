@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { FUNCTION_TIMEOUT_MS, parseFunctionTimeout, runBudgetMs, TIMEOUT_MARGIN_MS } from '../../../functions/budget';
 import { DEFAULTS, loadSettings, SETTING_NAMES } from '../../../src/config/settings';
 
-const json = (file: string): Record<string, unknown> => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+const json = (file: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
 
 describe('host.json', () => {
   const host = json('host.json');
@@ -61,7 +62,8 @@ describe('package.json', () => {
   it('points main at the built functions bundle and has the scripts of docs/design.md §6', () => {
     expect(pkg.main).toBe('dist/functions/index.js');
     const scripts = pkg.scripts as Record<string, string>;
-    for (const name of ['build', 'watch', 'typecheck', 'prestart', 'start', 'test', 'demo']) expect(scripts[name]).toBeTruthy();
+    for (const name of ['build', 'watch', 'typecheck', 'prestart', 'start', 'test', 'demo'])
+      expect(scripts[name]).toBeTruthy();
     expect(scripts.start).toBe('func start');
     expect(scripts.prestart).toMatch(/build/);
   });

@@ -8,7 +8,13 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findRedisServer, howToInstall, RedisServerMissingError, resolveRedisServer, serversCache } from '../../../src/local/server-binary';
+import {
+  findRedisServer,
+  howToInstall,
+  RedisServerMissingError,
+  resolveRedisServer,
+  serversCache,
+} from '../../../src/local/server-binary';
 
 const root = mkdtempSync(join(tmpdir(), 'server-binary-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -36,7 +42,9 @@ describe('resolveRedisServer', () => {
     const onPath = fakeBinary(join(root, 'path-b'));
     fakeBinary(join(root, 'path-c'));
     const PATH = [join(root, 'path-a-missing'), join(root, 'path-b'), join(root, 'path-c')].join(':');
-    expect(await resolveRedisServer({ env: { PATH, REDIS_SERVER_BIN: '/x/valkey-server' }, say })).toBe('/x/valkey-server');
+    expect(await resolveRedisServer({ env: { PATH, REDIS_SERVER_BIN: '/x/valkey-server' }, say })).toBe(
+      '/x/valkey-server',
+    );
     expect(await resolveRedisServer({ env: { PATH }, say })).toBe(onPath);
     expect(findRedisServer(emptyPath)).toBeUndefined();
     expect(said).toEqual([]);
@@ -46,7 +54,9 @@ describe('resolveRedisServer', () => {
     const cache = join(root, 'cache-full');
     const cached = fakeBinary(join(cache, 'bin'));
     said.length = 0;
-    expect(await resolveRedisServer({ env: { PATH: emptyPath, SERVERS_CACHE: cache }, say, platform: 'darwin' })).toBe(cached);
+    expect(await resolveRedisServer({ env: { PATH: emptyPath, SERVERS_CACHE: cache }, say, platform: 'darwin' })).toBe(
+      cached,
+    );
     expect(said).toEqual([`No redis-server on PATH: using the one fetched from Debian's archive earlier, ${cached}`]);
   });
 
@@ -56,24 +66,42 @@ describe('resolveRedisServer', () => {
     ['linux', FEDORA, /sudo dnf install -y redis/],
     ['linux', ALPINE, /apk add redis/],
     ['linux', 'ID=plan9\n', /with your system's package manager/],
-  ] as const)('on %s %s with an empty cache, fetches nothing and says what to install', async (platform, osRelease, install) => {
-    said.length = 0;
-    const error = await resolveRedisServer({ env: { PATH: emptyPath, SERVERS_CACHE: join(root, 'cache-empty') }, say, platform, osRelease }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RedisServerMissingError);
-    expect((error as Error).message).toMatch(install);
-    expect((error as Error).message).toContain('or set REDIS_SERVER_BIN');
-    expect(said).toEqual([]);
-  });
+  ] as const)(
+    'on %s %s with an empty cache, fetches nothing and says what to install',
+    async (platform, osRelease, install) => {
+      said.length = 0;
+      const error = await resolveRedisServer({
+        env: { PATH: emptyPath, SERVERS_CACHE: join(root, 'cache-empty') },
+        say,
+        platform,
+        osRelease,
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RedisServerMissingError);
+      expect((error as Error).message).toMatch(install);
+      expect((error as Error).message).toContain('or set REDIS_SERVER_BIN');
+      expect(said).toEqual([]);
+    },
+  );
 
   it('on Debian, fetches with the install script and reports its failure with what to install', async () => {
     const script = join(root, 'failing-install.sh');
     writeFileSync(script, 'echo "E: the mirror cannot be reached" >&2; exit 100\n');
     said.length = 0;
     const cache = join(root, 'cache-fetch');
-    const error = await resolveRedisServer({ env: { PATH: emptyPath, SERVERS_CACHE: cache }, say, platform: 'linux', osRelease: DEBIAN, script }).catch((e: unknown) => e);
-    expect(said).toEqual([`No redis-server on PATH: fetching Debian bookworm's into ${cache} (no root, nothing system-wide changed)…`]);
+    const error = await resolveRedisServer({
+      env: { PATH: emptyPath, SERVERS_CACHE: cache },
+      say,
+      platform: 'linux',
+      osRelease: DEBIAN,
+      script,
+    }).catch((e: unknown) => e);
+    expect(said).toEqual([
+      `No redis-server on PATH: fetching Debian bookworm's into ${cache} (no root, nothing system-wide changed)…`,
+    ]);
     expect(error).toBeInstanceOf(RedisServerMissingError);
-    expect((error as Error).message).toContain("Fetching it from Debian's archive failed: E: the mirror cannot be reached");
+    expect((error as Error).message).toContain(
+      "Fetching it from Debian's archive failed: E: the mirror cannot be reached",
+    );
     expect((error as Error).message).toContain('sudo apt-get install -y redis-server');
   });
 });

@@ -1,20 +1,47 @@
 import { describe, expect, it } from 'vitest';
-import { aclKeys, aclRule, aclSetuserCommand, azurePermissions, parseRedisVersion, quoteArg, widenedNames, type AclServer, type AclSettings } from '../../../src/ops/acl';
+import {
+  aclKeys,
+  aclRule,
+  aclSetuserCommand,
+  azurePermissions,
+  parseRedisVersion,
+  quoteArg,
+  widenedNames,
+  type AclServer,
+  type AclSettings,
+} from '../../../src/ops/acl';
 import { globTokens } from '../../../src/config/glob';
 import type { TargetSpec } from '../../../src/config/settings';
 
-const base: AclSettings = { streamName: 'orders', deadLetterStream: 'orders:dlq', hashKeyPrefix: 'orders:', redisCluster: false, deregisterIdleMs: undefined };
+const base: AclSettings = {
+  streamName: 'orders',
+  deadLetterStream: 'orders:dlq',
+  hashKeyPrefix: 'orders:',
+  redisCluster: false,
+  deregisterIdleMs: undefined,
+};
 const redis = (major: number, minor: number): AclServer => ({ name: 'redis', version: [major, minor, 0] });
 const valkey = (major: number, minor: number): AclServer => ({ name: 'valkey', version: [major, minor, 0] });
 /** Settings of several targets (the keys then come from the spec, as loadSettings builds it). */
-const spec = (targets: Partial<TargetSpec> & ({ streams: string[] } | { pattern: string })): AclSettings =>
-  ({ ...base, streamName: '', targets: { groups: '*', deadLetterStream: undefined, hashKeyPrefix: undefined, ...targets } });
+const spec = (targets: Partial<TargetSpec> & ({ streams: string[] } | { pattern: string })): AclSettings => ({
+  ...base,
+  streamName: '',
+  targets: { groups: '*', deadLetterStream: undefined, hashKeyPrefix: undefined, ...targets },
+});
 const rule = (server: AclServer, settings: Partial<AclSettings> = {}, operator = false): string[] =>
   aclRule({ ...base, ...settings }, server, { user: 'reclaimer', operator });
 
 describe('aclRule', () => {
   it('starts from nothing: reset, the password placeholder, the keys, then -@all and the commands', () => {
-    expect(rule(redis(7, 2)).slice(0, 7)).toEqual(['reset', 'on', '><password>', '~orders', '~orders:*', 'resetchannels', '-@all']);
+    expect(rule(redis(7, 2)).slice(0, 7)).toEqual([
+      'reset',
+      'on',
+      '><password>',
+      '~orders',
+      '~orders:*',
+      'resetchannels',
+      '-@all',
+    ]);
   });
 
   it.each([
@@ -35,9 +62,12 @@ describe('aclRule', () => {
 
   it('adds consumer clean-up, the cluster slot map and the operator commands only when asked', () => {
     const plain = rule(redis(7, 2));
-    for (const extra of ['+xgroup|delconsumer', '+cluster|slots', '+cluster|info', '+time']) expect(plain).not.toContain(extra);
+    for (const extra of ['+xgroup|delconsumer', '+cluster|slots', '+cluster|info', '+time'])
+      expect(plain).not.toContain(extra);
     expect(rule(redis(7, 2), { deregisterIdleMs: 60_000 })).toContain('+xgroup|delconsumer');
-    expect(rule(redis(7, 2), { redisCluster: true })).toEqual(expect.arrayContaining(['+cluster|slots', '+cluster|info']));
+    expect(rule(redis(7, 2), { redisCluster: true })).toEqual(
+      expect.arrayContaining(['+cluster|slots', '+cluster|info']),
+    );
     expect(rule(redis(7, 2), {}, true)).toContain('+time');
     expect(plain.filter((w) => w.startsWith('+') && !w.includes('|'))).not.toContain('+client');
   });
@@ -57,14 +87,23 @@ describe('aclKeys', () => {
   });
 
   it('escapes glob characters, so a name matches only itself', () => {
-    expect(aclKeys({ ...base, streamName: 'a*b?[c]\\d', deadLetterStream: 'x', hashKeyPrefix: 'p*' })).toEqual(['~a\\*b\\?\\[c\\]\\\\d', '~x', '~p\\**']);
+    expect(aclKeys({ ...base, streamName: 'a*b?[c]\\d', deadLetterStream: 'x', hashKeyPrefix: 'p*' })).toEqual([
+      '~a\\*b\\?\\[c\\]\\\\d',
+      '~x',
+      '~p\\**',
+    ]);
   });
 });
 
 describe('aclKeys with several targets', () => {
   it('a STREAM_NAME list: every stream, its dead-letter stream (under its hash prefix) and hashes; shared keys once', () => {
     expect(aclKeys(spec({ streams: ['a', 'b'] }))).toEqual(['~a', '~a:*', '~b', '~b:*']);
-    expect(aclKeys(spec({ streams: ['a', 'b*'], deadLetterStream: 'dead', hashKeyPrefix: 'h:' }))).toEqual(['~a', '~dead', '~h:*', '~b\\*']);
+    expect(aclKeys(spec({ streams: ['a', 'b*'], deadLetterStream: 'dead', hashKeyPrefix: 'h:' }))).toEqual([
+      '~a',
+      '~dead',
+      '~h:*',
+      '~b\\*',
+    ]);
     // One stream's hash prefix covers another stream: that stream needs no pattern of its own.
     expect(aclKeys(spec({ streams: ['x', 'x:y'] }))).toEqual(['~x', '~x:*']);
   });
@@ -73,7 +112,11 @@ describe('aclKeys with several targets', () => {
     expect(aclKeys(spec({ pattern: 'events:*' }))).toEqual(['~events:*']);
     expect(aclKeys(spec({ pattern: 'ev[ab]?' }))).toEqual(['~ev[ab]?', '~ev[ab]?:*']);
     expect(aclKeys(spec({ pattern: 'e\\*' }))).toEqual(['~e\\*', '~e\\*:*']);
-    expect(aclKeys(spec({ pattern: 'ev:?', deadLetterStream: 'dead', hashKeyPrefix: 'h*' }))).toEqual(['~ev:?', '~dead', '~h\\**']);
+    expect(aclKeys(spec({ pattern: 'ev:?', deadLetterStream: 'dead', hashKeyPrefix: 'h*' }))).toEqual([
+      '~ev:?',
+      '~dead',
+      '~h\\**',
+    ]);
     expect(aclRule(spec({ pattern: 'ev:*' }), redis(6, 0), { user: 'u', operator: false })).toContain('+scan');
     expect(rule(redis(6, 0))).not.toContain('+scan');
     expect(aclRule(spec({ streams: ['a', 'b'] }), redis(6, 0), { user: 'u', operator: false })).not.toContain('+scan');
@@ -87,7 +130,9 @@ describe('aclKeys with several targets', () => {
   });
 
   it('a pattern with an unclosed [ or a trailing lone \\ is refused, naming it', () => {
-    expect(() => aclKeys(spec({ pattern: 'ev[ab' }))).toThrow('Expected `STREAM_PATTERN` to close every `[` and not to end with a lone `\\`');
+    expect(() => aclKeys(spec({ pattern: 'ev[ab' }))).toThrow(
+      'Expected `STREAM_PATTERN` to close every `[` and not to end with a lone `\\`',
+    );
     expect(() => aclKeys(spec({ pattern: 'ev\\' }))).toThrow('got `ev\\`');
   });
 
@@ -136,8 +181,18 @@ describe('azurePermissions (acl --azure)', () => {
 
   it.each([
     ['Redis 6.0 (Azure Cache for Redis)', redis(6, 0), {}, false],
-    ['Redis 7.4 (Azure Managed Redis), OSS cluster, clean-up, operator', redis(7, 4), { redisCluster: true, deregisterIdleMs: 1_000 }, true],
-    ['a stream list with its own dead-letter stream', redis(7, 4), { streamName: 'a', deadLetterStream: 'dead', hashKeyPrefix: 'h:' }, false],
+    [
+      'Redis 7.4 (Azure Managed Redis), OSS cluster, clean-up, operator',
+      redis(7, 4),
+      { redisCluster: true, deregisterIdleMs: 1_000 },
+      true,
+    ],
+    [
+      'a stream list with its own dead-letter stream',
+      redis(7, 4),
+      { streamName: 'a', deadLetterStream: 'dead', hashKeyPrefix: 'h:' },
+      false,
+    ],
   ])('holds the same words as the SETUSER rule: %s', (_, server, settings, operator) => {
     const words = azure(server, settings, operator);
     const setuser = rule(server, settings, operator).filter((w) => !['reset', 'on', '><password>'].includes(w));

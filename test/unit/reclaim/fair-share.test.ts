@@ -21,7 +21,10 @@ interface Simulation {
   peakAll: number;
 }
 
-async function simulate(sizes: Record<string, number>, options: { budget: number; perShard?: number; shards?: Record<string, string> }): Promise<Simulation> {
+async function simulate(
+  sizes: Record<string, number>,
+  options: { budget: number; perShard?: number; shards?: Record<string, string> },
+): Promise<Simulation> {
   let clock = 0;
   const left = new Map(Object.entries(sizes));
   const running = new Map<string, number>();
@@ -92,7 +95,11 @@ describe('shareBudget', () => {
 
   it('covers everything when the budget allows, one turn each', async () => {
     const { results } = await simulate({ a: 30, b: 40, c: 50 }, { budget: 10_000 });
-    expect(results.map((t) => [t.left, t.turns])).toEqual([[0, 1], [0, 1], [0, 1]]);
+    expect(results.map((t) => [t.left, t.turns])).toEqual([
+      [0, 1],
+      [0, 1],
+      [0, 1],
+    ]);
   });
 
   it('gives no turn past the deadline: a target with work left ends with its merged turns', async () => {
@@ -112,6 +119,9 @@ describe('shareBudget', () => {
       wantsMore: () => false,
       merge: (_a, b) => b,
     });
-    expect(results).toEqual([{ name: 'x', budgetMs: 1_000 }, { name: 'y', budgetMs: 1_000 }]);
+    expect(results).toEqual([
+      { name: 'x', budgetMs: 1_000 },
+      { name: 'y', budgetMs: 1_000 },
+    ]);
   });
 });

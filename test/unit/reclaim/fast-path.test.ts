@@ -39,7 +39,11 @@ function fakeScript(n: number, options: { delayMs?: number; failOn?: number } = 
       const from = args.start === '-' ? undefined : args.start;
       // '(id' is exclusive (6.2+); a bare ID inclusive (6.0).
       const after = (id: string): boolean =>
-        from === undefined ? true : from.startsWith('(') ? compareIds(id, from.slice(1)) > 0 : compareIds(id, from) >= 0;
+        from === undefined
+          ? true
+          : from.startsWith('(')
+            ? compareIds(id, from.slice(1)) > 0
+            : compareIds(id, from) >= 0;
       const page = pel.filter(after).slice(0, args.count);
       for (const id of page) pel.splice(pel.indexOf(id), 1);
       const reply: ReclaimPageReply = {
@@ -62,7 +66,10 @@ function fakeScript(n: number, options: { delayMs?: number; failOn?: number } = 
   return { script, pel, starts, maxInFlight: () => maxInFlight };
 }
 
-async function run(fake: ReturnType<typeof fakeScript>, options: Partial<FastPathOptions> = {}): Promise<{ complete: boolean; counts: Counts }> {
+async function run(
+  fake: ReturnType<typeof fakeScript>,
+  options: Partial<FastPathOptions> = {},
+): Promise<{ complete: boolean; counts: Counts }> {
   const counts = zeroCounts();
   const { complete } = await runFastPath(ctx, {
     strategy: 'redis7',

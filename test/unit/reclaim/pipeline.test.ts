@@ -10,36 +10,40 @@ const entry = (id: string): PendingEntry => ({ id, consumer: 'crashed', idleMs: 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('pipelinePages', () => {
-  it('ends, incomplete, when stopped while the scanner waits for room in a full buffer', { timeout: 5_000 }, async () => {
-    let scans = 0;
-    let stopped = false;
-    const handled: string[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
+  it(
+    'ends, incomplete, when stopped while the scanner waits for room in a full buffer',
+    { timeout: 5_000 },
+    async () => {
+      let scans = 0;
+      let stopped = false;
+      const handled: string[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
 
-    const run = pipelinePages({
-      workers: 2,
-      stop: () => stopped,
-      // An endless PEL: every page has a next one.
-      scan: async () => {
-        scans++;
-        return { entries: [entry(`${scans}-0`)], cursor: String(scans) };
-      },
-      handle: async (entries) => {
-        await gate;
-        handled.push(...entries.map((e) => e.id));
-      },
-    });
-    await settle();
-    // Two pages in the workers' hands, two buffered: the scanner now waits for room.
-    expect(scans).toBe(4);
+      const run = pipelinePages({
+        workers: 2,
+        stop: () => stopped,
+        // An endless PEL: every page has a next one.
+        scan: async () => {
+          scans++;
+          return { entries: [entry(`${scans}-0`)], cursor: String(scans) };
+        },
+        handle: async (entries) => {
+          await gate;
+          handled.push(...entries.map((e) => e.id));
+        },
+      });
+      await settle();
+      // Two pages in the workers' hands, two buffered: the scanner now waits for room.
+      expect(scans).toBe(4);
 
-    stopped = true;
-    release();
+      stopped = true;
+      release();
 
-    await expect(run).resolves.toEqual({ complete: false });
-    expect(handled.sort()).toEqual(['1-0', '2-0']);
-  });
+      await expect(run).resolves.toEqual({ complete: false });
+      expect(handled.sort()).toEqual(['1-0', '2-0']);
+    },
+  );
 });
 
 /** A PEL of `pages` pages of one entry each. */
@@ -105,7 +109,12 @@ describe('pipelinePages, running', () => {
 
   it('stopped before it starts: nothing scanned, not complete', async () => {
     let scans = 0;
-    const result = await pipelinePages({ workers: 2, stop: () => true, scan: async () => (scans++, { entries: [], cursor: undefined }), handle: async () => undefined });
+    const result = await pipelinePages({
+      workers: 2,
+      stop: () => true,
+      scan: async () => (scans++, { entries: [], cursor: undefined }),
+      handle: async () => undefined,
+    });
     expect(result).toEqual({ complete: false });
     expect(scans).toBe(0);
   });

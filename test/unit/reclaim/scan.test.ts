@@ -6,7 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type Redis from 'ioredis';
-import { chooseStrategy, compareIds, nextId, scanPage, type PendingEntry, type ScanStrategy } from '../../../src/reclaim/scan';
+import {
+  chooseStrategy,
+  compareIds,
+  nextId,
+  scanPage,
+  type PendingEntry,
+  type ScanStrategy,
+} from '../../../src/reclaim/scan';
 import { addEntries, createGroup, readAsConsumer, testSettings, tweet } from '../../helpers/backlog';
 import type { RedisServer } from '../../helpers/redis-server';
 import { serverAtLeast } from '../../helpers/server-version';
@@ -17,7 +24,12 @@ let redis: Redis;
 
 useRedis({}, (started) => ([server, redis] = [started, started.client()]));
 
-async function scanAll(stream: string, group: string, strategy: ScanStrategy, count: number): Promise<{ pages: PendingEntry[][]; cursors: (string | undefined)[] }> {
+async function scanAll(
+  stream: string,
+  group: string,
+  strategy: ScanStrategy,
+  count: number,
+): Promise<{ pages: PendingEntry[][]; cursors: (string | undefined)[] }> {
   const pages: PendingEntry[][] = [];
   const cursors: (string | undefined)[] = [];
   let cursor: string | undefined;
@@ -42,7 +54,11 @@ describe('nextId', () => {
 describe('scanPage with the redis6.0 strategy', () => {
   it('pages by next ID, filters idle here, and returns exactly what the 6.2+ scan returns', async () => {
     const { streamName: stream, groupName: group } = testSettings(server, { RECLAIM_STRATEGY: 'redis6.0' });
-    await addEntries(redis, stream, Array.from({ length: 47 }, (_, i) => tweet(i)));
+    await addEntries(
+      redis,
+      stream,
+      Array.from({ length: 47 }, (_, i) => tweet(i)),
+    );
     await createGroup(redis, stream, group);
     // Interleaved owners: idle runs of a crashed consumer between fresh entries of a live one.
     const idle: string[] = [];
@@ -55,22 +71,36 @@ describe('scanPage with the redis6.0 strategy', () => {
 
     const seen = old.pages.flat().map((e) => e.id);
     expect(seen).toEqual(idle);
-    expect(old.pages.flat()).toEqual(idle.map((id) => expect.objectContaining({ id, consumer: 'crashed', deliveries: 1 })));
+    expect(old.pages.flat()).toEqual(
+      idle.map((id) => expect.objectContaining({ id, consumer: 'crashed', deliveries: 1 })),
+    );
     if (serverAtLeast(6, 2)) {
       // XPENDING … IDLE exists from 6.2: both scans agree where both can run.
       const modern = await scanAll(stream, group, 'redis6.2', 10);
-      expect(modern.pages.flat()).toEqual(old.pages.flat().map((e) => expect.objectContaining({ id: e.id, consumer: 'crashed', deliveries: 1 })));
+      expect(modern.pages.flat()).toEqual(
+        old.pages.flat().map((e) => expect.objectContaining({ id: e.id, consumer: 'crashed', deliveries: 1 })),
+      );
     }
     // 47 pending in pages of 10: five XPENDING pages, each page's cursor the ID after its last row.
     expect(old.pages).toHaveLength(5);
     expect(old.pages.every((p) => p.length <= 10 && p.every((e) => e.idleMs >= 60_000))).toBe(true);
     const all = ((await redis.call('XPENDING', stream, group, '-', '+', 100)) as [string][]).map(([id]) => id);
-    expect(old.cursors).toEqual([nextId(all[9] as string), nextId(all[19] as string), nextId(all[29] as string), nextId(all[39] as string), undefined]);
+    expect(old.cursors).toEqual([
+      nextId(all[9] as string),
+      nextId(all[19] as string),
+      nextId(all[29] as string),
+      nextId(all[39] as string),
+      undefined,
+    ]);
   });
 
   it('ends cleanly when the PEL is an exact multiple of the page size, and on an empty PEL', async () => {
     const { streamName: stream, groupName: group } = testSettings(server);
-    await addEntries(redis, stream, Array.from({ length: 20 }, (_, i) => tweet(i)));
+    await addEntries(
+      redis,
+      stream,
+      Array.from({ length: 20 }, (_, i) => tweet(i)),
+    );
     await createGroup(redis, stream, group);
     const ids = await readAsConsumer(redis, stream, group, 'crashed', 20, { idleMs: 120_000 });
 

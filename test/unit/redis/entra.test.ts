@@ -56,7 +56,12 @@ describe('retryDelayMs', () => {
 });
 
 /** A node with what reauthenticate touches: status, options, call(). */
-function fakeNode(status: string): { status: string; options: Record<string, unknown>; auths: string[][]; call(...a: string[]): Promise<string> } {
+function fakeNode(status: string): {
+  status: string;
+  options: Record<string, unknown>;
+  auths: string[][];
+  call(...a: string[]): Promise<string>;
+} {
   return {
     status,
     options: { username: 'old', password: 'old-token', host: 'n' },
@@ -99,11 +104,19 @@ describe('reauthenticate on a cluster', () => {
     const clock = new ManualClock();
     const tokenB = fakeJwt({ oid: OID, n: 'B' });
     const credential = new ScriptedCredential([{ token: tokenB, expiresOnTimestamp: clock.time + 120 * MIN }]);
-    startTokenRefresh(cluster, credential, { token: 'token-A', expiresOnTimestamp: clock.time + 60 * MIN }, { ...clock, random: () => 0.5 });
+    startTokenRefresh(
+      cluster,
+      credential,
+      { token: 'token-A', expiresOnTimestamp: clock.time + 60 * MIN },
+      { ...clock, random: () => 0.5 },
+    );
     expect(clock.pending()[0]!.ms).toBe(55 * MIN);
     clock.fire();
     await until(() => nodes.every((n) => n.auths.length === 1), 'both nodes re-AUTHed');
-    expect(nodes.map((n) => n.auths[0])).toEqual([['AUTH', OID, tokenB], ['AUTH', OID, tokenB]]);
+    expect(nodes.map((n) => n.auths[0])).toEqual([
+      ['AUTH', OID, tokenB],
+      ['AUTH', OID, tokenB],
+    ]);
     await until(() => clock.pending().length === 1, 'next refresh scheduled');
     cluster.emit('end');
     expect(clock.pending()).toEqual([]);
@@ -122,7 +135,12 @@ describe('startTokenRefresh failures', () => {
       new Error(`IMDS unavailable while renewing ${tokenA}`),
       { token: tokenB, expiresOnTimestamp: clock.time + 120 * MIN },
     ]);
-    startTokenRefresh(client, credential, { token: tokenA, expiresOnTimestamp: clock.time + 60 * MIN }, { ...clock, logger, random: () => 0.5 });
+    startTokenRefresh(
+      client,
+      credential,
+      { token: tokenA, expiresOnTimestamp: clock.time + 60 * MIN },
+      { ...clock, logger, random: () => 0.5 },
+    );
     clock.fire();
     await until(() => logger.lines.length === 1 && clock.pending().length === 1, 'failure logged and retry scheduled');
     expect(logger.lines[0]).toMatchObject({ level: 'warn', fields: { attempt: 1, retryInMs: 1_000 } });

@@ -9,7 +9,17 @@ import { loadSettings } from '../../../src/config/settings';
 const COUNTS = ['1', '9007199254740991', '9007199254740993', '9223372036854775807'];
 
 function record(deliveries: number | string): Buffer[] {
-  const meta = recordMeta({ stream: 's', id: '1-1', group: 'g', consumer: 'c', deliveries, idleMs: 5, reason: 'max-deliveries', error: '', at: 1_700_000_000_000 });
+  const meta = recordMeta({
+    stream: 's',
+    id: '1-1',
+    group: 'g',
+    consumer: 'c',
+    deliveries,
+    idleMs: 5,
+    reason: 'max-deliveries',
+    error: '',
+    at: 1_700_000_000_000,
+  });
   return [Buffer.from('user'), Buffer.from('u1'), ...meta.map((v) => Buffer.from(v))];
 }
 
@@ -38,8 +48,16 @@ describe('exact delivery counts', () => {
   });
 
   it('exactJson writes bigints as digits and everything else as JSON.stringify does', () => {
-    const value = { a: 1n << 63n, b: [1, 'x', null, undefined, { c: true }], d: undefined, e: '"q"', f: { base64: 'AA==' } };
-    expect(exactJson(value)).toBe('{"a":9223372036854775808,"b":[1,"x",null,null,{"c":true}],"e":"\\"q\\"","f":{"base64":"AA=="}}');
+    const value = {
+      a: 1n << 63n,
+      b: [1, 'x', null, undefined, { c: true }],
+      d: undefined,
+      e: '"q"',
+      f: { base64: 'AA==' },
+    };
+    expect(exactJson(value)).toBe(
+      '{"a":9223372036854775808,"b":[1,"x",null,null,{"c":true}],"e":"\\"q\\"","f":{"base64":"AA=="}}',
+    );
     expect(countForJson('5')).toBe(5);
     expect(countForJson('9007199254740993')).toBe(9007199254740993n);
     // An old record's rounded text is not an integer: kept as the number it says.
@@ -47,7 +65,11 @@ describe('exact delivery counts', () => {
   });
 
   it('isExactCount: below 2^53 only', () => {
-    expect([9007199254740991, '9007199254740991', 9007199254740992, '9007199254740993', '9223372036854775807'].map(isExactCount)).toEqual([true, true, false, false, false]);
+    expect(
+      [9007199254740991, '9007199254740991', 9007199254740992, '9007199254740993', '9223372036854775807'].map(
+        isExactCount,
+      ),
+    ).toEqual([true, true, false, false, false]);
   });
 
   it('MAX_DELIVERIES is at most 2^53 - 1', () => {

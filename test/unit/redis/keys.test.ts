@@ -13,10 +13,14 @@ describe('hashTag', () => {
 
 describe('buildKeys', () => {
   it('knows when every key shares the stream slot', () => {
-    expect(buildKeys({ streamName: '{o}:s', deadLetterStream: '{o}:s:dlq', hashKeyPrefix: '{o}:h:' }).sameSlot).toBe(true);
+    expect(buildKeys({ streamName: '{o}:s', deadLetterStream: '{o}:s:dlq', hashKeyPrefix: '{o}:h:' }).sameSlot).toBe(
+      true,
+    );
     // The prefix alone must carry the tag: a key value could otherwise complete another one.
     expect(buildKeys({ streamName: '{o}:s', deadLetterStream: '{o}:dlq', hashKeyPrefix: 'h:{' }).sameSlot).toBe(false);
-    expect(buildKeys({ streamName: 'orders', deadLetterStream: 'orders:dlq', hashKeyPrefix: 'orders:' }).sameSlot).toBe(false);
+    expect(buildKeys({ streamName: 'orders', deadLetterStream: 'orders:dlq', hashKeyPrefix: 'orders:' }).sameSlot).toBe(
+      false,
+    );
     expect(buildKeys({ streamName: '{o}:s', deadLetterStream: '{p}:dlq', hashKeyPrefix: '{o}:' }).sameSlot).toBe(false);
   });
 

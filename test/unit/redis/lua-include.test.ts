@@ -13,7 +13,12 @@ import { LuaIncludeError, resolveIncludes } from '../../../src/redis/lua-include
 import { COMMIT_SCRIPTS, LUA_LIBS, SCRIPT_SOURCES, scriptText } from '../../../src/redis/scripts';
 
 describe('resolveIncludes', () => {
-  const libs = { a: 'local A = 1', b: '--- @include "a"\nlocal B = A + 1', c: '--- @include "d"', d: '--- @include "c"' };
+  const libs = {
+    a: 'local A = 1',
+    b: '--- @include "a"\nlocal B = A + 1',
+    c: '--- @include "d"',
+    d: '--- @include "c"',
+  };
 
   it('puts each lib in place of its directive, a lib included twice only once, nested ones first', () => {
     const text = resolveIncludes('--- @include "b"\n--- @include "a"\nreturn B', libs, 'main');
@@ -37,21 +42,43 @@ describe('resolveIncludes', () => {
 });
 
 /** What Redis's Lua environment offers a script (a script may not create globals). */
-const REDIS_GLOBALS = new Set(['redis', 'KEYS', 'ARGV', 'unpack', 'type', 'tonumber', 'tostring', 'ipairs', 'pairs', 'next', 'string', 'math', 'table', 'select', 'error', 'pcall', 'cjson', 'bit']);
+const REDIS_GLOBALS = new Set([
+  'redis',
+  'KEYS',
+  'ARGV',
+  'unpack',
+  'type',
+  'tonumber',
+  'tostring',
+  'ipairs',
+  'pairs',
+  'next',
+  'string',
+  'math',
+  'table',
+  'select',
+  'error',
+  'pcall',
+  'cjson',
+  'bit',
+]);
 
 describe('every script as Redis receives it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lua-include-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.each(Object.keys(SCRIPT_SOURCES) as (keyof typeof SCRIPT_SOURCES)[])('%s compiles, with every include resolved and no unknown global', (name) => {
-    const text = scriptText(name);
-    expect(text).not.toMatch(/^--- @include/m);
-    const file = join(dir, `${name}.lua`);
-    writeFileSync(file, text);
-    const listing = execFileSync('luac5.1', ['-p', '-l', file], { encoding: 'utf8' });
-    const globals = new Set([...listing.matchAll(/[GS]ETGLOBAL\s.*;\s*(\S+)/g)].map((m) => m[1]));
-    expect([...globals].filter((g) => !REDIS_GLOBALS.has(g as string))).toEqual([]);
-  });
+  it.each(Object.keys(SCRIPT_SOURCES) as (keyof typeof SCRIPT_SOURCES)[])(
+    '%s compiles, with every include resolved and no unknown global',
+    (name) => {
+      const text = scriptText(name);
+      expect(text).not.toMatch(/^--- @include/m);
+      const file = join(dir, `${name}.lua`);
+      writeFileSync(file, text);
+      const listing = execFileSync('luac5.1', ['-p', '-l', file], { encoding: 'utf8' });
+      const globals = new Set([...listing.matchAll(/[GS]ETGLOBAL\s.*;\s*(\S+)/g)].map((m) => m[1]));
+      expect([...globals].filter((g) => !REDIS_GLOBALS.has(g as string))).toEqual([]);
+    },
+  );
 
   it('the commit scripts sent inside a MULTI are the same resolved texts', () => {
     expect(COMMIT_SCRIPTS.deadLetterCommit).toBe(scriptText('deadLetterCommit'));

@@ -28,12 +28,16 @@ const dir = mkdtempSync(join(tmpdir(), 'redis60-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A Lua literal; the test data is ASCII, so JSON string escapes are valid Lua. */
-const lua = (v: LuaValue): string => (Array.isArray(v) ? `{${v.map(lua).join(',')}}` : typeof v === 'number' ? String(v) : JSON.stringify(v));
+const lua = (v: LuaValue): string =>
+  Array.isArray(v) ? `{${v.map(lua).join(',')}}` : typeof v === 'number' ? String(v) : JSON.stringify(v);
 
 /** Group, consumer, min idle; then MAX_DELIVERIES 5, backoff off, claim. */
 const head = (minIdle: string): string[] => ['g', 'reclaimer', minIdle, '5', '', 'claim'];
 
-function run(script: string, scenario: { keys: string[]; argv: string[]; entries: [string, string[]][]; pel: PelRow[] }): StubResult {
+function run(
+  script: string,
+  scenario: { keys: string[]; argv: string[]; entries: [string, string[]][]; pel: PelRow[] },
+): StubResult {
   const file = join(dir, `scenario-${Math.random().toString(36).slice(2)}.lua`);
   writeFileSync(
     file,
@@ -55,14 +59,40 @@ describe('claim-entries.lua on Redis 6.0', () => {
     const result = run(claimScript, {
       keys: ['s'],
       argv: [...head('60000'), a, deleted, b, fresh, deleted2],
-      entries: [[a, ['f', 'a']], [b, ['f', 'b']], [fresh, ['f', 'fresh']]],
-      pel: [[a, 'crashed', IDLE, 1], [deleted, 'crashed', IDLE, 1], [b, 'crashed', IDLE, 3], [fresh, 'live', 10, 1], [deleted2, 'crashed', IDLE, 2]],
+      entries: [
+        [a, ['f', 'a']],
+        [b, ['f', 'b']],
+        [fresh, ['f', 'fresh']],
+      ],
+      pel: [
+        [a, 'crashed', IDLE, 1],
+        [deleted, 'crashed', IDLE, 1],
+        [b, 'crashed', IDLE, 3],
+        [fresh, 'live', 10, 1],
+        [deleted2, 'crashed', IDLE, 2],
+      ],
     });
 
-    expect(result.reply).toEqual([[[a, 2, ['f', 'a']], [b, 4, ['f', 'b']]], [deleted, deleted2], [fresh], [], []]);
+    expect(result.reply).toEqual([
+      [
+        [a, 2, ['f', 'a']],
+        [b, 4, ['f', 'b']],
+      ],
+      [deleted, deleted2],
+      [fresh],
+      [],
+      [],
+    ]);
     expect(result.calls.filter((c) => c[0] === 'XCLAIM').map((c) => c[5])).toEqual([a, b]);
-    expect(result.calls.filter((c) => c[0] === 'XACK')).toEqual([['XACK', 's', 'g', deleted], ['XACK', 's', 'g', deleted2]]);
-    expect(result.pel).toEqual([[a, 'reclaimer', 0, 2], [b, 'reclaimer', 0, 4], [fresh, 'live', 10, 1]]);
+    expect(result.calls.filter((c) => c[0] === 'XACK')).toEqual([
+      ['XACK', 's', 'g', deleted],
+      ['XACK', 's', 'g', deleted2],
+    ]);
+    expect(result.pel).toEqual([
+      [a, 'reclaimer', 0, 2],
+      [b, 'reclaimer', 0, 4],
+      [fresh, 'live', 10, 1],
+    ]);
   });
 
   it('handles only deleted entries, and more IDs than one reply chunk', () => {
@@ -82,7 +112,13 @@ describe('claim-entries.lua on Redis 6.0', () => {
     expect(result.pel.every(([id, owner]) => !gone.has(id) && owner === 'reclaimer')).toBe(true);
 
     const onlyNils = run(claimScript, {
-      keys: ['s'], argv: [...head('0'), 'x-1', 'x-2'], entries: [], pel: [['x-1', 'c', IDLE, 1], ['x-2', 'c', IDLE, 1]],
+      keys: ['s'],
+      argv: [...head('0'), 'x-1', 'x-2'],
+      entries: [],
+      pel: [
+        ['x-1', 'c', IDLE, 1],
+        ['x-2', 'c', IDLE, 1],
+      ],
     });
     expect(onlyNils.reply).toEqual([[], ['x-1', 'x-2'], [], [], []]);
     expect(onlyNils.pel).toEqual([]);

@@ -33,16 +33,34 @@ describe('lib/retry.lua and src/redis/retry.ts', () => {
         for (const idle of [wait - 1, wait, wait + 1, minIdle]) cases.push([idle, d, max]);
       }
     }
-    const printed = lua(cases.map(([idle, d, max]) => `print(tostring(isDue(${idle}, ${d}, ${minIdle}, ${max ?? 'nil'})))`).join('\n'));
+    const printed = lua(
+      cases.map(([idle, d, max]) => `print(tostring(isDue(${idle}, ${d}, ${minIdle}, ${max ?? 'nil'})))`).join('\n'),
+    );
     expect(printed).toEqual(cases.map(([idle, d, max]) => String(isDue(idle, d, minIdle, max))));
     // The rule itself, written out: 60 s, 120 s, 240 s, 480 s, then the ceiling.
-    expect([1, 2, 3, 4, 5, 6].map((d) => backoffWaitMs(d, minIdle, 600_000))).toEqual([60_000, 120_000, 240_000, 480_000, 600_000, 600_000]);
+    expect([1, 2, 3, 4, 5, 6].map((d) => backoffWaitMs(d, minIdle, 600_000))).toEqual([
+      60_000, 120_000, 240_000, 480_000, 600_000, 600_000,
+    ]);
   });
 
   it('read reclaim.deliveries alike: the first one, malformed or too long counts as 0', () => {
-    const inputs = [['a', '1'], ['reclaim.deliveries', '7'], ['reclaim.deliveries', '7', 'reclaim.deliveries', '9'], ['reclaim.deliveries', 'abc'], ['reclaim.deliveries', '-3'],
-      ['reclaim.deliveries', '1.5'], ['reclaim.deliveries', ''], ['reclaim.deliveries', '123456789012345'], ['reclaim.deliveries', '1234567890123456'], ['x', 'reclaim.deliveries']];
-    const printed = lua(inputs.map((f) => `print(string.format('%d', priorDeliveries({${f.map((v) => JSON.stringify(v)).join(',')}})))`).join('\n'));
+    const inputs = [
+      ['a', '1'],
+      ['reclaim.deliveries', '7'],
+      ['reclaim.deliveries', '7', 'reclaim.deliveries', '9'],
+      ['reclaim.deliveries', 'abc'],
+      ['reclaim.deliveries', '-3'],
+      ['reclaim.deliveries', '1.5'],
+      ['reclaim.deliveries', ''],
+      ['reclaim.deliveries', '123456789012345'],
+      ['reclaim.deliveries', '1234567890123456'],
+      ['x', 'reclaim.deliveries'],
+    ];
+    const printed = lua(
+      inputs
+        .map((f) => `print(string.format('%d', priorDeliveries({${f.map((v) => JSON.stringify(v)).join(',')}})))`)
+        .join('\n'),
+    );
     expect(printed.map(Number)).toEqual(inputs.map((f) => priorDeliveries(b(f))));
     expect(inputs.map((f) => priorDeliveries(b(f)))).toEqual([0, 7, 7, 0, 0, 0, 0, 123456789012345, 0, 0]);
   });
@@ -53,7 +71,14 @@ describe('lib/retry.lua and src/redis/retry.ts', () => {
       ['9-0', ['reclaim.origin', '1-1', 'a', '1', 'reclaim.deliveries', '3', 'reclaim.origin', '2-2'], 4],
       ['7-7', [], 1],
     ];
-    const printed = lua(inputs.map(([id, f, t]) => `print(table.concat(requeueCopy(${JSON.stringify(id)}, {${f.map((v) => JSON.stringify(v)).join(',')}}, ${t}), '|'))`).join('\n'));
+    const printed = lua(
+      inputs
+        .map(
+          ([id, f, t]) =>
+            `print(table.concat(requeueCopy(${JSON.stringify(id)}, {${f.map((v) => JSON.stringify(v)).join(',')}}, ${t}), '|'))`,
+        )
+        .join('\n'),
+    );
     expect(printed).toEqual(inputs.map(([id, f, t]) => requeueCopy(id, b(f), t).map(String).join('|')));
     expect(printed[1]).toBe('a|1|reclaim.origin|1-1|reclaim.deliveries|4');
   });

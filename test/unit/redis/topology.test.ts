@@ -12,7 +12,7 @@ describe('runKeys: what the probe of a run asks about', () => {
     }
   });
 
-  it('stays in one slot when every key carries the stream\'s tag (nothing to ask)', () => {
+  it("stays in one slot when every key carries the stream's tag (nothing to ask)", () => {
     const keys = runKeys({ stream: '{orders}', deadLetter: '{orders}:dlq', hashPrefix: '{orders}:' });
     expect(new Set(keys.map((k) => calculateSlot(k))).size).toBe(1);
   });
