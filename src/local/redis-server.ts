@@ -20,6 +20,29 @@ export interface DemoRedis {
 export { findRedisServer, RedisServerMissingError, resolveRedisServer } from './server-binary';
 
 /**
+ * A throwaway server's arguments: a unix socket in `dir` (and 127.0.0.1:`port` when given), no
+ * persistence, then `extra`. The demo, the benchmark and the tests start their servers so.
+ */
+export function throwawayArgs(
+  dir: string,
+  socket: string,
+  port: number | undefined,
+  extra: readonly string[] = [],
+): string[] {
+  const listen = [
+    '--port',
+    String(port ?? 0),
+    '--bind',
+    '127.0.0.1',
+    '--unixsocket',
+    socket,
+    '--unixsocketperm',
+    '700',
+  ];
+  return [...listen, '--save', '', '--appendonly', 'no', '--dir', dir, ...extra];
+}
+
+/**
  * `port` also listens on 127.0.0.1:`port` (the benchmark measures over TCP, as deployed);
  * `args` are passed after the defaults (the benchmark's cluster nodes add `--cluster-enabled`).
  */
@@ -29,23 +52,7 @@ export async function startDemoRedis(
 ): Promise<DemoRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'stream-reclaimer-demo-'));
   const socket = join(dir, 'redis.sock');
-  const args = [
-    '--port',
-    String(options.port ?? 0),
-    '--bind',
-    '127.0.0.1',
-    '--unixsocket',
-    socket,
-    '--unixsocketperm',
-    '700',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--dir',
-    dir,
-    ...(options.args ?? []),
-  ];
+  const args = throwawayArgs(dir, socket, options.port, options.args);
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { freePort, waitReady } from '../../src/local/redis-server';
+import { freePort, throwawayArgs, waitReady } from '../../src/local/redis-server';
 
 export { freePort };
 
@@ -39,23 +39,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   const socket = join(dir, 'redis.sock');
   const port = options.tcp ? (options.port ?? (await freePort())) : undefined;
   const bin = process.env.REDIS_SERVER_BIN || 'redis-server';
-  const args = [
-    '--port',
-    String(port ?? 0),
-    '--bind',
-    '127.0.0.1',
-    '--unixsocket',
-    socket,
-    '--unixsocketperm',
-    '700',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--dir',
-    dir,
-    ...(options.args ?? []),
-  ];
+  const args = throwawayArgs(dir, socket, port, options.args);
   const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -36,14 +36,4 @@ if #record ~= length or record[metaStart(length)] ~= RECORD_META[1] or metaValue
   return -1
 end
 
-if not fenced(stream, group, id, owner, deliveries, minIdle) then
-  redis.call('XDEL', dlq, last[1])
-  return 0
-end
-if #redis.call('XRANGE', stream, id, id) == 0 then
-  redis.call('XDEL', dlq, last[1])
-  redis.call('XACK', stream, group, id)
-  return 2
-end
-redis.call('XACK', stream, group, id)
-return 1
+return commitFenced(stream, group, id, owner, deliveries, minIdle, dlq, last[1])

@@ -34,14 +34,4 @@ if #copy ~= length or copy[length] ~= total or copy[length - 2] ~= origin or cop
   return -1
 end
 
-if not fenced(stream, group, id, owner, deliveries, minIdle) then
-  redis.call('XDEL', stream, last[1])
-  return 0
-end
-if #redis.call('XRANGE', stream, id, id) == 0 then
-  redis.call('XDEL', stream, last[1])
-  redis.call('XACK', stream, group, id)
-  return 2
-end
-redis.call('XACK', stream, group, id)
-return 1
+return commitFenced(stream, group, id, owner, deliveries, minIdle, stream, last[1])
