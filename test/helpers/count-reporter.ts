@@ -3,6 +3,7 @@
  * `failed: <file> > <test>: <first line of the error>` line per failure, so the tail of a CI log
  * (often all that is kept) names what failed.
  */
+import { relative } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
 
 const firstLine = (message: string | undefined) => (message ?? '').split('\n')[0]?.slice(0, 300) ?? '';
@@ -14,19 +15,20 @@ export default class CountReporter implements Reporter {
     let skipped = 0;
     const failures: string[] = [];
     for (const mod of modules) {
+      const file = relative(process.cwd(), mod.moduleId);
       let failedHere = 0;
       for (const test of mod.children.allTests()) {
         const result = test.result();
         if (result.state === 'passed') passed++;
         else if (result.state === 'failed') {
           failedHere++;
-          failures.push(`failed: ${mod.moduleId} > ${test.fullName}: ${firstLine(result.errors?.[0]?.message)}`);
+          failures.push(`failed: ${file} > ${test.fullName}: ${firstLine(result.errors?.[0]?.message)}`);
         } else skipped++;
       }
       // A file whose import or beforeAll failed has no failed test of its own, but it failed.
       if (mod.state() === 'failed' && failedHere === 0) {
         failedHere = 1;
-        failures.push(`failed: ${mod.moduleId} (the file): ${firstLine(mod.errors()[0]?.message)}`);
+        failures.push(`failed: ${file} (the file): ${firstLine(mod.errors()[0]?.message)}`);
       }
       failed += failedHere;
     }
