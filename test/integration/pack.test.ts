@@ -7,6 +7,8 @@
  * real redis-server; the installed `bin` run. Every step is bounded in time.
  */
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -78,7 +80,7 @@ afterAll(async () => {
 }, 180_000);
 
 describe('the packed package', () => {
-  it('holds the bundles, the declarations, the bin and the server fetcher, and no sources, tests, bench or maps', async () => {
+  it('holds the bundles, their lazily loaded chunks, the declarations, the bin and the server fetcher, and no sources, tests, bench or maps', async () => {
     const { stdout } = await run('tar', ['-tzf', tarball]);
     const files = stdout
       .split('\n')
@@ -93,6 +95,11 @@ describe('the packed package', () => {
         'dist/lib/index.d.ts',
         'dist/cli/index.js',
         'dist/functions/index.js',
+        // What only some settings load (App Insights, Entra, OTLP, the progress bar).
+        'dist/chunks/azure-monitor.js',
+        'dist/chunks/azure-identity.js',
+        'dist/chunks/otlp-sdk.js',
+        'dist/chunks/cli-progress.js',
         'scripts/install-servers.sh',
       ]),
     );
@@ -160,4 +167,39 @@ describe('the packed package', () => {
     expect(demo.stdout).toMatch(/\[function reclaim information\] \{"stream":"orders,payments"/);
     expect(demo.stdout).toContain('nothing is left running');
   }, 300_000);
+
+  it('runs from the installed package with OTLP export on: its chunk loads and the run reaches the collector', async () => {
+    const paths: string[] = [];
+    const collector = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    });
+    await new Promise<void>((listening) => collector.listen(0, '127.0.0.1', listening));
+    try {
+      const stream = uniqueName('stream');
+      const group = uniqueName('group');
+      const redis = server.client();
+      await addEntries(redis, stream, [['body', 'a']]);
+      await createGroup(redis, stream, group);
+      await readAsConsumer(redis, stream, group, 'crashed', 1, { idleMs: 600_000 });
+      const { port } = collector.address() as AddressInfo;
+      const bin = join(app, 'node_modules', '.bin', 'stream-reclaimer');
+      const { stdout } = await run(bin, ['run', '--json', '--otlp', `http://127.0.0.1:${port}`], {
+        cwd: app,
+        timeout: 60_000,
+        env: {
+          PATH: process.env.PATH ?? '',
+          REDIS_HOST: server.host,
+          REDIS_TLS: 'false',
+          STREAM_NAME: stream,
+          STREAM_CONSUMER_GROUP_NAME: group,
+        },
+      });
+      expect(JSON.parse(stdout.trim().split('\n').at(-1) as string)).toMatchObject({ processed: 1, failed: 0 });
+      expect(paths).toEqual(expect.arrayContaining(['/v1/traces', '/v1/metrics']));
+    } finally {
+      collector.closeAllConnections();
+      await new Promise((closed) => collector.close(closed));
+    }
+  }, 120_000);
 });
