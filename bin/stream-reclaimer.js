@@ -2,6 +2,14 @@
 'use strict';
 const path = require('node:path');
 const args = process.argv.slice(2);
+// A reader that stops early (`stream-reclaimer --help | head -1`) closes the pipe: stop quietly,
+// as other command-line tools do, rather than with an unhandled EPIPE.
+for (const out of [process.stdout, process.stderr]) {
+  out.on('error', (error) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+}
 // `--version` alone needs nothing but package.json: answered before the CLI bundle (commander,
 // ioredis, the settings schema) is read, so a version probe costs about a bare `node`.
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {

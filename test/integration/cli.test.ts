@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { addEntries, createGroup, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
 import { freePort, type RedisServer } from '../helpers/redis-server';
 import { ensureBuilt } from '../helpers/build';
-import { runCli } from '../helpers/cli';
+import { runCli, spawnCli } from '../helpers/cli';
 import { useRedis } from '../helpers/use-redis';
 
 const PASSWORD = 'pa55-Secret-value';
@@ -142,6 +142,15 @@ describe('stream-reclaimer run', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Stream `nostream` does not exist');
     expect(r.stderr).toContain('`STREAM_NAME`');
+  });
+
+  it('stops quietly with exit 0 when its reader has gone (`--help | head -1`), not with an EPIPE stack', async () => {
+    for (const args of [['--help'], ['stats', '--help'], ['--version']]) {
+      const cli = spawnCli(args, {});
+      cli.child.stdout?.destroy(); // the reader is gone before the first write
+      const r = await cli.done;
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
+    }
   });
 
   it('is runnable from the built bin', () => {
