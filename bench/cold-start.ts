@@ -10,6 +10,11 @@
  * - the bundle's size, and its chunks' (read only when the settings use them).
  * BENCH_COLD_START_BASE=<another built checkout> measures that build's cases in the same loop
  * (before/after figures from one run).
+ * BENCH_COLD_START_ENV: `clean` (default) starts every process, the bare one too, with PATH and the
+ * case's own settings only, as a deployed app starts; `inherit` gives them this shell's whole
+ * environment. The two differ by whatever Node reads at start: NODE_EXTRA_CA_CERTS, set on some
+ * machines, parses a certificate bundle in every process (about 60 ms here), which the bare
+ * `node -e 0` pays too.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -18,6 +23,10 @@ import Redis from 'ioredis';
 import { freePort, startDemoRedis } from '../src/local/redis-server';
 
 const RUNS = Math.max(9, Number(process.env.BENCH_COLD_START_RUNS ?? 11));
+const ENV_MODE = process.env.BENCH_COLD_START_ENV ?? 'clean';
+if (ENV_MODE !== 'clean' && ENV_MODE !== 'inherit')
+  throw new Error(`BENCH_COLD_START_ENV is "${ENV_MODE}"; expected clean (the default) or inherit`);
+const baseEnv = (): NodeJS.ProcessEnv => (ENV_MODE === 'inherit' ? process.env : { PATH: process.env.PATH ?? '' });
 const LOADER = join(__dirname, '..', '..', 'bench', 'cold-start-load.cjs');
 
 interface Case {
@@ -48,7 +57,7 @@ const median = (values: readonly number[]): number => {
 function runOnce(c: Case): Sample {
   const started = process.hrtime.bigint();
   const child = spawnSync(process.execPath, c.args, {
-    env: { PATH: process.env.PATH ?? '', ...c.env },
+    env: { ...baseEnv(), ...c.env },
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -118,7 +127,7 @@ export async function benchColdStart(redisServerBin: string, resultsDir: string)
     print(rows, roots);
     writeFileSync(
       join(resultsDir, 'cold-start.json'),
-      `${JSON.stringify({ node: process.version, runs: RUNS, rows }, null, 2)}\n`,
+      `${JSON.stringify({ node: process.version, runs: RUNS, environment: ENV_MODE, rows }, null, 2)}\n`,
     );
     return rows;
   } finally {
@@ -132,6 +141,7 @@ function runBareRss(): number {
   const peaks = Array.from({ length: 5 }, () =>
     Number(
       spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.resourceUsage().maxRSS))'], {
+        env: baseEnv(),
         encoding: 'utf8',
       }).stdout,
     ),
@@ -141,7 +151,7 @@ function runBareRss(): number {
 
 function print(rows: readonly ColdStartRow[], roots: readonly [string, string][]): void {
   console.log(
-    `\ncold start: whole processes, medians of ${RUNS}, each round alternating with a bare \`node -e 0\` (${process.version})`,
+    `\ncold start: whole processes, medians of ${RUNS}, each round alternating with a bare \`node -e 0\` (${process.version}; ${ENV_MODE === 'clean' ? 'clean environment: PATH and the settings only' : "this shell's environment"})`,
   );
   console.log(
     `${'case'.padEnd(46)}${'whole ms'.padStart(10)}${'x bare'.padStart(9)}${'load ms'.padStart(10)}${'peak MB'.padStart(10)}`,
