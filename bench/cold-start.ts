@@ -21,6 +21,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { freePort, startDemoRedis } from '../src/local/redis-server';
+import { benchThroughput, type ThroughputRow } from './cold-start-throughput';
 
 const RUNS = Math.max(9, Number(process.env.BENCH_COLD_START_RUNS ?? 11));
 const ENV_MODE = process.env.BENCH_COLD_START_ENV ?? 'clean';
@@ -125,9 +126,11 @@ export async function benchColdStart(redisServerBin: string, resultsDir: string)
       };
     });
     print(rows, roots);
+    const connection = { REDIS_HOST: runEnv.REDIS_HOST, REDIS_TLS: 'false' };
+    const throughput: ThroughputRow[] = roots.length > 1 ? await benchThroughput(redis, connection, roots) : [];
     writeFileSync(
       join(resultsDir, 'cold-start.json'),
-      `${JSON.stringify({ node: process.version, runs: RUNS, environment: ENV_MODE, rows }, null, 2)}\n`,
+      `${JSON.stringify({ node: process.version, runs: RUNS, environment: ENV_MODE, rows, throughput }, null, 2)}\n`,
     );
     return rows;
   } finally {
