@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addEntries, createGroup, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
+import { cliEnv } from '../helpers/operator';
 import type { RedisServer } from '../helpers/redis-server';
 import { useRedis } from '../helpers/use-redis';
 
@@ -91,13 +92,7 @@ describe('the library (package.json exports)', () => {
     const out = execFileSync(process.execPath, ['main.js'], {
       cwd: app,
       encoding: 'utf8',
-      env: {
-        PATH: process.env.PATH ?? '',
-        REDIS_HOST: server.host,
-        REDIS_TLS: 'false',
-        STREAM_NAME: stream,
-        STREAM_CONSUMER_GROUP_NAME: group,
-      },
+      env: { PATH: process.env.PATH ?? '', REDIS_TLS: 'false', ...cliEnv(server, stream, group) },
     });
     const { summary, seen } = JSON.parse(out) as { summary: Record<string, unknown>; seen: number };
     expect(seen).toBe(20);

@@ -15,6 +15,7 @@ import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addEntries, createGroup, readAsConsumer, uniqueName } from '../helpers/backlog';
+import { cliEnv } from '../helpers/operator';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
 
 const run = promisify(execFile);
@@ -72,6 +73,14 @@ beforeAll(async () => {
   await npm(['install', tarball, ...dev], app, 300_000);
   server = await startRedis();
 }, 600_000);
+
+/** Runs a program of the embedding app with only PATH and the settings of one target on the test server. */
+const runInApp = (file: string, args: string[], stream: string, group: string) =>
+  run(file, args, {
+    cwd: app,
+    timeout: 60_000,
+    env: { PATH: process.env.PATH ?? '', REDIS_TLS: 'false', ...cliEnv(server, stream, group) },
+  });
 
 // Removing the installed node_modules takes a while on a busy machine.
 afterAll(async () => {
@@ -132,17 +141,7 @@ describe('the packed package', () => {
     await createGroup(redis, stream, group);
     await readAsConsumer(redis, stream, group, 'crashed', 10, { idleMs: 600_000 });
 
-    const { stdout } = await run(process.execPath, ['dist/main.js'], {
-      cwd: app,
-      timeout: 60_000,
-      env: {
-        PATH: process.env.PATH ?? '',
-        REDIS_HOST: server.host,
-        REDIS_TLS: 'false',
-        STREAM_NAME: stream,
-        STREAM_CONSUMER_GROUP_NAME: group,
-      },
-    });
+    const { stdout } = await runInApp(process.execPath, ['dist/main.js'], stream, group);
     const lines = stdout.trim().split('\n');
     expect(lines.filter((l) => l.startsWith(`${stream}/${group} `))).toHaveLength(8);
     expect(JSON.parse(lines.at(-1) as string)).toMatchObject({
@@ -184,17 +183,7 @@ describe('the packed package', () => {
       await readAsConsumer(redis, stream, group, 'crashed', 1, { idleMs: 600_000 });
       const { port } = collector.address() as AddressInfo;
       const bin = join(app, 'node_modules', '.bin', 'stream-reclaimer');
-      const { stdout } = await run(bin, ['run', '--json', '--otlp', `http://127.0.0.1:${port}`], {
-        cwd: app,
-        timeout: 60_000,
-        env: {
-          PATH: process.env.PATH ?? '',
-          REDIS_HOST: server.host,
-          REDIS_TLS: 'false',
-          STREAM_NAME: stream,
-          STREAM_CONSUMER_GROUP_NAME: group,
-        },
-      });
+      const { stdout } = await runInApp(bin, ['run', '--json', '--otlp', `http://127.0.0.1:${port}`], stream, group);
       expect(JSON.parse(stdout.trim().split('\n').at(-1) as string)).toMatchObject({ processed: 1, failed: 0 });
       expect(paths).toEqual(expect.arrayContaining(['/v1/traces', '/v1/metrics']));
     } finally {
