@@ -7,13 +7,8 @@ import { handlePage } from './page';
 import { zeroCounts } from './counts';
 import { serverVersion } from '../redis/connection';
 import type { RedisClient } from '../redis/client';
-import {
-  ActionProcessorError,
-  deadLetterTypeError,
-  mapRedisError,
-  missingGroupError,
-  type ReplyContext,
-} from '../errors';
+import { ActionProcessorError, type ReplyContext } from '../errors';
+import { deadLetterTypeError, mapRedisError, missingGroupError } from '../redis/reply-errors';
 import { rideFailovers } from '../redis/failover';
 import { groupNames } from '../redis/group-health';
 import { buildKeys } from '../redis/keys';

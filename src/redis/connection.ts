@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import Redis, { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { mapRedisError } from '../errors';
+import { mapRedisError } from './reply-errors';
 import { registerScripts } from './scripts';
 import { declareSharded } from './topology';
 import type { RedisClient } from './client';
