@@ -1,13 +1,10 @@
 /**
- * What a command reads: the environment it is handed, and the settings it uses (a scope), so a bad
- * value of a setting a command never reads does not block it.
+ * What a command reads: the shape of the environment it is handed (settings.ts alone reads
+ * `process.env`), and the settings it uses (a scope).
  */
 import type { SettingName } from './settings-schema';
 
 export type Env = Readonly<Record<string, string | undefined>>;
-
-/** The process environment: the CLI hands it to its commands, the only other reader of it. */
-export const processEnvironment = (): Env => process.env;
 
 /**
  * The settings a command uses: only these are validated, so a bad value in a setting a command

@@ -12,7 +12,7 @@ export { DEFAULTS, SETTING_NAMES, type SettingName } from './settings-schema';
 export { isSingleTarget, streamKeys, type TargetSpec } from './target-spec';
 
 export { describeServer } from './server-address';
-export { CONNECTION_SETTINGS, processEnvironment, type Env, type SettingsScope } from './settings-scope';
+export { CONNECTION_SETTINGS, type Env, type SettingsScope } from './settings-scope';
 
 export type AuthMode = 'password' | 'entra';
 export type StrategyName = 'auto' | 'redis6.0' | 'redis6.2' | 'redis7';
@@ -99,6 +99,9 @@ export interface Settings {
   /** `Authorization=AAD;ClientId=…`: Entra ID ingestion of telemetry. From `APPLICATIONINSIGHTS_AUTHENTICATION_STRING`. */
   readonly appInsightsAuthenticationString: string | undefined;
 }
+
+/** The process environment: the CLI hands it to its commands, the only other reader of it. */
+export const processEnvironment = (): Env => process.env;
 
 /** Parse and validate settings; throws one SettingsError listing every problem. */
 export function loadSettings(
