@@ -4,10 +4,15 @@
  */
 import { SettingsError } from '../errors';
 import { CHECKS, DEFAULTS, REQUIRED, type Check, type SettingName } from './settings-schema';
+import { parseHost } from './server-address';
+import type { Env, SettingsScope } from './settings-scope';
 import { splitList, streamKeys, targetSpec, type TargetSpec } from './target-spec';
 
 export { DEFAULTS, SETTING_NAMES, type SettingName } from './settings-schema';
 export { isSingleTarget, streamKeys, type TargetSpec } from './target-spec';
+
+export { describeServer } from './server-address';
+export { CONNECTION_SETTINGS, type Env, type SettingsScope } from './settings-scope';
 
 export type AuthMode = 'password' | 'entra';
 export type StrategyName = 'auto' | 'redis6.0' | 'redis6.2' | 'redis7';
@@ -95,32 +100,8 @@ export interface Settings {
   readonly appInsightsAuthenticationString: string | undefined;
 }
 
-export type Env = Readonly<Record<string, string | undefined>>;
-
 /** The process environment: the CLI hands it to its commands, the only other reader of it. */
 export const processEnvironment = (): Env => process.env;
-
-/**
- * The settings a command uses: only these are validated, so a bad value in a setting a command
- * never reads (RECLAIM_SCHEDULE for `stats`) does not block it; the others take their defaults.
- */
-export interface SettingsScope {
-  readonly use: readonly SettingName[];
-  /** Required settings (REQUIRED) this command can do without, like the group for `dlq`. */
-  readonly optional?: readonly SettingName[];
-}
-
-/** What every command that connects reads. */
-export const CONNECTION_SETTINGS: readonly SettingName[] = [
-  'REDIS_HOST',
-  'REDIS_PASSWORD',
-  'REDIS_USERNAME',
-  'REDIS_TLS',
-  'REDIS_TLS_CA_FILE',
-  'REDIS_AUTH',
-  'REDIS_CLUSTER',
-  'AZURE_CLIENT_ID',
-];
 
 /** Parse and validate settings; throws one SettingsError listing every problem. */
 export function loadSettings(
@@ -222,23 +203,3 @@ export function loadSettings(
 }
 
 const mapDefined = <T, U>(v: T | undefined, f: (v: T) => U): U | undefined => (v === undefined ? undefined : f(v));
-
-function parseHost(
-  value: string | undefined,
-  problems: { push: (p: string) => void },
-): { host: string; port: number; path?: string } {
-  if (value === undefined) return { host: '', port: 6379 };
-  if (value.startsWith('/')) return { host: '', port: 0, path: value };
-  const match = /^(?:\[([^\]]+)\]|([^:/\s]+))(?::(\d{1,5}))?$/.exec(value);
-  const port = match?.[3] === undefined ? 6379 : Number(match[3]);
-  if (!match || port < 1 || port > 65535) {
-    problems.push(`Expected \`REDIS_HOST\` to be ${CHECKS.REDIS_HOST.expected}, got \`${value}\``);
-    return { host: '', port: 6379 };
-  }
-  return { host: match[1] ?? match[2] ?? '', port };
-}
-
-/** A short, secret-free description of where the server is, for messages. */
-export function describeServer(s: Pick<Settings, 'redisHost' | 'redisPort' | 'redisPath'>): string {
-  return s.redisPath ?? `${s.redisHost}:${s.redisPort}`;
-}

@@ -5,7 +5,7 @@
  * dead-letter stream. Nothing scans the PEL or a stream; with RETRY_BACKOFF_MAX_SEC set, the
  * deferred count looks at the oldest 1,000 pending entries only (src/ops/deferred-stats.ts).
  */
-import { mapRedisError, missingGroupError } from '../errors';
+import { mapRedisError, missingGroupError } from '../redis/reply-errors';
 import { parseRecord } from '../redis/record';
 import type { RedisClient } from '../redis/client';
 import { flatMap, flatNumber, groupInfo, groupNames, oldestPending, type Flat } from '../redis/group-health';

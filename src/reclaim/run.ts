@@ -3,30 +3,22 @@
  * a few pages in flight, until the PEL is covered or the time budget is spent.
  */
 import { deregisterIdleConsumers } from './deregister';
-import { handlePage } from './page';
 import { zeroCounts } from './counts';
 import { serverVersion } from '../redis/connection';
 import type { RedisClient } from '../redis/client';
-import {
-  ActionProcessorError,
-  deadLetterTypeError,
-  mapRedisError,
-  missingGroupError,
-  type ReplyContext,
-} from '../errors';
+import { ActionProcessorError } from '../errors';
+import { mapRedisError } from '../redis/reply-errors';
 import { rideFailovers } from '../redis/failover';
-import { groupNames } from '../redis/group-health';
 import { buildKeys } from '../redis/keys';
-import { createLimiter } from './limit';
-import { pipelinePages } from './pipeline';
-import { runFastPath } from './fast-path';
+import { assertGroupExists } from './group-check';
+import { fastPathPages, generalPathPages } from './path';
 import { sweepOverDelivered } from './over-delivered';
 import { atomicSettler } from './settle';
 import { chooseMode, stagesFor } from './mode';
 import { slotBound } from './slots';
 import { instrumentRun, type RunTelemetry } from '../telemetry/instrumentation';
 import { createHashWriter, HASH_WRITER } from './process';
-import { chooseStrategy, cursorAfter, scanPage, type ScanStrategy } from './scan';
+import { chooseStrategy, type ScanStrategy } from './scan';
 import { replyContext, runTarget, type RunTarget } from '../config/run-target';
 import { stopCondition } from './stop';
 import { retryPolicy } from './retry-policy';
@@ -35,11 +27,6 @@ import { silentLogger, withFields, type Logger } from '../telemetry/logger';
 import type { RunOptions, Summary, TurnOptions } from './run-options';
 
 export type { RunOptions, Summary, TurnCursor, TurnOptions } from './run-options';
-
-/** Pages in flight on the general path: scanning the next page overlaps settling the previous. */
-const PAGES_IN_FLIGHT = 2;
-/** Fast-path scripts in flight: enough that the server never waits for a round trip. */
-const FAST_SCRIPTS_IN_FLIGHT = 3;
 
 export function runReclaim(options: RunOptions): Promise<Summary> {
   return runTurn(options);
@@ -149,56 +136,19 @@ async function reclaimWith(
       },
       counts,
     );
-    let scan: Promise<{ complete: boolean }>;
-    if (stages === undefined) {
-      // chooseMode picked the fast path on a cluster only for keys in one slot: no page asks again.
-      const fastContext = { ...settleContext, ...policy, hashKeyField: settings.hashKeyField, checkSlot: false };
-      scan = runFastPath(fastContext, {
-        after: cursor.after,
-        strategy,
-        pageSize: settings.batchSize,
-        depth: Math.min(settings.concurrency, FAST_SCRIPTS_IN_FLIGHT),
-        stop,
-        page: async (work) => {
-          await telemetry.page(settings.batchSize, counts, work);
-          options.onProgress?.(counts);
-        },
-      }).then(({ complete, furthest }) => {
-        cursor.after = furthest;
-        return { complete };
-      });
-    } else {
-      const ctx = {
-        stages,
-        consumer: settings.consumerName,
-        source: { stream: keys.stream, group: target.group },
-        maxDeliveries: settings.maxDeliveries,
-        minIdleMs: settings.minIdleMs,
-        hashKeyField: policy.action === 'process' ? settings.hashKeyField : '',
-        limit: createLimiter(settings.concurrency),
-        logger,
-      };
-      scan = pipelinePages({
-        workers: PAGES_IN_FLIGHT,
-        stop,
-        start: cursorAfter(strategy, cursor.after),
-        scan: (at) =>
-          scanPage(client, strategy, {
-            stream: keys.stream,
-            group: target.group,
-            minIdleMs: settings.minIdleMs,
-            count: settings.batchSize,
-            cursor: at,
-          }),
-        handle: async (entries) => {
-          await telemetry.page(entries.length, counts, (own) => handlePage(ctx, entries, own));
-          options.onProgress?.(counts);
-        },
-      }).then(({ complete, reached }) => {
-        cursor.after = reached ?? cursor.after;
-        return { complete };
-      });
-    }
+    const pathContext = {
+      settings,
+      settleContext,
+      policy,
+      strategy,
+      cursor,
+      stop,
+      counts,
+      telemetry,
+      logger,
+      onProgress: options.onProgress,
+    };
+    const scan = stages === undefined ? fastPathPages(pathContext) : generalPathPages(pathContext, stages);
     [{ complete }] = await Promise.all([scan, sweep]);
   } catch (error) {
     throw mapRedisError(error, errorContext);
@@ -221,22 +171,4 @@ async function reclaimWith(
     stopReason: reason(complete),
     dryRun: settings.dryRun,
   };
-}
-
-/**
- * Before any write: XINFO GROUPS fails on a missing stream (`no such key`, mapped to
- * MissingStreamError) or another type; a missing group (named with the groups there are) and a
- * dead-letter key of another type are checked here. (Each script checks the dead-letter
- * key again before its first write, in case it changes during the run.)
- */
-async function assertGroupExists(
-  client: RedisClient,
-  target: RunTarget,
-  ctx: ReplyContext & { deadLetter: string },
-): Promise<void> {
-  const names = await groupNames(client, target.stream);
-  if (!names.includes(target.group)) throw missingGroupError(ctx, names);
-  const dlqType = await client.type(target.deadLetterStream);
-  if (dlqType !== 'stream' && dlqType !== 'none')
-    throw deadLetterTypeError(ctx, `dead-letter key holds another type (${dlqType})`);
 }

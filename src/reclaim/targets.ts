@@ -8,7 +8,7 @@ import type { RedisClient } from '../redis/client';
 import { groupNames } from '../redis/group-health';
 import { streamKeys, type Settings, type TargetSpec } from '../config/settings';
 import { replyContext } from '../config/run-target';
-import { mapRedisError } from '../errors';
+import { mapRedisError } from '../redis/reply-errors';
 
 export interface Target {
   readonly stream: string;

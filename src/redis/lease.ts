@@ -8,7 +8,8 @@ import { Cluster } from 'ioredis';
 import type { RedisClient } from './client';
 import { groupNames } from './group-health';
 import { callScript } from './scripts';
-import { LeaseArgumentError, MissingGroupError, MissingStreamError, WrongTypeError, mapRedisError } from '../errors';
+import { LeaseArgumentError, MissingGroupError, MissingStreamError, WrongTypeError } from '../errors';
+import { mapRedisError } from './reply-errors';
 
 export interface LeaseRequest {
   readonly stream: string;

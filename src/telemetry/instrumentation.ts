@@ -6,24 +6,22 @@
  * Attributes carry names (stream, group), counts and error class names only: never a field value
  * of a message, an entry ID or a secret. Exception messages are redacted of the run's secrets.
  */
-import {
-  context,
-  createContextKey,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Attributes,
-  type Span,
-} from '@opentelemetry/api';
+import { context, SpanKind, type Attributes, type Span } from '@opentelemetry/api';
 import type { Counts } from '../reclaim/counts';
-import { redact } from '../errors';
 import { instruments, type Instruments } from './metrics';
 import { readHealth } from '../redis/group-health';
 import type { RedisClient } from '../redis/scripts';
 import type { Settings } from '../config/settings';
+import { countAttributes, errorType, inSpan, instrumentationEnabled, messagingAttributes, SECRETS } from './spans';
 
-/** Instrumentation scope of the tracer and the meter. */
-export const SCOPE = 'stream-reclaimer';
+export {
+  countAttributes,
+  errorType,
+  messagingAttributes,
+  recordError,
+  SCOPE,
+  setInstrumentationEnabled,
+} from './spans';
 
 /** Per-run hooks handed to the run loop. */
 export interface RunTelemetry {
@@ -39,75 +37,15 @@ export interface RunResult {
   readonly stopReason: string;
 }
 
-let enabled = true;
-/** Benchmark baseline only (bench/instrumentation.ts): bypass every call into the API. */
-export function setInstrumentationEnabled(on: boolean): void {
-  enabled = on;
-}
-
 const PASSTHROUGH: RunTelemetry = Object.freeze({
   page: (_size: number, shared: Counts, work: (c: Counts) => Promise<void>) => work(shared),
 });
-
-/** Secrets of the current run, carried in the context so child spans can redact with them. */
-const SECRETS = createContextKey('stream-reclaimer.secrets');
 
 type Target = Pick<
   Settings,
   'streamName' | 'groupName' | 'deadLetterStream' | 'dryRun' | 'redisPassword' | 'appInsightsConnectionString'
 > &
   Partial<Pick<Settings, 'reclaimAction' | 'retryBackoffMaxMs'>>;
-
-/** OTel messaging attributes naming the stream and group (semconv). */
-export function messagingAttributes(stream: string, group: string): Attributes {
-  return { 'messaging.system': 'redis', 'messaging.destination.name': stream, 'messaging.consumer.group.name': group };
-}
-
-/** `camelCase` summary fields as `reclaimer.snake_case`, numbers and booleans only (never a string). */
-export function countAttributes(values: object): Attributes {
-  const out: Attributes = {};
-  for (const [key, value] of Object.entries(values)) {
-    if (typeof value !== 'number' && typeof value !== 'boolean') continue;
-    out[`reclaimer.${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`] = value;
-  }
-  return out;
-}
-
-/** The error's class name, the value of `error.type`. */
-export function errorType(error: unknown): string {
-  if (error instanceof Error) return error.name && error.name !== 'Error' ? error.name : error.constructor.name;
-  return typeof error;
-}
-
-/** Records an error on a span: redacted message and stack, status ERROR, `error.type`. */
-export function recordError(span: Span, error: unknown): void {
-  const secrets = (context.active().getValue(SECRETS) as readonly (string | undefined)[] | undefined) ?? [];
-  const type = errorType(error);
-  const message = redact(error instanceof Error ? error.message : String(error), secrets);
-  const stack = error instanceof Error && error.stack ? redact(error.stack, secrets) : undefined;
-  span.recordException({ name: type, message, stack });
-  span.setStatus({ code: SpanStatusCode.ERROR, message });
-  span.setAttribute('error.type', type);
-}
-
-/** A span around `work`, ended when it settles; errors are recorded and rethrown. */
-async function inSpan<T>(
-  name: string,
-  kind: SpanKind,
-  attributes: Attributes,
-  work: (span: Span) => Promise<T>,
-): Promise<T> {
-  return trace.getTracer(SCOPE).startActiveSpan(name, { kind, attributes }, async (span) => {
-    try {
-      return await work(span);
-    } catch (error) {
-      recordError(span, error);
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
-}
 
 /**
  * The run span `reclaim <stream>`, the run duration histogram, the outcome counters (per page,
@@ -118,7 +56,7 @@ export async function instrumentRun<R extends RunResult>(
   settings: Target,
   work: (telemetry: RunTelemetry) => Promise<R>,
 ): Promise<R> {
-  if (!enabled) return work(PASSTHROUGH);
+  if (!instrumentationEnabled()) return work(PASSTHROUGH);
   const base = messagingAttributes(settings.streamName, settings.groupName);
   const meters = instruments();
   const totals: Record<string, number> = {};
@@ -218,7 +156,7 @@ export async function traceDeadLetter<S extends string>(
   requests: readonly { reason: string }[],
   send: () => Promise<S[]>,
 ): Promise<S[]> {
-  if (!enabled) return send();
+  if (!instrumentationEnabled()) return send();
   const attributes: Attributes = {
     ...messagingAttributes(keys.deadLetter, group),
     'messaging.operation.type': 'send',
