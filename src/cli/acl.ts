@@ -4,7 +4,6 @@
  * INFO server, or given offline), with the literal `><password>` where the password goes; with
  * `--azure`, the same rule as an Azure access-policy permission string (no user, no password).
  */
-import type { Command } from 'commander';
 import {
   aclKeys,
   aclSetuserCommand,
@@ -20,27 +19,12 @@ import { CONNECTION_SETTINGS, loadSettings, type SettingName } from '../config/s
 import { settingOverrides } from './run';
 import { withClient, type CliIO } from './io';
 
-interface AclFlags {
+export interface AclFlags {
   user?: string;
   operator?: boolean;
   redisVersion?: string;
   stream?: string;
   azure?: boolean;
-}
-
-export function registerAcl(program: Command, io: CliIO, done: (code: number) => void): void {
-  program
-    .command('acl')
-    .description('print the least-privilege ACL SETUSER command for these settings and the server version')
-    .option('--user <name>', `the ACL user to create (default ${DEFAULT_ACL_USER})`)
-    .option('--operator', 'also allow what stats and dlq list|replay|purge need')
-    .option('--redis-version <x.y>', 'print for this Redis version without connecting (Valkey 7.2+: 7.2)')
-    .option('--stream <name>', 'override STREAM_NAME (a comma list allowed) and STREAM_PATTERN')
-    .option(
-      '--azure',
-      'print the rule as an Azure access-policy permission string (custom data access policy, custom access string)',
-    )
-    .action(async (flags: AclFlags) => done(await aclCommand(flags, io)));
 }
 
 /** What the ACL rule is built from: the keys it may touch and the commands the features need. */

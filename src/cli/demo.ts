@@ -4,7 +4,6 @@
  * loaded from the built app and invoked the way the Functions worker invokes it — then what
  * changed for each. Leaves nothing running.
  */
-import type { Command } from 'commander';
 import Redis from 'ioredis';
 import { provideAppSettings, functionsMainFile } from '../local/functions-app';
 import { RedisServerMissingError, resolveRedisServer, startDemoRedis, type DemoRedis } from '../local/redis-server';
@@ -15,15 +14,6 @@ import type { RunSummary } from '../reclaim/run-targets';
 import type { CliIO } from './io';
 import { formatSummary } from './run';
 import { showRequeue } from './demo-requeue';
-
-export function registerDemo(program: Command, io: CliIO, done: (code: number) => void): void {
-  program
-    .command('demo')
-    .description(
-      "start a throwaway local redis-server with crashed consumers' backlogs (two streams, three groups), run the timer function once over all of them, show what happened",
-    )
-    .action(async () => done(await demoCommand(io)));
-}
 
 export async function demoCommand(io: CliIO): Promise<number> {
   let binary: string;

@@ -6,8 +6,7 @@ import { describeServer } from '../config/settings';
 import type { RedisClient } from '../redis/connection';
 import type { CliIO } from './io';
 import type { DlqScope } from './dlq-scope';
-import { formatMs, table } from './stats';
-import { quoted } from './text';
+import { formatMs, quoted, table } from './text';
 import { countForJson } from './exact-json';
 
 export interface DlqFlags {
@@ -21,7 +20,6 @@ export interface DlqFlags {
   dryRun?: boolean;
 }
 
-export const REASONS = ['max-deliveries', 'missing-key-field', 'processing-error'] as const;
 export const DEFAULT_LIST_COUNT = 100;
 const MAX_COUNT = 1_000_000;
 

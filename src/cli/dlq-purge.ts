@@ -7,7 +7,7 @@ import { dlqScope } from './dlq-scope';
 import { startProgress } from './progress';
 import { deadLetterExists, describeFilter, filterOf, type DlqFlags } from './dlq-common';
 
-interface PurgeFlags extends DlqFlags {
+export interface PurgeFlags extends DlqFlags {
   olderThan?: string;
   yes?: boolean;
 }

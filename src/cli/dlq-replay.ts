@@ -9,7 +9,7 @@ import { startProgress } from './progress';
 import { deadLetterExists, describeFilter, filterOf, formatRecords, recordToJson, type DlqFlags } from './dlq-common';
 import { exactJson } from './exact-json';
 
-interface ReplayFlags extends DlqFlags {
+export interface ReplayFlags extends DlqFlags {
   id?: string[];
 }
 

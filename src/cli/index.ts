@@ -6,15 +6,7 @@ import { secretValues } from '../config/run-target';
 import { unknownSettingWarnings } from '../config/unknown-settings';
 import { exitCodeFor, processIO, type CliIO } from './io';
 import { HELP_AFTER, SUBCOMMAND_HELP_AFTER } from './help';
-import { registerAcl } from './acl';
-import { registerDemo } from './demo';
-import { registerDlq } from './dlq';
-import { registerRun } from './run';
-import { registerStats } from './stats';
-import { registerWatch } from './watch';
-
-/** Each command lives in its own file and registers itself here. */
-const COMMANDS = [registerRun, registerStats, registerDlq, registerAcl, registerDemo, registerWatch];
+import { registerCommands } from './commands';
 
 /** The commands that read the settings from the environment. */
 const SETTINGS_COMMANDS = new Set(['run', 'stats', 'dlq', 'acl']);
@@ -29,7 +21,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .addHelpText('after', HELP_AFTER);
 
-  for (const register of COMMANDS) register(program, io, done);
+  registerCommands(program, io, done);
   // A usage error is one line and a pointer, like kubectl's, not the whole help.
   const pointAtHelp = (command: Command, path: string): void => {
     command.showHelpAfterError(`(run \`${path} --help\` for usage)`);

@@ -2,7 +2,7 @@
 import { constants } from 'node:os';
 import { MissingGroupError, MissingStreamError, SettingsError, UsageError } from '../errors';
 import type { Logger, LogFields } from '../telemetry/logger';
-import { connect, type RedisClient } from '../redis/connection';
+import type { RedisClient } from '../redis/connection';
 import { describeServer, processEnvironment, type Settings } from '../config/settings';
 
 export interface CliIO {
@@ -74,6 +74,8 @@ export async function withClient<T>(
   work: (client: RedisClient) => Promise<T>,
   io?: CliIO,
 ): Promise<T> {
+  // Imported here, not at the top: the help and usage errors never load the Redis client.
+  const { connect } = await import('../redis/connection');
   const client = await connect(settings, undefined, io && ((message) => io.stderr(`warning: ${message}\n`)));
   try {
     return await work(client);

@@ -1,5 +1,4 @@
 /** `stream-reclaimer run [--json] [--dry-run]`: one run, summary as text or one JSON line. */
-import type { Command } from 'commander';
 import type { Summary } from '../reclaim/run';
 import { failedTargets, isFailed, runTargets, type RunSummary, type TargetSummary } from '../reclaim/run-targets';
 import type { Counts } from '../reclaim/counts';
@@ -27,28 +26,11 @@ export function settingOverrides(
   };
 }
 
-export function registerRun(program: Command, io: CliIO, done: (code: number) => void): void {
-  program
-    .command('run')
-    .description('one run: scan, dead-letter, claim, process, acknowledge; prints the summary')
-    .option('--json', 'print the summary as one JSON line')
-    .option('--dry-run', 'report what would be done, change nothing')
-    .option('-s, --stream <name>', 'override STREAM_NAME')
-    .option('-g, --group <name>', 'override STREAM_CONSUMER_GROUP_NAME')
-    .option(
-      '--otlp <url>',
-      'export traces and metrics over OTLP/HTTP to this base URL (default: OTEL_EXPORTER_OTLP_ENDPOINT)',
-    )
-    .action(async (flags: RunFlags) => {
-      const endpoint = flags.otlp || io.env.OTEL_EXPORTER_OTLP_ENDPOINT;
-      // The SDK is loaded only when export is asked for (src/cli/otel.ts).
-      const run = (): Promise<number> => runCommand(flags, io);
-      done(
-        await (endpoint
-          ? (await import('./otel')).withOtlp(endpoint, run, (m) => io.stderr(`warning: ${m}\n`))
-          : run()),
-      );
-    });
+/** `run`'s action: with an OTLP endpoint (`--otlp` or OTEL_EXPORTER_OTLP_ENDPOINT), inside the SDK (src/cli/otel.ts, loaded only then). */
+export async function runAction(flags: RunFlags, io: CliIO): Promise<number> {
+  const endpoint = flags.otlp || io.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const run = (): Promise<number> => runCommand(flags, io);
+  return endpoint ? (await import('./otel')).withOtlp(endpoint, run, (m) => io.stderr(`warning: ${m}\n`)) : run();
 }
 
 export async function runCommand(flags: RunFlags, io: CliIO): Promise<number> {

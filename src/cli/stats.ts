@@ -1,28 +1,17 @@
 /** `stream-reclaimer stats [--json]`: the group at a glance, as a table or one JSON object. */
-import type { Command } from 'commander';
 import { UsageError } from '../errors';
 import { CONNECTION_SETTINGS, isSingleTarget, loadSettings, type Settings } from '../config/settings';
 import { collectStats, DEFAULT_REASON_SAMPLE, type GroupStats } from '../ops/stats';
 import { collectTargetStats, isFailedStats } from '../ops/target-stats';
 import { withClient, type CliIO } from './io';
 import { settingOverrides } from './run';
+import { formatMs, table } from './text';
 
-interface StatsFlags {
+export interface StatsFlags {
   json?: boolean;
   sample?: string;
   stream?: string;
   group?: string;
-}
-
-export function registerStats(program: Command, io: CliIO, done: (code: number) => void): void {
-  program
-    .command('stats')
-    .description('the group at a glance: pending entries, consumers, lag, dead letters')
-    .option('--json', 'print one JSON object (fields documented in docs/operations.md)')
-    .option('--sample <n>', `newest dead-letter records to count reasons in (default ${DEFAULT_REASON_SAMPLE})`)
-    .option('-s, --stream <name>', 'override STREAM_NAME')
-    .option('-g, --group <name>', 'override STREAM_CONSUMER_GROUP_NAME')
-    .action(async (flags: StatsFlags) => done(await statsCommand(flags, io)));
 }
 
 export async function statsCommand(flags: StatsFlags, io: CliIO): Promise<number> {
@@ -62,31 +51,6 @@ export function parseCount(text: string | undefined, flag: string, fallback: num
   if (!/^\d+$/.test(text) || Number(text) > 1_000_000)
     throw new UsageError(`Expected \`${flag}\` to be an integer from 0 to 1000000, got \`${text}\``);
   return Number(text);
-}
-
-/** `850 ms`, `12.3 s`, `5m 3s`, `2h 10m`, `3d 4h`. */
-export function formatMs(ms: number | null): string {
-  if (ms === null) return '—';
-  if (ms < 1_000) return `${ms} ms`;
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${(ms / 1000).toFixed(1)} s`;
-  if (s < 3_600) return `${Math.floor(s / 60)}m ${s % 60}s`;
-  if (s < 86_400) return `${Math.floor(s / 3_600)}h ${Math.floor((s % 3_600) / 60)}m`;
-  return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3_600)}h`;
-}
-
-/** Left-aligned columns; the first row is the header. */
-export function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows
-    .map(
-      (r) =>
-        `  ${r
-          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-          .join('  ')
-          .trimEnd()}\n`,
-    )
-    .join('');
 }
 
 export function formatStats(s: GroupStats): string {

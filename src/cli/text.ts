@@ -1,6 +1,7 @@
 /**
- * Binary-safe values for human output: valid UTF-8 is printed as is (redis-cli would show
- * `\xc3\xbc` for `ü`), control characters and invalid bytes are escaped as redis-cli does.
+ * Text for humans: binary-safe values (valid UTF-8 is printed as is, where redis-cli would show
+ * `\xc3\xbc` for `ü`; control characters and invalid bytes are escaped as redis-cli does),
+ * durations and tables.
  */
 import { isUtf8 } from 'node:buffer';
 
@@ -37,4 +38,29 @@ export function printable(value: Buffer): string {
 export function quoted(value: Buffer): string {
   const text = printable(value);
   return text === '' || /[\s"\\]/.test(text) ? `"${text}"` : text;
+}
+
+/** `850 ms`, `12.3 s`, `5m 3s`, `2h 10m`, `3d 4h`. */
+export function formatMs(ms: number | null): string {
+  if (ms === null) return '—';
+  if (ms < 1_000) return `${ms} ms`;
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${(ms / 1000).toFixed(1)} s`;
+  if (s < 3_600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  if (s < 86_400) return `${Math.floor(s / 3_600)}h ${Math.floor((s % 3_600) / 60)}m`;
+  return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3_600)}h`;
+}
+
+/** Left-aligned columns; the first row is the header. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows
+    .map(
+      (r) =>
+        `  ${r
+          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+          .join('  ')
+          .trimEnd()}\n`,
+    )
+    .join('');
 }

@@ -6,7 +6,6 @@
  * overlap: the next occurrence is computed after a run ends, so occurrences that pass during a
  * long run are skipped.
  */
-import type { Command } from 'commander';
 import { functionsMainFile, provideAppSettings } from '../local/functions-app';
 import { loadFunctionsApp } from '../local/worker-standin';
 import { nextRuns } from '../config/schedule';
@@ -28,17 +27,6 @@ export interface WatchOptions {
   maxRuns?: number;
   /** Clock (tests); the wall clock by default. */
   now?: () => Date;
-}
-
-export function registerWatch(program: Command, io: CliIO, done: (code: number) => void): void {
-  program
-    .command('watch')
-    .description('run the timer function on RECLAIM_SCHEDULE until Ctrl-C (local stand-in for the Functions host)')
-    .option('--json', 'one summary object per run and line, with a `timestamp` field')
-    .option('--dry-run', 'report what would be done, change nothing')
-    .option('-s, --stream <name>', 'override STREAM_NAME')
-    .option('-g, --group <name>', 'override STREAM_CONSUMER_GROUP_NAME')
-    .action(async (flags: WatchFlags) => done(await watchCommand(io, {}, flags)));
 }
 
 export async function watchCommand(io: CliIO, options: WatchOptions = {}, flags: WatchFlags = {}): Promise<number> {

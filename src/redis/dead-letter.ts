@@ -2,7 +2,9 @@
 import { callScript, type Arg, type RedisClient } from './scripts';
 import { DEAD_LETTER_STATUS } from './script-status';
 
-export type DeadLetterReason = 'max-deliveries' | 'missing-key-field' | 'processing-error';
+import type { DeadLetterReason } from './record';
+
+export type { DeadLetterReason };
 
 export interface DeadLetterRequest {
   id: string;

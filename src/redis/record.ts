@@ -16,6 +16,10 @@ export const RECORD_META_FIELDS = [
   'dlq.at',
 ] as const;
 
+/** The values `dlq.reason` takes (docs/design.md, "Dead-letter record"). */
+export const DEAD_LETTER_REASONS = ['max-deliveries', 'missing-key-field', 'processing-error'] as const;
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
+
 export interface RecordMeta {
   stream: string;
   id: string;
