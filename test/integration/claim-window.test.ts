@@ -8,12 +8,19 @@
  * after the scan, very wide entries, copies carrying reclaim.deliveries, backoff. Real server or
  * cluster (TEST_SERVER=cluster); 6.0 with REDIS_SERVER_BIN.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveIncludes } from '../../src/redis/lua-include';
-import { LUA_LIBS, scriptText } from '../../src/redis/scripts';
-import { pendingOf, setPending, uniqueName } from '../helpers/backlog';
+import { pendingOf } from '../helpers/backlog';
+import {
+  GROUP,
+  MIN_IDLE_MS,
+  buildState,
+  claimBothOn,
+  claimedIds,
+  ids,
+  type Options,
+  type Reply,
+  type Spec,
+} from '../helpers/claim-oracle';
 import type { ServerUnderTest, TestClient } from '../helpers/server-under-test';
 import { useRedis } from '../helpers/use-redis';
 
@@ -21,102 +28,10 @@ let server: ServerUnderTest;
 let redis: TestClient;
 useRedis({ serverUnderTest: true }, (started) => ([server, redis] = [started, started.client()]));
 
-const ORACLE = resolveIncludes(
-  readFileSync(join(__dirname, '..', 'lua', 'claim-entries-per-id.lua'), 'utf8'),
-  LUA_LIBS,
-  'claim-entries-per-id',
-);
-const IDLE_MS = 600_000;
-const MIN_IDLE_MS = 60_000;
-const GROUP = 'g';
-
-/**
- * What each entry of the built stream is, in ID order:
- * idle     pending for `crashed`, idle IDLE_MS (deliveries: `count`)
- * fresh    pending for `crashed`, just delivered (not idle)
- * foreign  pending for `live`, just delivered
- * acked    delivered and acknowledged
- * deleted  pending for `crashed`, idle, then XDEL'd (after the scan, before the claim)
- */
-type Role = 'idle' | 'fresh' | 'foreign' | 'acked' | 'deleted';
-interface Spec {
-  role: Role;
-  count?: number;
-  fields?: string[];
-}
-
-/** IDs whose ms and seq both cross a digit boundary (9 → 10), so text order is not ID order. */
-const idAt = (i: number): string => `${1 + Math.floor(i / 12)}-${i % 12}`;
-
-async function build(specs: readonly Spec[]): Promise<{ stream: string; ids: string[] }> {
-  const stream = server.cluster ? `{${uniqueName('window')}}` : uniqueName('window');
-  const ids = specs.map((_, i) => idAt(i));
-  for (let i = 0; i < specs.length; i += 500) {
-    const pipeline = redis.pipeline();
-    specs
-      .slice(i, i + 500)
-      .forEach((s, j) => pipeline.xadd(stream, ids[i + j] as string, ...(s.fields ?? ['n', String(i + j)])));
-    await pipeline.exec();
-  }
-  await redis.xgroup('CREATE', stream, GROUP, '0');
-  await redis.xreadgroup('GROUP', GROUP, 'crashed', 'COUNT', specs.length, 'STREAMS', stream, '>');
-  const having = (...roles: Role[]): string[] => ids.filter((_, i) => roles.includes((specs[i] as Spec).role));
-  for (const count of new Set(specs.map((s) => s.count ?? 1))) {
-    const idle = ids.filter(
-      (_, i) => ['idle', 'deleted'].includes((specs[i] as Spec).role) && (specs[i]?.count ?? 1) === count,
-    );
-    if (idle.length > 0) await setPending(redis, stream, GROUP, 'crashed', idle, IDLE_MS, count);
-  }
-  const foreign = having('foreign');
-  if (foreign.length > 0) await setPending(redis, stream, GROUP, 'live', foreign, 0);
-  const acked = having('acked');
-  if (acked.length > 0) await redis.xack(stream, GROUP, ...acked);
-  const deleted = having('deleted');
-  if (deleted.length > 0) await redis.xdel(stream, ...deleted);
-  return { stream, ids };
-}
-
-interface Options {
-  minIdleMs?: number;
-  maxDeliveries?: number;
-  backoffMaxMs?: number;
-  claim?: boolean;
-}
-
-/** Idle times in a reply or PEL differ by the milliseconds between the two runs: bucketed. */
-const bucket = (idle: number): string => (idle >= IDLE_MS ? 'idle' : idle < MIN_IDLE_MS ? 'fresh' : `odd ${idle}`);
-type Reply = [[Buffer, number, Buffer[]][], Buffer[], Buffer[], Buffer[], [Buffer, Buffer, number, number, number][]];
-const normal = (r: Reply): unknown => [
-  r[0].map(([id, n, fields]) => [id.toString(), n, fields.map(String)]),
-  ...[r[1], r[2], r[3]].map((ids) => ids.map(String)),
-  r[4].map(([id, owner, n, idle, total]) => [id.toString(), owner.toString(), n, bucket(idle), total]),
-];
-const pel = async (stream: string): Promise<unknown> =>
-  (await pendingOf(redis, stream, GROUP)).map(([id, owner, idle, n]) => [id, owner, bucket(idle), n]);
-
-/** The script and the oracle on copies of one state: the script's reply, once both agree. */
-async function claimBoth(stream: string, listed: readonly string[], o: Options = {}): Promise<Reply> {
-  const copy = `${stream}:oracle`;
-  await redis.restore(copy, 0, await redis.dumpBuffer(stream));
-  const argv = [
-    GROUP,
-    'reclaimer',
-    o.minIdleMs ?? MIN_IDLE_MS,
-    o.maxDeliveries ?? 5,
-    o.backoffMaxMs ?? '',
-    o.claim === false ? 'none' : 'claim',
-    ...listed,
-  ];
-  const reply = (await redis.callBuffer('EVAL', scriptText('claimEntries'), 1, stream, ...argv)) as Reply;
-  const oracle = (await redis.callBuffer('EVAL', ORACLE, 1, copy, ...argv)) as Reply;
-  expect(normal(reply)).toEqual(normal(oracle));
-  expect(await pel(stream)).toEqual(await pel(copy));
-  expect(await redis.xlen(stream)).toBe(await redis.xlen(copy));
-  return reply;
-}
-
-const ids = (list: readonly Buffer[]): string[] => list.map(String);
-const claimedIds = (r: Reply): string[] => r[0].map(([id]) => id.toString());
+const build = (specs: readonly Spec[]): Promise<{ stream: string; ids: string[] }> =>
+  buildState(redis, server.cluster, specs);
+const claimBoth = (stream: string, listed: readonly string[], o?: Options): Promise<Reply> =>
+  claimBothOn(redis, stream, listed, o);
 
 describe('claim-entries.lua with ranged reads decides as a lookup per ID', () => {
   it('sparse IDs among many acknowledged and foreign entries: the bounded reads fall back past where they stopped', async () => {
