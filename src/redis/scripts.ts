@@ -13,6 +13,7 @@ import deleteIdleConsumerLua from './scripts/delete-idle-consumer.lua';
 import reclaimPageLua from './scripts/reclaim-page.lua';
 import fenceLib from './scripts/lib/fence.lua';
 import guardsLib from './scripts/lib/guards.lua';
+import idWindowLib from './scripts/lib/id-window.lua';
 import recordLib from './scripts/lib/record.lua';
 import retryLib from './scripts/lib/retry.lua';
 import slicesLib from './scripts/lib/slices.lua';
@@ -31,6 +32,7 @@ type ScriptFn = (numKeys: number, ...args: Arg[]) => Promise<unknown>;
 export const LUA_LIBS: Readonly<Record<string, string>> = {
   fence: fenceLib,
   guards: guardsLib,
+  'id-window': idWindowLib,
   record: recordLib,
   retry: retryLib,
   slices: slicesLib,

@@ -23,28 +23,64 @@ local function pelRow(id)
   return { { id, p.owner, p.idle, p.count } }
 end
 
+-- Stream IDs in ID order (ms, then seq, numerically); the test data's IDs are small.
+local function idKey(id)
+  local ms, seq = string.match(id, '^(.-)%-(.*)$')
+  return tonumber(ms) or ms, tonumber(seq) or seq
+end
+local function idLess(a, b)
+  local am, as = idKey(a)
+  local bm, bs = idKey(b)
+  if am ~= bm then return am < bm end
+  return as < bs
+end
+-- The IDs of `set` from first to last inclusive, in ID order, at most `count`.
+local function range(set, first, last, count)
+  local ids = {}
+  for id in pairs(set) do
+    if not idLess(id, first) and not idLess(last, id) then ids[#ids + 1] = id end
+  end
+  table.sort(ids, idLess)
+  while #ids > count do table.remove(ids) end
+  return ids
+end
+
 local commands = {}
--- 6.0 form only: XCLAIM key group consumer min-idle id... (no options used by the scripts)
+-- 6.0 form: XCLAIM key group consumer min-idle id... [RETRYCOUNT n] [JUSTID]
 function commands.XCLAIM(_, _, consumer, minIdle, ...)
+  local args, ids, retry, justId = { ... }, {}, nil, false
+  local i = 1
+  while i <= #args do
+    local a = args[i]
+    if a == 'RETRYCOUNT' then retry, i = tonumber(args[i + 1]), i + 2
+    elseif a == 'JUSTID' then justId, i = true, i + 1
+    else ids[#ids + 1], i = a, i + 1 end
+  end
   local reply = {}
-  for _, id in ipairs({ ... }) do
+  for _, id in ipairs(ids) do
     local p = pel[id]
     if p ~= nil and p.idle >= tonumber(minIdle) then
-      p.owner, p.idle, p.count = consumer, 0, p.count + 1
-      if entries[id] then reply[#reply + 1] = { id, entries[id] } else reply[#reply + 1] = false end
+      p.owner, p.idle = consumer, 0
+      if retry then p.count = retry elseif not justId then p.count = p.count + 1 end
+      if justId then reply[#reply + 1] = id
+      elseif entries[id] then reply[#reply + 1] = { id, entries[id] } else reply[#reply + 1] = false end
     end
   end
   return reply
 end
--- Extended form with start == end (how the scripts read one entry's row).
-function commands.XPENDING(_, _, first, last, _)
-  assert(first == last, 'stub: XPENDING range of one ID only')
-  return pelRow(first)
+-- Extended form: XPENDING key group start end count (6.0 has no IDLE, no exclusive ranges).
+function commands.XPENDING(_, _, first, last, count)
+  local rows = {}
+  for _, id in ipairs(range(pel, first, last, tonumber(count))) do rows[#rows + 1] = pelRow(id)[1] end
+  return rows
 end
-function commands.XRANGE(_, first, last)
-  assert(first == last, 'stub: XRANGE of one ID only')
-  if entries[first] then return { { first, entries[first] } } end
-  return {}
+-- XRANGE key start end [COUNT n]
+function commands.XRANGE(_, first, last, _, count)
+  local reply = {}
+  for _, id in ipairs(range(entries, first, last, tonumber(count) or math.huge)) do
+    reply[#reply + 1] = { id, entries[id] }
+  end
+  return reply
 end
 function commands.XACK(_, _, id)
   if pel[id] then pel[id] = nil return 1 end

@@ -82,6 +82,6 @@ describe('every script as Redis receives it', () => {
 
   it('the commit scripts sent inside a MULTI are the same resolved texts', () => {
     expect(COMMIT_SCRIPTS.deadLetterCommit).toBe(scriptText('deadLetterCommit'));
-    expect(Object.keys(LUA_LIBS).sort()).toEqual(['fence', 'guards', 'record', 'retry', 'slices']);
+    expect(Object.keys(LUA_LIBS).sort()).toEqual(['fence', 'guards', 'id-window', 'record', 'retry', 'slices']);
   });
 });
