@@ -4,7 +4,7 @@
  * `failed > 0` or `complete: false` (budget spent, or the host shutting down) only warn — later
  * runs retry those entries.
  */
-import { app, type InvocationContext, type Timer } from '@azure/functions';
+import type { InvocationContext, Timer } from '@azure/functions';
 import { failedTargets, runTargets, type RunSummary } from '../src/reclaim/run-targets';
 import { TargetsFailedError } from '../src/errors';
 import type { Settings } from '../src/config/settings';
@@ -65,5 +65,3 @@ function contextLogger(context: InvocationContext): Logger {
     error: (m, f) => context.error(line(m, f)),
   };
 }
-
-app.timer('reclaim', { schedule: '%RECLAIM_SCHEDULE%', handler: reclaimHandler });

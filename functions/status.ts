@@ -6,7 +6,7 @@
  * Uses the worker's shared client. Failures answer with a JSON `{ error }` and a status code
  * instead of an empty 500, and are logged; the message never carries a secret.
  */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { isSingleTarget, type Settings } from '../src/config/settings';
 import { collectStats, DEFAULT_REASON_SAMPLE } from '../src/ops/stats';
 import { collectTargetStatus, STATUS_DISCOVERY_MS } from '../src/ops/target-stats';
@@ -55,5 +55,3 @@ function sampleOf(text: string | null): number | undefined {
   if (text === null || text === '') return DEFAULT_REASON_SAMPLE;
   return /^\d+$/.test(text) && Number(text) <= 1000 ? Number(text) : undefined;
 }
-
-app.http('status', { methods: ['GET'], authLevel: 'function', route: 'status', handler: statusHandler });

@@ -5,7 +5,7 @@
  * `functions/status.ts` reuses it through `getWorker()`.
  */
 import { app } from '@azure/functions';
-import { connect, type RedisClient } from '../src/redis/connection';
+import type { RedisClient } from '../src/redis/connection';
 import { RedisAuthError, RedisUnavailableError, redact } from '../src/errors';
 import { loadSettings, type Settings } from '../src/config/settings';
 import { secretsOf, secretValues } from '../src/config/run-target';
@@ -65,7 +65,8 @@ export async function getWorker(): Promise<Worker> {
 }
 
 function startAttempt(settings: Settings): Promise<RedisClient> {
-  const attempt = connect(settings);
+  // The Redis client is imported with the first connection, not when the host loads the app.
+  const attempt = import('../src/redis/connection').then(({ connect }) => connect(settings));
   // A failed connect is not cached: the next invocation tries again.
   attempt.catch(() => {
     if (clientPromise === attempt) clientPromise = undefined;

@@ -1,7 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addEntries, createGroup, readAsConsumer, tweet, uniqueName } from '../helpers/backlog';
 import { freePort, type RedisServer } from '../helpers/redis-server';
@@ -145,32 +142,6 @@ describe('stream-reclaimer run', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Stream `nostream` does not exist');
     expect(r.stderr).toContain('`STREAM_NAME`');
-  });
-
-  it('--help and a usage error run no Redis client: the process never loads the tls module (run does, as a control)', async () => {
-    // Node's own module list, printed at exit by a preload: ioredis requires `tls` when it loads.
-    const dir = mkdtempSync(join(tmpdir(), 'reclaimer-help-'));
-    const preload = join(dir, 'modules-at-exit.cjs');
-    writeFileSync(
-      preload,
-      "process.on('exit', () => process.stderr.write('\\nMODULES ' + JSON.stringify(process.moduleLoadList) + '\\n'));\n",
-    );
-    const loaded = (args: string[]): string[] => {
-      const r = spawnSync(process.execPath, ['-r', preload, 'bin/stream-reclaimer.js', ...args], {
-        env: { PATH: process.env.PATH ?? '' },
-        encoding: 'utf8',
-      });
-      const line = r.stderr.split('\n').find((l) => l.startsWith('MODULES '));
-      return JSON.parse(line?.slice('MODULES '.length) ?? '[]') as string[];
-    };
-    try {
-      for (const args of [['--help'], ['run', '--help'], ['dlq', 'list', '--help'], ['run', '--no-such-flag']])
-        expect({ args, tls: loaded(args).includes('NativeModule tls') }).toEqual({ args, tls: false });
-      // The control: a command that runs (here it stops at the settings check) has loaded its work.
-      expect(loaded(['run']).includes('NativeModule tls')).toBe(true);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 
   it('stops quietly with exit 0 when its reader has gone (`--help | head -1`), not with an EPIPE stack', async () => {

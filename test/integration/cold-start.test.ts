@@ -7,6 +7,10 @@
  *   chunk only, plus @azure/identity when ingestion authenticates with Entra ID;
  * - `--version` reads neither the CLI bundle nor any chunk; `--help` and a `run` without a
  *   terminal or `--otlp` read the bundle and no chunk; `run --otlp` reads the OTLP chunk.
+ * Inside a bundle, what runs is seen by the Node built-ins the process loaded
+ * (`process.moduleLoadList`): ioredis requires `tls` as it loads, so a process without `tls` ran
+ * no Redis client code. Loading the Functions app, `--help` and a usage error run none; a command
+ * that runs does (the control).
  * The Functions worker is stood in by patching `require('@azure/functions-core')`, as the worker
  * does; no telemetry leaves the machine (loopback endpoints, and the process exits at once).
  */
@@ -24,6 +28,7 @@ const CHUNKS = ['azure-identity', 'azure-monitor', 'cli-progress', 'otlp-sdk'].m
 
 let dir: string;
 let preload: string;
+let builtinsPreload: string;
 let loadApp: string;
 let server: RedisServer;
 
@@ -33,6 +38,11 @@ beforeAll(async () => {
   writeFileSync(
     preload,
     "process.on('exit', () => require('node:fs').writeFileSync(process.env.LOADED_OUT, JSON.stringify(Object.keys(require.cache))));\n",
+  );
+  builtinsPreload = join(dir, 'report-builtins.cjs');
+  writeFileSync(
+    builtinsPreload,
+    "process.on('exit', () => require('node:fs').writeFileSync(process.env.LOADED_OUT, JSON.stringify(process.moduleLoadList)));\n",
   );
   loadApp = join(dir, 'load-app.cjs');
   writeFileSync(
@@ -66,6 +76,17 @@ function loaded(args: string[], env: Record<string, string> = {}): string[] {
   const files = JSON.parse(readFileSync(out, 'utf8')) as string[];
   return files.filter((f) => f.startsWith(ROOT)).map((f) => relative(ROOT, f));
 }
+/** Whether `node <args>` ran the Redis client's code: Node's `tls` among the built-ins it loaded. */
+function ranRedisClient(args: string[], env: Record<string, string> = {}): boolean {
+  const out = join(dir, `${uniqueName('builtins')}.json`);
+  spawnSync(process.execPath, ['-r', builtinsPreload, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', LOADED_OUT: out, ...env },
+    stdio: 'pipe',
+    timeout: 30_000,
+  });
+  return (JSON.parse(readFileSync(out, 'utf8')) as string[]).includes('NativeModule tls');
+}
 const chunksIn = (files: readonly string[]): string[] => files.filter((f) => f.startsWith('dist/chunks/')).sort();
 
 describe('the Functions bundle', () => {
@@ -73,6 +94,10 @@ describe('the Functions bundle', () => {
     const files = loaded([loadApp, MAIN]);
     expect(files).toContain(relative(ROOT, MAIN));
     expect(chunksIn(files)).toEqual([]);
+  });
+
+  it('loading it runs no Redis client code: the handlers are imported at their first invocation', () => {
+    expect(ranRedisClient([loadApp, MAIN])).toBe(false);
   });
 
   it('with App Insights loads the Azure Monitor chunk, and @azure/identity only for Entra ID ingestion', async () => {
@@ -120,6 +145,13 @@ describe('the CLI', () => {
     const files = loaded(['bin/stream-reclaimer.js', '--help']);
     expect(files).toContain('dist/cli/index.js');
     expect(chunksIn(files)).toEqual([]);
+  });
+
+  it('--help and a usage error run no Redis client code; a command that runs does (the control)', () => {
+    for (const args of [['--help'], ['run', '--help'], ['dlq', 'list', '--help'], ['run', '--no-such-flag']])
+      expect({ args, ran: ranRedisClient(['bin/stream-reclaimer.js', ...args]) }).toEqual({ args, ran: false });
+    // Without settings `run` stops at their check (exit 2), after its work was imported.
+    expect(ranRedisClient(['bin/stream-reclaimer.js', 'run'])).toBe(true);
   });
 
   it('run on an empty pending list without a terminal reads no chunk; with --otlp the OTLP chunk only', async () => {
