@@ -1,7 +1,8 @@
 --[[
 A Redis 6.0 stand-in for running the product's Lua scripts in a plain Lua 5.1 interpreter
-(lua5.1, as embedded by Redis). No 6.0 server can be installed here, and 6.0 differs from 7.x
-where it matters: XCLAIM of a pending entry that was deleted from the stream still claims it
+(lua5.1, as embedded by Redis): the scripts' 6.0 decisions, with every call they make recorded,
+beside the real 6.0 server the suite also runs on (REDIS_SERVER_BIN, docs/servers.md). 6.0
+differs from 7.x where it matters: XCLAIM of a pending entry that was deleted from the stream still claims it
 (moves it to the claimer's PEL, bumps its delivery count) and replies nil for it, which a
 script sees as `false` in the reply array.
 
