@@ -97,7 +97,7 @@ describe('alerts: on what the app sends, thresholds as documented parameters', (
     expect(text).toContain('customDimensions["messaging.consumer.group.name"]');
     const requests = [...text.matchAll(/requests\s*\|\s*where name == "([^"]+)"/g)].map((m) => m[1]);
     expect(requests).toEqual(['reclaim']);
-    expect(read('functions/reclaim.ts')).toMatch(/app\.timer\('reclaim'/);
+    expect(read('functions/index.ts')).toMatch(/app\.timer\('reclaim'/);
   });
 
   it('every alert* parameter of main.bicep reaches the alerts module and is documented with its default', () => {
