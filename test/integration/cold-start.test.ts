@@ -64,29 +64,29 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs `node <args>` in the project with exactly `env` (plus PATH); the project files it loaded. */
-function loaded(args: string[], env: Record<string, string> = {}): string[] {
-  const out = join(dir, `${uniqueName('loaded')}.json`);
-  execFileSync(process.execPath, ['-r', preload, ...args], {
+/**
+ * Runs `node -r <reporter> <args>` in the project with exactly `env` (plus PATH); what the
+ * reporter wrote as the process exited. `exitZero`: the process must succeed.
+ */
+function reported(reporter: string, args: string[], env: Record<string, string>, exitZero: boolean): string[] {
+  const out = join(dir, `${uniqueName('reported')}.json`);
+  const child = spawnSync(process.execPath, ['-r', reporter, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOADED_OUT: out, ...env },
-    stdio: 'pipe',
+    encoding: 'utf8',
     timeout: 30_000,
   });
-  const files = JSON.parse(readFileSync(out, 'utf8')) as string[];
-  return files.filter((f) => f.startsWith(ROOT)).map((f) => relative(ROOT, f));
+  if (exitZero && child.status !== 0) throw new Error(`node ${args.join(' ')} exited ${child.status}: ${child.stderr}`);
+  return JSON.parse(readFileSync(out, 'utf8')) as string[];
 }
+/** The project files `node <args>` loaded. */
+const loaded = (args: string[], env: Record<string, string> = {}): string[] =>
+  reported(preload, args, env, true)
+    .filter((f) => f.startsWith(ROOT))
+    .map((f) => relative(ROOT, f));
 /** Whether `node <args>` ran the Redis client's code: Node's `tls` among the built-ins it loaded. */
-function ranRedisClient(args: string[], env: Record<string, string> = {}): boolean {
-  const out = join(dir, `${uniqueName('builtins')}.json`);
-  spawnSync(process.execPath, ['-r', builtinsPreload, ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', LOADED_OUT: out, ...env },
-    stdio: 'pipe',
-    timeout: 30_000,
-  });
-  return (JSON.parse(readFileSync(out, 'utf8')) as string[]).includes('NativeModule tls');
-}
+const ranRedisClient = (args: string[]): boolean =>
+  reported(builtinsPreload, args, {}, false).includes('NativeModule tls');
 const chunksIn = (files: readonly string[]): string[] => files.filter((f) => f.startsWith('dist/chunks/')).sort();
 
 describe('the Functions bundle', () => {
