@@ -241,16 +241,22 @@ function originOf(fields: Fields, id: string): string {
   return keyValue(fields, 'reclaim.origin')?.toString() ?? id;
 }
 
-/** Every copy in the stream joins the entries; `copied` says whether an entry has a later copy. */
+/**
+ * Every copy in the stream joins the entries; `copied` says whether an entry has a later copy,
+ * in the stream or among the entries the test knows (a copy the test deleted since, XDEL or XTRIM,
+ * still copied its original: the chain then ends with the deletion, as for an original).
+ */
 async function requeueChains(redis: Redis, cfg: Cfg, entries: ReadonlyMap<string, Fields>) {
   const rows = (await redis.xrangeBuffer(cfg.streamName, '-', '+')) as [Buffer, Buffer[]][];
   const all = new Map<string, Fields>(entries);
-  const copiesOf = new Map<string, string[]>();
   for (const [rawId, fields] of rows) {
     const id = rawId.toString();
+    if (!all.has(id) && keyValue(fields, 'reclaim.origin') !== undefined) all.set(id, fields);
+  }
+  const copiesOf = new Map<string, string[]>();
+  for (const [id, fields] of all) {
     const origin = keyValue(fields, 'reclaim.origin');
     if (origin === undefined) continue;
-    if (!all.has(id)) all.set(id, fields);
     copiesOf.set(origin.toString(), [...(copiesOf.get(origin.toString()) ?? []), id]);
   }
   const copyKeys = new Set(
