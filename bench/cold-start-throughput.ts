@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { seedStream } from './targets-check';
+import { median, seedStream } from './targets-check';
 
 const ENTRIES = Number(process.env.BENCH_COLD_START_ENTRIES ?? 100_000);
 const ROUNDS = 3;
@@ -17,8 +17,6 @@ export interface ThroughputRow {
   label: string;
   entriesPerSec: number;
 }
-
-const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1] ?? NaN;
 
 function runOnce(root: string, env: Record<string, string>): number {
   const started = process.hrtime.bigint();
@@ -53,7 +51,7 @@ export async function benchThroughput(
   }
   const rows = roots.map(([, prefix], i) => ({
     label: `${prefix}fast path, ${ENTRIES.toLocaleString('en')} entries, whole CLI run`,
-    entriesPerSec: median(samples[i] ?? []),
+    entriesPerSec: median(samples[i] ?? [], (v) => v),
   }));
   console.log(`\nthroughput through each build's CLI (medians of ${ROUNDS}, builds alternating)`);
   for (const r of rows)

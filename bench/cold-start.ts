@@ -22,6 +22,9 @@ import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { freePort, startDemoRedis } from '../src/local/redis-server';
 import { benchThroughput, type ThroughputRow } from './cold-start-throughput';
+import { median as medianBy } from './targets-check';
+
+const median = (values: readonly number[]): number => medianBy(values, (v) => v);
 
 const RUNS = Math.max(9, Number(process.env.BENCH_COLD_START_RUNS ?? 11));
 const ENV_MODE = process.env.BENCH_COLD_START_ENV ?? 'clean';
@@ -49,11 +52,6 @@ export interface ColdStartRow {
   loadMs?: number;
   peakMB?: number;
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1] ?? NaN;
-};
 
 function runOnce(c: Case): Sample {
   const started = process.hrtime.bigint();
