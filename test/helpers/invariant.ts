@@ -91,7 +91,8 @@ export function compareIds(a: string, b: string): number {
   return d < 0n ? -1 : d > 0n ? 1 : 0;
 }
 
-async function lastDeliveredId(redis: Redis, cfg: Cfg, group = cfg.groupName): Promise<string> {
+/** The group's last-delivered-id (XINFO GROUPS). */
+export async function lastDeliveredId(redis: Redis, cfg: Cfg, group = cfg.groupName): Promise<string> {
   const groups = (await redis.call('XINFO', 'GROUPS', cfg.streamName)) as (string | number)[][];
   const g = groups.find((row) => row[row.indexOf('name') + 1] === group);
   if (!g) throw new Error(`group ${group} not found`);

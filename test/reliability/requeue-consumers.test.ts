@@ -16,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReclaim } from '../../src/reclaim/run';
 import { addEntries, createGroup, pendingOf, setPending, testSettings } from '../helpers/backlog';
 import { readDeadLetters } from '../helpers/dlq';
-import { checkInvariant, type Fields } from '../helpers/invariant';
+import { checkInvariant, lastDeliveredId, type Fields } from '../helpers/invariant';
+import type { Settings } from '../../src/config/settings';
 import { startRedis, type RedisServer } from '../helpers/redis-server';
 import { trackConnections } from '../helpers/connections';
 import { IDLE_MS, seedFromEnv } from './support';
@@ -62,14 +63,9 @@ function consume(stream: string, group: string, name: string, seed: number): Pro
 }
 
 /** True while the stream holds an entry the group has not delivered yet. */
-async function undelivered(stream: string, group: string): Promise<boolean> {
-  const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
-  const info = groups.map((g) =>
-    Object.fromEntries(Array.from({ length: g.length / 2 }, (_, i) => [g[2 * i], g[2 * i + 1]])),
-  );
-  const lastDelivered = String(info.find((g) => g.name === group)?.['last-delivered-id']);
-  const [newest] = (await redis.xrevrange(stream, '+', '-', 'COUNT', 1)) as [string, string[]][];
-  return newest !== undefined && newest[0] !== lastDelivered;
+async function undelivered(settings: Settings): Promise<boolean> {
+  const [newest] = (await redis.xrevrange(settings.streamName, '+', '-', 'COUNT', 1)) as [string, string[]][];
+  return newest !== undefined && newest[0] !== (await lastDeliveredId(redis, settings));
 }
 
 describe('requeue with real consumers crashing at random', () => {
@@ -94,7 +90,7 @@ describe('requeue with real consumers crashing at random', () => {
         const base = seed + (round * WAVES + wave) * 3;
         await Promise.all([0, 1, 2].map((c) => consume(stream, group, `r${round}w${wave}c${c}`, base + c)));
         wave++;
-      } while (await undelivered(stream, group));
+      } while (await undelivered(settings));
       const pending = await pendingOf(redis, stream, group);
       if (pending.length === 0) break;
       for (const [id, owner] of pending) await setPending(redis, stream, group, owner, [id], IDLE_MS);
